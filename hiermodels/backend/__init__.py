@@ -1,0 +1,1 @@
+"""Backends that turn a :class:`~hiermodels.design.Design` into a probabilistic program."""

@@ -1,0 +1,76 @@
+"""The one place where variable, dimension and prior-slot names are made.
+
+Every module that needs the name of a PyMC variable or a dimension asks here, so a name
+is written in one place and read back from the same function.
+
+Examples
+--------
+>>> from hiermodels.backend import naming
+>>> naming.sd_name("Subject"), naming.term_dim("Subject")
+('sd_Subject', 'Subject__term')
+"""
+
+from __future__ import annotations
+
+OBS_DIM = "obs"
+FIXED_DIM = "fixed_term"
+INTERCEPT = "Intercept"
+CENTERED_INTERCEPT = "Intercept_centered"
+SLOPES = "b"
+SIGMA = "sigma"
+CHAIN_DRAW = ("chain", "draw")
+
+
+def term_dim(group: str) -> str:
+    """Dimension of the varying terms of ``group`` (coords: "Intercept", "Days", ...)."""
+    return f"{group}__term"
+
+
+def term_dim_bis(group: str) -> str:
+    """Second term dimension, for the correlation matrix of ``group``."""
+    return f"{group}__term_bis"
+
+
+def sd_name(group: str) -> str:
+    return f"sd_{group}"
+
+
+def cor_name(group: str) -> str:
+    return f"cor_{group}"
+
+
+def offsets_name(group: str) -> str:
+    """Standardised (non-centred) group offsets."""
+    return f"z_{group}"
+
+
+def effects_name(group: str) -> str:
+    """Group effects (deviations from the fixed effects), dims ``(group, term_dim)``."""
+    return f"r_{group}"
+
+
+def chol_name(group: str, block: int, n_blocks: int) -> str:
+    return f"chol_{group}" if n_blocks == 1 else f"chol_{group}_{block}"
+
+
+def block_sd_name(group: str, block: int) -> str:
+    return f"sd_{group}_{block}"
+
+
+def response_name(expr: str) -> str:
+    """Name of the observed variable: the response expression, unless it clashes."""
+    reserved = {INTERCEPT, CENTERED_INTERCEPT, SLOPES, SIGMA, "nu", "alpha", "mu"}
+    return "y_obs" if expr in reserved else expr
+
+
+# Prior slots (the keys users write in ``priors={...}``)
+def slope_slot(term: str) -> str:
+    return term
+
+
+def sd_slot(group: str, term: str) -> str:
+    return f"sd|{group}|{term}"
+
+
+def cor_slot(group: str) -> str:
+    return f"cor|{group}"

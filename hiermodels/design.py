@@ -1,0 +1,538 @@
+"""DataFrame to design: response, fixed-effects matrix, group codes, Z columns and weights.
+
+Group terms are never expanded to a dense Z over all levels. Each grouping factor keeps
+``codes`` (rows x members) of integer level indices, ``weights`` (rows x members) and the
+row-level columns ``Z`` (rows x terms); the group contribution of row ``i`` is
+``sum_k weights[i, k] * Z[i] @ effects[codes[i, k]]``. An ordinary factor has one member
+with weight 1; a multiple-membership factor has several.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from hiermodels.design import build_design
+>>> from hiermodels.spec.formula import parse_formula
+>>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "g": ["a", "a", "b", "b"]})
+>>> design = build_design(parse_formula("y ~ 1 + (1 | g)"), df, family="gaussian")
+>>> design.groups[0].levels, design.groups[0].codes[:, 0].tolist()
+(('a', 'b'), [0, 0, 1, 1])
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from hiermodels.errors import DataError, FormulaError, MissingDataWarning, SpecError
+from hiermodels.spec.families import get_family
+from hiermodels.spec.formula import ParsedFormula
+from hiermodels.spec.terms import GroupFactor, GroupTerm, Membership
+
+__all__ = ["Design", "FixedDesign", "GroupDesign", "build_design", "used_columns"]
+
+Missing = Literal["error", "drop"]
+
+
+@dataclass(frozen=True, eq=False)
+class FixedDesign:
+    """The fixed-effects design matrix and how to rebuild it for new data."""
+
+    matrix: np.ndarray
+    names: tuple[str, ...]
+    formulaic_spec: Any
+
+    @property
+    def has_intercept(self) -> bool:
+        return "Intercept" in self.names
+
+
+@dataclass(frozen=True, eq=False)
+class GroupDesign:
+    """One grouping factor: its levels, varying terms and per-row codes and weights.
+
+    Attributes
+    ----------
+    name
+        The factor as written ("Subject", "batch:cask", "mm(s1, s2)"); the dimension name.
+    levels
+        Level labels, in the order of the effect vector.
+    terms
+        Names of the varying columns ("Intercept", "Days", ...).
+    blocks
+        Partition of ``terms`` (as index tuples) into correlated blocks; a block of one
+        term is uncorrelated with the rest.
+    Z
+        Row-level varying columns, shape (rows, terms).
+    codes, weights
+        Level index and weight of each member, shape (rows, members).
+    """
+
+    name: str
+    levels: tuple[str, ...]
+    terms: tuple[str, ...]
+    blocks: tuple[tuple[int, ...], ...]
+    Z: np.ndarray
+    codes: np.ndarray
+    weights: np.ndarray
+    factor: GroupFactor | Membership
+    term_specs: tuple[Any, ...]
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.levels)
+
+    @property
+    def correlated(self) -> bool:
+        return any(len(b) > 1 for b in self.blocks)
+
+    def level_counts(self) -> np.ndarray:
+        """Number of rows in each level (members counted once per row they appear in)."""
+        counts = np.zeros(self.n_levels, dtype=int)
+        for k in range(self.codes.shape[1]):
+            np.add.at(counts, self.codes[:, k], (self.weights[:, k] != 0).astype(int))
+        return counts
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """Everything the backend needs, as arrays, plus the encoders to rebuild it."""
+
+    response_name: str
+    y: np.ndarray
+    trials: np.ndarray | None
+    fixed: FixedDesign
+    groups: tuple[GroupDesign, ...]
+    row_index: pd.Index
+
+    @property
+    def n_obs(self) -> int:
+        return len(self.y)
+
+    def group(self, name: str) -> GroupDesign:
+        for g in self.groups:
+            if g.name == name:
+                return g
+        raise SpecError(
+            f"Unknown grouping factor {name!r}; this model's factors are "
+            f"{[g.name for g in self.groups]}."
+        )
+
+
+def _formula_variables(expr: str) -> set[str]:
+    from formulaic import Formula
+
+    try:
+        return set(Formula(expr).required_variables)
+    except Exception as err:  # formulaic's syntax errors
+        raise FormulaError(f"Cannot parse {expr!r}: {_plain(err)}") from None
+
+
+def _plain(err: Exception) -> str:
+    """Formulaic messages carry ANSI colour codes; strip them."""
+    text = re.sub(r"\x1b\[[0-9;]*m|⧛|⧚", "", str(err))
+    return text.strip()
+
+
+def used_columns(parsed: ParsedFormula) -> list[str]:
+    """Every data column the formula refers to, in order of first mention."""
+    cols: list[str] = []
+    cols += sorted(_formula_variables(parsed.response.expr))
+    if parsed.response.trials is not None:
+        cols.append(parsed.response.trials)
+    cols += sorted(_formula_variables(parsed.fixed))
+    for term in parsed.group_terms:
+        cols += sorted(_formula_variables(term.expr))
+        cols += list(term.factor.used_columns)
+    return list(dict.fromkeys(cols))
+
+
+def _check_frame(data: object) -> pd.DataFrame:
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    if data.shape[0] == 0:
+        raise DataError("data is empty (0 rows); a model needs observations.")
+    dup = data.columns[data.columns.duplicated()].unique().tolist()
+    if dup:
+        raise DataError(f"data has duplicated column names {dup}; rename them first.")
+    bad = [c for c in data.columns if not isinstance(c, str)]
+    if bad:
+        raise DataError(
+            f"Column names must be strings; these are not: {bad[:5]!r}. Use "
+            "data.rename(columns=str)."
+        )
+    return data
+
+
+def _check_columns(columns: list[str], data: pd.DataFrame, formula: str) -> None:
+    available = list(data.columns)
+    for col in columns:
+        if col not in data.columns:
+            close = difflib.get_close_matches(col, available, n=3)
+            hint = f" Did you mean {close}?" if close else ""
+            raise FormulaError(
+                f"Unknown column {col!r} in the formula.{hint} Available columns: {available}.",
+                formula,
+                formula.find(col) if col in formula else None,
+            )
+
+
+def _handle_missing(
+    data: pd.DataFrame, columns: list[str], missing: Missing, weights_cols: set[str]
+) -> pd.DataFrame:
+    if missing not in ("error", "drop"):
+        raise SpecError(f"missing={missing!r} is not valid; choose 'error' or 'drop'.")
+    na = data[columns].isna()
+    counts = na.sum()
+    counts = counts[counts > 0]
+    if counts.empty:
+        return data
+    if missing == "error":
+        detail = ", ".join(f"{col!r}: {int(n)}" for col, n in counts.items())
+        raise DataError(
+            f"Missing values in columns used by the model ({detail}). Remove or impute them, "
+            "or pass missing='drop' to drop those rows."
+        )
+    rows = na.any(axis=1)
+    kept = data.loc[~rows]
+    if kept.shape[0] == 0:
+        raise DataError("Every row has a missing value in a used column; nothing is left.")
+    warnings.warn(
+        f"Dropped {int(rows.sum())} of {len(data)} rows with missing values "
+        f"(per column: {dict((k, int(v)) for k, v in counts.items())}).",
+        MissingDataWarning,
+        stacklevel=4,
+    )
+    return kept
+
+
+def _check_finite(data: pd.DataFrame, columns: list[str]) -> None:
+    for col in columns:
+        series = data[col]
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            values = series.to_numpy(dtype=float)
+            bad = np.isinf(values)
+            if bad.any():
+                rows = data.index[bad][:5].tolist()
+                raise DataError(
+                    f"Column {col!r} has {int(bad.sum())} infinite values (first rows: "
+                    f"{rows}); hiermodels needs finite numbers."
+                )
+
+
+def _response(data: pd.DataFrame, expr: str, family: str) -> np.ndarray:
+    if expr in data.columns:
+        series = data[expr]
+    else:
+        from formulaic import model_matrix
+
+        try:
+            mm = model_matrix(f"0 + {expr}", data, na_action="raise")
+        except Exception as err:
+            raise FormulaError(f"Cannot evaluate the response {expr!r}: {_plain(err)}") from None
+        if mm.shape[1] != 1:
+            raise DataError(f"The response {expr!r} must be one numeric column.")
+        series = pd.Series(np.asarray(mm)[:, 0], index=data.index)
+    fam = get_family(family)
+    if pd.api.types.is_bool_dtype(series):
+        if fam.support != "binary":
+            raise DataError(
+                f"The response {expr!r} is boolean; family {family!r} needs "
+                f"{_support_words(fam.support)}. Use family='bernoulli' for yes/no data."
+            )
+        return series.to_numpy(dtype=float)
+    if not pd.api.types.is_numeric_dtype(series):
+        example = series.iloc[0]
+        raise DataError(
+            f"The response {expr!r} is not numeric (dtype {series.dtype}, e.g. {example!r}); "
+            f"family {family!r} needs {_support_words(fam.support)}."
+        )
+    values = series.to_numpy(dtype=float)
+    _check_support(values, fam.support, expr, data.index)
+    return values
+
+
+def _support_words(support: str) -> str:
+    return {
+        "real": "real numbers",
+        "binary": "0/1 or boolean values",
+        "bounded_count": "integer counts between 0 and the number of trials",
+        "count": "non-negative integer counts",
+    }[support]
+
+
+def _check_support(values: np.ndarray, support: str, expr: str, index: pd.Index) -> None:
+    if support == "real":
+        return
+    if support == "binary":
+        bad = ~np.isin(values, (0.0, 1.0))
+    else:
+        bad = (values < 0) | (values != np.round(values))
+    if bad.any():
+        rows = index[bad][:5].tolist()
+        raise DataError(
+            f"The response {expr!r} must hold {_support_words(support)}; {int(bad.sum())} "
+            f"rows do not (first rows: {rows}, values {values[bad][:5].tolist()})."
+        )
+
+
+def _fixed(data: pd.DataFrame, rhs: str, formula: str) -> FixedDesign:
+    from formulaic import model_matrix
+
+    try:
+        mm = model_matrix(rhs, data, na_action="raise", ensure_full_rank=True)
+    except Exception as err:
+        raise FormulaError(f"Cannot build the fixed part {rhs!r}: {_plain(err)}", formula) from None
+    names = tuple(_rename_column(c) for c in mm.columns)
+    matrix = np.asarray(mm, dtype=float)
+    _check_rank(matrix, names)
+    return FixedDesign(matrix=matrix, names=names, formulaic_spec=mm.model_spec)
+
+
+def _rename_column(name: str) -> str:
+    """``sex[T.M]`` -> ``sex[M]`` (the level shown against the reference, as in bambi)."""
+    return re.sub(r"\[T\.(.*?)\]", r"[\1]", str(name))
+
+
+def _check_rank(matrix: np.ndarray, names: tuple[str, ...]) -> None:
+    if matrix.shape[1] == 0:
+        return
+    rank = np.linalg.matrix_rank(matrix)
+    if rank < matrix.shape[1]:
+        constant = [n for n, col in zip(names, matrix.T) if n != "Intercept" and np.ptp(col) == 0]
+        hint = f" Constant columns: {constant}." if constant else ""
+        raise DataError(
+            f"The fixed-effects design {list(names)} is rank deficient (rank {rank} < "
+            f"{matrix.shape[1]} columns): some columns are linear combinations of others.{hint}"
+        )
+
+
+def _level_labels(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Per-row string labels and the ordered list of observed levels."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        observed = [c for c in series.cat.categories if (series == c).any()]
+        order = {c: i for i, c in enumerate(observed)}
+        values = series.astype(object).to_numpy()
+    else:
+        values = series.to_numpy(dtype=object)
+        uniques = pd.unique(values)
+        try:
+            ordered = sorted(uniques)
+        except TypeError:
+            ordered = sorted(uniques, key=str)
+        order = {c: i for i, c in enumerate(ordered)}
+        observed = ordered
+    labels = np.array([_label(v) for v in values], dtype=object)
+    return labels, [_label(v) for v in sorted(observed, key=order.__getitem__)]
+
+
+def _label(value: object) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _factor_codes(data: pd.DataFrame, factor: GroupFactor) -> tuple[np.ndarray, tuple[str, ...]]:
+    per_column = [_level_labels(data[c]) for c in factor.columns]
+    if len(per_column) == 1:
+        labels, levels = per_column[0]
+    else:
+        rank = [{lv: i for i, lv in enumerate(levels)} for _, levels in per_column]
+        keys = list(zip(*[lab for lab, _ in per_column]))
+        distinct = sorted(set(keys), key=lambda k: tuple(r[v] for r, v in zip(rank, k)))
+        levels = [":".join(k) for k in distinct]
+        labels = np.array([":".join(k) for k in keys], dtype=object)
+    lookup = {lv: i for i, lv in enumerate(levels)}
+    codes = np.array([lookup[v] for v in labels], dtype=np.int64)
+    return codes[:, None], tuple(levels)
+
+
+def _membership_codes(
+    data: pd.DataFrame, factor: Membership
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    members = [_level_labels(data[c]) for c in factor.members]
+    union: list[str] = sorted({lv for _, levels in members for lv in levels})
+    # Sort numerically when every label is an integer, so 2 comes before 10.
+    if all(re.fullmatch(r"-?\d+", lv) for lv in union):
+        union.sort(key=int)
+    lookup = {lv: i for i, lv in enumerate(union)}
+    codes = np.column_stack([[lookup[v] for v in labels] for labels, _ in members])
+    k = len(factor.members)
+    if factor.weights is None:
+        weights = np.full((len(data), k), 1.0 / k)
+    else:
+        cols = []
+        for w in factor.weights:
+            if not pd.api.types.is_numeric_dtype(data[w]):
+                raise DataError(f"Membership weight column {w!r} is not numeric ({data[w].dtype}).")
+            cols.append(data[w].to_numpy(dtype=float))
+        weights = np.column_stack(cols)
+        negative = (weights < 0).any(axis=1)
+        if negative.any():
+            rows = data.index[negative][:5].tolist()
+            raise DataError(
+                f"Membership weights {list(factor.weights)} are negative in "
+                f"{int(negative.sum())} rows (first rows: {rows}); weights must be >= 0."
+            )
+    zero = weights.sum(axis=1) == 0
+    if zero.any():
+        rows = data.index[zero][:5].tolist()
+        raise DataError(
+            f"Membership weights {list(factor.weights or ())} are all zero in "
+            f"{int(zero.sum())} rows (first rows: {rows}); each row needs a positive weight."
+        )
+    if factor.scale:
+        weights = weights / weights.sum(axis=1, keepdims=True)
+    return codes.astype(np.int64), weights, tuple(union)
+
+
+def _term_columns(data: pd.DataFrame, term: GroupTerm, formula: str):
+    from formulaic import model_matrix
+
+    try:
+        mm = model_matrix(term.expr, data, na_action="raise", ensure_full_rank=True)
+    except Exception as err:
+        raise FormulaError(
+            f"Cannot build the varying part {term.expr!r} of {term.text}: {_plain(err)}", formula
+        ) from None
+    names = tuple(_rename_column(c) for c in mm.columns)
+    if not names:
+        raise FormulaError(f"The group term {term.text} has no varying columns.", formula)
+    return np.asarray(mm, dtype=float), names, mm.model_spec
+
+
+def _group_designs(
+    data: pd.DataFrame, terms: tuple[GroupTerm, ...], formula: str
+) -> tuple[GroupDesign, ...]:
+    by_factor: dict[str, list[GroupTerm]] = {}
+    for term in terms:
+        by_factor.setdefault(term.factor.name, []).append(term)
+    designs = []
+    for name, factor_terms in by_factor.items():
+        factor = factor_terms[0].factor
+        if any(t.factor != factor for t in factor_terms):
+            raise FormulaError(
+                f"The factor {name!r} is written with different options in "
+                f"{[t.text for t in factor_terms]}; write it the same way each time.",
+                formula,
+            )
+        z_parts, names, specs, blocks = [], [], [], []
+        for term in factor_terms:
+            z, cols, spec = _term_columns(data, term, formula)
+            start = len(names)
+            idx = tuple(range(start, start + len(cols)))
+            blocks.extend([idx] if term.correlated else [(i,) for i in idx])
+            z_parts.append(z)
+            names.extend(cols)
+            specs.append(spec)
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise FormulaError(
+                f"The varying term(s) {dup} appear more than once for factor {name!r}.", formula
+            )
+        if isinstance(factor, Membership):
+            codes, weights, levels = _membership_codes(data, factor)
+        else:
+            codes, levels = _factor_codes(data, factor)
+            weights = np.ones(codes.shape, dtype=float)
+        if len(levels) < 2:
+            raise DataError(
+                f"The grouping factor {name!r} has only one level ({levels[0]!r}); a varying "
+                "effect needs at least two levels. Drop the group term or fix the column."
+            )
+        designs.append(
+            GroupDesign(
+                name=name,
+                levels=levels,
+                terms=tuple(names),
+                blocks=tuple(blocks),
+                Z=np.column_stack(z_parts),
+                codes=codes,
+                weights=weights,
+                factor=factor,
+                term_specs=tuple(specs),
+            )
+        )
+    return tuple(designs)
+
+
+def build_design(
+    parsed: ParsedFormula,
+    data: pd.DataFrame,
+    *,
+    family: str,
+    missing: Missing = "error",
+    formula: str | None = None,
+) -> Design:
+    """Validate ``data`` against the formula and build the design arrays.
+
+    The caller's DataFrame is never modified.
+
+    Parameters
+    ----------
+    parsed
+        The parsed formula.
+    data
+        The data.
+    family
+        The family name (decides which responses are valid).
+    missing
+        ``"error"`` (default) raises on missing values in used columns, with counts per
+        column; ``"drop"`` drops those rows and warns with the count.
+    formula
+        The formula text, for error messages.
+
+    Returns
+    -------
+    Design
+    """
+    formula = formula or ""
+    data = _check_frame(data)
+    columns = used_columns(parsed)
+    _check_columns(columns, data, formula)
+    weight_cols = {
+        w
+        for t in parsed.group_terms
+        if isinstance(t.factor, Membership)
+        for w in (t.factor.weights or ())
+    }
+    frame = _handle_missing(data, columns, missing, weight_cols)
+    _check_finite(frame, columns)
+    y = _response(frame, parsed.response.expr, family)
+    fam = get_family(family)
+    trials = None
+    if fam.needs_trials and parsed.response.trials is None:
+        raise FormulaError(
+            f"Family {family!r} needs the number of trials: write "
+            f"'{parsed.response.expr} | trials(n) ~ ...'.",
+            formula,
+        )
+    if parsed.response.trials is not None:
+        if not fam.needs_trials:
+            raise FormulaError(
+                f"trials() is only valid for family 'binomial', not {family!r}.", formula
+            )
+        trials = frame[parsed.response.trials].to_numpy(dtype=float)
+        bad = (trials < 0) | (trials != np.round(trials)) | (y > trials)
+        if bad.any():
+            rows = frame.index[bad][:5].tolist()
+            raise DataError(
+                f"Binomial successes must be integers in [0, trials]; {int(bad.sum())} rows "
+                f"are not (first rows: {rows})."
+            )
+    fixed = _fixed(frame, parsed.fixed, formula)
+    groups = _group_designs(frame, parsed.group_terms, formula)
+    from hiermodels.backend.naming import response_name
+
+    return Design(
+        response_name=response_name(parsed.response.expr),
+        y=y,
+        trials=trials,
+        fixed=fixed,
+        groups=groups,
+        row_index=frame.index.copy(),
+    )

@@ -1,0 +1,266 @@
+"""``hm.Model``: a formula and a DataFrame, validated and turned into a PyMC model.
+
+Examples
+--------
+>>> import hiermodels as hm
+>>> sleep = hm.datasets.load("sleepstudy")
+>>> model = hm.Model("Reaction ~ Days + (Days | Subject)", sleep)
+>>> model.formula
+'Reaction ~ Days + (Days | Subject)'
+>>> model.pymc_model.coords["Subject"][:3]
+('308', '309', '310')
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from hiermodels.backend import naming
+from hiermodels.design import Design, build_design, used_columns
+from hiermodels.diagnostics import diagnose
+from hiermodels.errors import ConvergenceWarning, SpecError
+from hiermodels.linear_predictor import linear_predictor
+from hiermodels.parameters import model_priors
+from hiermodels.pointwise import log_likelihood
+from hiermodels.sampling import Sampler, check_sampler_options, run_sampler
+from hiermodels.spec.families import get_family, resolve_link
+from hiermodels.spec.formula import parse_formula
+from hiermodels.spec.priors import Prior
+from hiermodels.spec.terms import ModelSpec
+
+__all__ = ["Model"]
+
+
+class Model:
+    """A multilevel regression model: formula + data + family + priors.
+
+    Construction parses the formula, validates the data and builds the design; it raises
+    a :class:`hiermodels.errors.HiermodelsError` for any bad input. Fitting is explicit
+    and returns a new :class:`hiermodels.Fit`. The caller's DataFrame is never modified.
+
+    Parameters
+    ----------
+    formula
+        An lme4/brms-style formula, e.g. ``"y ~ x + (1 + x | g)"``.
+    data
+        A pandas DataFrame holding every column the formula uses.
+    family
+        One of ``"gaussian"``, ``"student_t"``, ``"bernoulli"``, ``"binomial"``,
+        ``"poisson"``, ``"negative_binomial"``.
+    link
+        The link function; ``None`` takes the family's default.
+    priors
+        Priors by key ("Intercept", a fixed term, "b", "sd", "sd|g", "sd|g|term", "cor",
+        "cor|g", "sigma", ...). Unset parameters get the default, data-scaled priors.
+    missing
+        ``"error"`` (default): missing values in used columns raise, with counts per
+        column. ``"drop"``: such rows are dropped with a warning giving the count.
+
+    Examples
+    --------
+    >>> import hiermodels as hm
+    >>> pastes = hm.datasets.load("Pastes")
+    >>> model = hm.Model("strength ~ 1 + (1 | batch/cask)", pastes)
+    >>> [g.name for g in model.design.groups]
+    ['batch', 'batch:cask']
+    """
+
+    def __init__(
+        self,
+        formula: str,
+        data: pd.DataFrame,
+        *,
+        family: str = "gaussian",
+        link: str | None = None,
+        priors: Mapping[str, Prior | float] | None = None,
+        missing: Literal["error", "drop"] = "error",
+    ):
+        fam = get_family(family)
+        link = resolve_link(fam, link)
+        if priors is not None and not isinstance(priors, Mapping):
+            raise SpecError(
+                f"priors must be a dict of key -> hm.Prior, got {type(priors).__name__}."
+            )
+        parsed = parse_formula(formula)
+        design = build_design(parsed, data, family=family, missing=missing, formula=formula)
+        slots, resolved, sources = model_priors(design, family, link, priors)
+        self.spec = ModelSpec(
+            response=parsed.response,
+            fixed=parsed.fixed,
+            group_terms=parsed.group_terms,
+            family=family,
+            link=link,
+            priors=tuple(sorted((priors or {}).items())),
+        )
+        self.design: Design = design
+        self.priors: dict[str, Prior] = resolved
+        self.prior_sources: dict[str, str] = sources
+        self._slots = slots
+        self._data = data.loc[design.row_index, used_columns(parsed)].copy()
+        self._pymc_model = self._build()
+
+    def _build(self):
+        from hiermodels.backend.pymc import build_model
+
+        return build_model(
+            self.design, family=self.spec.family, link=self.spec.link, priors=self.priors
+        )
+
+    @property
+    def formula(self) -> str:
+        """The model's formula in normal form (also for models made by a builder)."""
+        return self.spec.formula
+
+    @property
+    def family(self) -> str:
+        return self.spec.family
+
+    @property
+    def link(self) -> str:
+        return self.spec.link
+
+    @property
+    def pymc_model(self):
+        """The ``pymc.Model``; dims are named after the grouping factors."""
+        return self._pymc_model
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """A copy of the used columns of the rows in the model."""
+        return self._data.copy()
+
+    def __repr__(self) -> str:
+        groups = ", ".join(f"{g.name} ({g.n_levels})" for g in self.design.groups) or "none"
+        return (
+            f"hm.Model({self.formula!r}, family={self.family!r})\n"
+            f"  observations: {self.design.n_obs}; groups: {groups}"
+        )
+
+    def prior_summary(self) -> pd.DataFrame:
+        """Every parameter with its prior and whether the user or the default set it."""
+        rows = [
+            {
+                "parameter": s.name,
+                "kind": s.kind,
+                "group": s.group or "",
+                "term": s.term or "",
+                "prior": str(self.priors[s.name]),
+                "source": self.prior_sources[s.name],
+            }
+            for s in self._slots
+        ]
+        return pd.DataFrame(rows).set_index("parameter")
+
+    def fit(
+        self,
+        *,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        cores: int | None = None,
+        sampler: Sampler = "nutpie",
+        random_seed: int | None = None,
+        target_accept: float | None = None,
+        progressbar: bool = True,
+    ):
+        """Sample the posterior with NUTS and return a :class:`hiermodels.Fit`.
+
+        Parameters
+        ----------
+        draws, tune, chains
+            Draws kept per chain, tuning steps per chain, and number of chains.
+        cores
+            Chains run in parallel (default: up to 4 for nutpie, 1 for pymc).
+        sampler
+            ``"nutpie"`` (default), ``"pymc"`` or ``"numpyro"`` (optional extra).
+        random_seed
+            Seed; the same seed gives identical draws.
+        target_accept
+            NUTS target acceptance rate (default 0.8); raise it after divergences.
+        progressbar
+            Show sampling progress.
+
+        Returns
+        -------
+        Fit
+        """
+        check_sampler_options(
+            sampler=sampler,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            target_accept=target_accept,
+        )
+        tree, timings = run_sampler(
+            self.pymc_model,
+            sampler=sampler,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            random_seed=random_seed,
+            target_accept=target_accept,
+            progressbar=progressbar,
+        )
+        tree = self._complete(tree)
+        tree.attrs.update(
+            {
+                "hiermodels_formula": self.formula,
+                "hiermodels_family": self.family,
+                "hiermodels_link": self.link,
+                "sampler": sampler,
+                "tune": tune,
+                **{f"seconds_{k}": v for k, v in timings.items()},
+            }
+        )
+        from hiermodels.results import Fit
+
+        fit = Fit(model=self, idata=tree)
+        report = diagnose(tree)
+        if not report.ok:
+            warnings.warn(
+                "Sampling diagnostics flag problems:\n  " + "\n  ".join(report.advice),
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return fit
+
+    def _complete(self, tree: xr.DataTree) -> xr.DataTree:
+        """Add observed data, constant data and the pointwise log-likelihood."""
+        design = self.design
+        name = design.response_name
+        posterior = tree["posterior"].to_dataset()
+        eta = linear_predictor(posterior, design)
+        aux = {p: posterior[p].values for p in get_family(self.family).parameters}
+        ll = log_likelihood(
+            self.family, self.link, eta=eta, y=design.y, trials=design.trials, aux=aux
+        )
+        dims = (*naming.CHAIN_DRAW, naming.OBS_DIM)
+        coords = {
+            "chain": posterior["chain"].values,
+            "draw": posterior["draw"].values,
+            naming.OBS_DIM: np.arange(design.n_obs),
+        }
+        groups = {k: tree[k].to_dataset() for k in tree.children}
+        groups["log_likelihood"] = xr.Dataset({name: xr.DataArray(ll, dims=dims, coords=coords)})
+        groups["observed_data"] = xr.Dataset(
+            {
+                name: xr.DataArray(
+                    design.y,
+                    dims=(naming.OBS_DIM,),
+                    coords={naming.OBS_DIM: coords[naming.OBS_DIM]},
+                )
+            }
+        )
+        if design.trials is not None:
+            groups["constant_data"] = xr.Dataset(
+                {"trials": xr.DataArray(design.trials, dims=(naming.OBS_DIM,))}
+            )
+        return xr.DataTree.from_dict(groups)

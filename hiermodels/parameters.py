@@ -1,0 +1,75 @@
+"""The parameters a design implies, and their priors (defaults merged with the user's).
+
+This is the bridge between the pure prior rules in :mod:`hiermodels.spec.priors` and a
+concrete :class:`~hiermodels.design.Design`: it lists the model's prior slots and the data
+scales the default rule needs.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from hiermodels.design import build_design
+>>> from hiermodels.spec.formula import parse_formula
+>>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 5.0], "g": ["a", "a", "b", "b"]})
+>>> design = build_design(parse_formula("y ~ 1 + (1 | g)"), df, family="gaussian")
+>>> [s.name for s in prior_slots(design, "gaussian")]
+['Intercept', 'sd|g|Intercept', 'sigma']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from hiermodels.backend import naming
+from hiermodels.design import Design
+from hiermodels.spec.families import get_family
+from hiermodels.spec.priors import Prior, PriorSlot, default_priors, resolve_priors
+
+__all__ = ["model_priors", "prior_slots"]
+
+
+def prior_slots(design: Design, family: str) -> list[PriorSlot]:
+    """Every parameter of the model that takes a prior, with the keys that address it."""
+    slots: list[PriorSlot] = []
+    for name in design.fixed.names:
+        if name == naming.INTERCEPT:
+            slots.append(PriorSlot(naming.INTERCEPT, "Intercept", (naming.INTERCEPT,)))
+        else:
+            slots.append(PriorSlot(naming.slope_slot(name), "b", (name, naming.SLOPES), term=name))
+    for g in design.groups:
+        for term in g.terms:
+            keys = (naming.sd_slot(g.name, term), f"sd|{g.name}", "sd")
+            slots.append(PriorSlot(keys[0], "sd", keys, group=g.name, term=term))
+        if g.correlated:
+            keys = (naming.cor_slot(g.name), "cor")
+            slots.append(PriorSlot(keys[0], "cor", keys, group=g.name))
+    for param in get_family(family).parameters:
+        slots.append(PriorSlot(param, param, (param,)))
+    return slots
+
+
+def _sd(values: np.ndarray) -> float:
+    return float(np.std(values)) if values.size > 1 else 1.0
+
+
+def model_priors(
+    design: Design, family: str, link: str, user: Mapping[str, object] | None
+) -> tuple[list[PriorSlot], dict[str, Prior], dict[str, str]]:
+    """Slots, resolved priors (slot name to :class:`Prior`) and their sources."""
+    slots = prior_slots(design, family)
+    fam = get_family(family)
+    y = design.y / design.trials if design.trials is not None else design.y
+    column_sd = {n: _sd(col) for n, col in zip(design.fixed.names, design.fixed.matrix.T)}
+    group_sd = {(g.name, t): _sd(col) for g in design.groups for t, col in zip(g.terms, g.Z.T)}
+    defaults = default_priors(
+        slots,
+        link=link,
+        response_scale=fam.response_scale,
+        y_mean=float(np.mean(y)),
+        y_sd=_sd(y),
+        column_sd=column_sd,
+        group_column_sd=group_sd,
+    )
+    priors, sources = resolve_priors(slots, user, defaults)
+    return slots, priors, sources

@@ -1,0 +1,217 @@
+"""``hm.Fit``: a fitted model. It wraps (does not subclass) an ``xarray.DataTree``.
+
+Examples
+--------
+>>> import hiermodels as hm
+>>> sleep = hm.datasets.load("sleepstudy")
+>>> fit = hm.Model("Reaction ~ Days + (1 | Subject)", sleep).fit(
+...     draws=200, tune=200, chains=2, random_seed=1, progressbar=False)  # doctest: +SKIP
+>>> fit.fixed_effects()["mean"].round(0).tolist()  # doctest: +SKIP
+[251.0, 10.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from hiermodels.backend import naming
+from hiermodels.diagnostics import DiagnosticsReport, describe_draws, diagnose
+from hiermodels.spec.families import get_family
+from hiermodels.summary import Summary
+
+__all__ = ["Fit"]
+
+PROB = 0.89
+
+
+class Fit:
+    """Posterior draws of a :class:`hiermodels.Model`, with lme4-style accessors.
+
+    Attributes
+    ----------
+    idata : xarray.DataTree
+        Groups ``posterior``, ``sample_stats``, ``observed_data`` and ``log_likelihood``.
+    model : hiermodels.Model
+        The model that was fitted.
+    """
+
+    def __init__(self, *, model, idata: xr.DataTree):
+        self.model = model
+        self.idata = idata
+
+    @property
+    def spec(self):
+        return self.model.spec
+
+    @property
+    def design(self):
+        return self.model.design
+
+    @property
+    def formula(self) -> str:
+        return self.model.formula
+
+    @property
+    def posterior(self) -> xr.Dataset:
+        return self.idata["posterior"].to_dataset()
+
+    def __repr__(self) -> str:
+        post = self.idata["posterior"]
+        return (
+            f"hm.Fit of {self.formula!r} ({self.spec.family}): "
+            f"{post.sizes['chain']} chains x {post.sizes['draw']} draws"
+        )
+
+    # ------------------------------------------------------------------ tables
+    def fixed_effects(self, *, prob: float = PROB) -> pd.DataFrame:
+        """Fixed effects, indexed by the design's term names ("Intercept", "sex[M]", ...).
+
+        Columns: ``mean``, ``sd``, the ETI bounds (``eti89_lb``, ``eti89_ub``),
+        ``ess_bulk``, ``ess_tail``, ``r_hat`` and ``mcse_mean``.
+        """
+        frames = []
+        for name in self.design.fixed.names:
+            if name == naming.INTERCEPT:
+                da = self.posterior[naming.INTERCEPT]
+            else:
+                da = self.posterior[naming.SLOPES].sel({naming.FIXED_DIM: name}, drop=True)
+            frame = describe_draws(da, prob=prob)
+            frame.index = [name]
+            frames.append(frame)
+        if not frames:
+            return pd.DataFrame(columns=["mean", "sd"])
+        out = pd.concat(frames)
+        out.index.name = "term"
+        return out
+
+    def variance_components(self, *, prob: float = PROB) -> pd.DataFrame:
+        """Standard deviations and correlations of the group effects, and the residual SD.
+
+        One row per SD or correlation, with columns ``group``, ``term``, ``kind``
+        ("sd" or "cor"), ``mean``, ``sd``, the ETI bounds, ``ess_bulk`` and ``r_hat``.
+        """
+        rows = []
+        post = self.posterior
+        for g in self.design.groups:
+            sd = post[naming.sd_name(g.name)]
+            for term in g.terms:
+                da = sd.sel({naming.term_dim(g.name): term}, drop=True)
+                rows.append(("sd", g.name, term, da))
+            if g.correlated:
+                cor = post[naming.cor_name(g.name)]
+                for block in g.blocks:
+                    for a_i, a in enumerate(block):
+                        for b in block[a_i + 1 :]:
+                            ta, tb = g.terms[a], g.terms[b]
+                            da = cor.sel(
+                                {naming.term_dim(g.name): ta, naming.term_dim_bis(g.name): tb},
+                                drop=True,
+                            )
+                            rows.append(("cor", g.name, f"{ta}:{tb}", da))
+        if naming.SIGMA in get_family(self.spec.family).parameters:
+            rows.append(("sd", "Residual", "", post[naming.SIGMA]))
+        frames = []
+        for kind, group, term, da in rows:
+            frame = describe_draws(da, prob=prob).reset_index(drop=True)
+            frame.insert(0, "kind", kind)
+            frame.insert(0, "term", term)
+            frame.insert(0, "group", group)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    def group_effects(self, group: str, *, prob: float = PROB) -> pd.DataFrame:
+        """Each level's deviation from the fixed effects, per varying term.
+
+        Indexed by (level, term), with ``mean``, ``sd``, the ETI bounds and diagnostics.
+        """
+        g = self.design.group(group)
+        da = self.posterior[naming.effects_name(g.name)]
+        frame = describe_draws(da, prob=prob)
+        frame.index = frame.index.set_names(["level", "term"])
+        return frame
+
+    def group_coefficients(self, group: str, *, prob: float = PROB) -> pd.DataFrame:
+        """Fixed effect plus the level's deviation, per term: lme4's ``coef()``.
+
+        Every fixed term is listed; terms that do not vary by ``group`` equal the fixed
+        effect. Indexed by (level, term).
+        """
+        g = self.design.group(group)
+        post = self.posterior
+        effects = post[naming.effects_name(g.name)]
+        term_dim = naming.term_dim(g.name)
+        names = list(self.design.fixed.names) + [
+            t for t in g.terms if t not in self.design.fixed.names
+        ]
+        parts = []
+        for term in names:
+            if term == naming.INTERCEPT:
+                fixed = post[naming.INTERCEPT]
+            elif term in self.design.fixed.names:
+                fixed = post[naming.SLOPES].sel({naming.FIXED_DIM: term}, drop=True)
+            else:
+                fixed = xr.zeros_like(
+                    post[naming.effects_name(g.name)].isel({g.name: 0, term_dim: 0}, drop=True)
+                )
+            if term in g.terms:
+                total = fixed + effects.sel({term_dim: term}, drop=True)
+            else:
+                total = fixed.expand_dims({g.name: list(g.levels)})
+            parts.append(total.expand_dims(term=[term]))
+        da = xr.concat(parts, dim="term").transpose("chain", "draw", g.name, "term")
+        da.name = "coefficient"
+        frame = describe_draws(da, prob=prob)
+        frame.index = frame.index.set_names(["level", "term"])
+        return frame
+
+    # ------------------------------------------------------------------ checks
+    def diagnostics(self) -> DiagnosticsReport:
+        """R-hat, bulk/tail ESS, MCSE, divergences, tree depth and BFMI, with advice."""
+        return diagnose(self.idata)
+
+    def summary(self, *, prob: float = PROB) -> Summary:
+        """A printable summary in the layout of lme4's ``summary(lmer(...))``."""
+        fam = get_family(self.spec.family)
+        post = self.idata["posterior"]
+        return Summary(
+            formula=self.formula,
+            family=fam.name,
+            link=self.spec.link,
+            n_obs=self.design.n_obs,
+            levels={g.name: g.n_levels for g in self.design.groups},
+            variance_components=self.variance_components(prob=prob),
+            fixed_effects=self.fixed_effects(prob=prob),
+            diagnostics=self.diagnostics(),
+            sampler=str(self.idata.attrs.get("sampler", "")),
+            chains=int(post.sizes["chain"]),
+            draws=int(post.sizes["draw"]),
+            prob=prob,
+        )
+
+    # ------------------------------------------------------------------ plots
+    def plot_trace(self, var_names=None, **kwargs):
+        """Trace plot (arviz-plots ``plot_trace_dist``); returns the PlotCollection."""
+        from arviz_plots import plot_trace_dist
+
+        return plot_trace_dist(self.idata, var_names=self._plot_vars(var_names), **kwargs)
+
+    def plot_rank(self, var_names=None, **kwargs):
+        """Rank plot (arviz-plots ``plot_rank``); returns the PlotCollection."""
+        from arviz_plots import plot_rank
+
+        return plot_rank(self.idata, var_names=self._plot_vars(var_names), **kwargs)
+
+    def _plot_vars(self, var_names):
+        if var_names is not None:
+            return var_names
+        names = [naming.INTERCEPT, naming.SLOPES]
+        names += [naming.sd_name(g.name) for g in self.design.groups]
+        names += [p for p in get_family(self.spec.family).parameters]
+        return [n for n in names if n in self.posterior]
+
+    def draws(self, name: str) -> np.ndarray:
+        """Posterior draws of one variable flattened over chains, shape (samples, ...)."""
+        da = self.posterior[name]
+        return da.values.reshape(-1, *da.shape[2:])

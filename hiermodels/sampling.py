@@ -1,0 +1,118 @@
+"""Run NUTS on a PyMC model and return an ``xarray.DataTree``.
+
+Samplers: ``"nutpie"`` (default), ``"pymc"`` (PyMC's own NUTS) and ``"numpyro"`` (an
+optional extra, imported lazily).
+
+Examples
+--------
+>>> check_sampler_options(sampler="nutpie", draws=10, tune=10, chains=1, cores=None,
+...                       target_accept=None)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from typing import Literal
+
+import numpy as np
+import pymc as pm
+import xarray as xr
+
+from hiermodels.errors import SamplerError
+
+__all__ = ["SAMPLERS", "Sampler", "check_sampler_options", "run_sampler"]
+
+Sampler = Literal["nutpie", "pymc", "numpyro"]
+SAMPLERS: tuple[str, ...] = ("nutpie", "pymc", "numpyro")
+
+
+def _positive_int(name: str, value: object, *, allow_zero: bool = False) -> None:
+    ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    if not ok or value < (0 if allow_zero else 1):
+        bound = ">= 0" if allow_zero else ">= 1"
+        raise SamplerError(f"{name} must be an integer {bound}, got {value!r}.")
+
+
+def check_sampler_options(*, sampler, draws, tune, chains, cores, target_accept) -> None:
+    """Validate sampler settings before any compilation starts."""
+    if sampler not in SAMPLERS:
+        raise SamplerError(f"Unknown sampler {sampler!r}; valid samplers are {list(SAMPLERS)}.")
+    if sampler == "numpyro" and importlib.util.find_spec("numpyro") is None:
+        raise SamplerError(
+            "sampler='numpyro' needs the optional numpyro package: "
+            "pip install 'hiermodels[numpyro]' (or pip install numpyro jax)."
+        )
+    _positive_int("draws", draws)
+    _positive_int("tune", tune, allow_zero=True)
+    _positive_int("chains", chains)
+    if cores is not None:
+        _positive_int("cores", cores)
+    if target_accept is not None and not (
+        isinstance(target_accept, float | int) and 0 < target_accept < 1
+    ):
+        raise SamplerError(f"target_accept must be between 0 and 1, got {target_accept!r}.")
+
+
+def _seed(random_seed) -> int:
+    if random_seed is None:
+        return int(np.random.default_rng().integers(2**31))
+    if isinstance(random_seed, int | np.integer) and not isinstance(random_seed, bool):
+        if random_seed < 0:
+            raise SamplerError(f"random_seed must be >= 0, got {random_seed!r}.")
+        return int(random_seed)
+    raise SamplerError(f"random_seed must be an integer or None, got {random_seed!r}.")
+
+
+def run_sampler(
+    model: pm.Model,
+    *,
+    sampler: Sampler,
+    draws: int,
+    tune: int,
+    chains: int,
+    cores: int | None,
+    random_seed: int | None,
+    target_accept: float | None,
+    progressbar: bool,
+) -> tuple[xr.DataTree, dict[str, float]]:
+    """Sample ``model``; return the posterior and sample stats, and timings in seconds."""
+    seed = _seed(random_seed)
+    timings: dict[str, float] = {}
+    if sampler == "nutpie":
+        import nutpie
+
+        start = time.perf_counter()
+        compiled = nutpie.compile_pymc_model(model)
+        timings["compile"] = time.perf_counter() - start
+        kwargs = {} if target_accept is None else {"target_accept": float(target_accept)}
+        start = time.perf_counter()
+        tree = nutpie.sample(
+            compiled,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores or min(chains, 4),
+            seed=seed,
+            save_warmup=False,
+            progress_bar=progressbar,
+            **kwargs,
+        )
+        timings["sampling"] = time.perf_counter() - start
+    else:
+        start = time.perf_counter()
+        tree = pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores or 1,
+            random_seed=seed,
+            progressbar=progressbar,
+            nuts_sampler=sampler,
+            target_accept=target_accept or 0.8,
+            compute_convergence_checks=False,
+            model=model,
+        )
+        timings["compile+sampling"] = time.perf_counter() - start
+    groups = {name: tree[name].to_dataset() for name in ("posterior", "sample_stats")}
+    return xr.DataTree.from_dict(groups), timings

@@ -1,0 +1,282 @@
+"""Parse lme4/brms-style formulas into a fixed part and group terms.
+
+Only the group-term layer is parsed here. The fixed part is kept as text and handed to
+formulaic, which builds the design matrix (categoricals, interactions, transforms).
+
+Supported syntax
+----------------
+=====================================  =============================================
+``(1 | g)``                            varying intercept
+``(1 + x | g)``, ``(x | g)``           correlated varying intercept and slope
+``(1 + x || g)``                       the same, uncorrelated
+``(0 + x | g)``                        varying slope only
+``(1 | a/b)``                          nested: ``(1 | a) + (1 | a:b)``
+``(1 | a:b)``                          interaction of two columns as one factor
+``(1 | mm(s1, s2, weights=[w1, w2]))`` multiple membership (``scale=True`` optional)
+``y | trials(n) ~ ...``                binomial response with ``n`` trials
+=====================================  =============================================
+
+Examples
+--------
+>>> from hiermodels.spec.formula import parse_formula
+>>> parsed = parse_formula("Reaction ~ Days + (Days | Subject)")
+>>> parsed.fixed
+'Days'
+>>> parsed.group_terms[0].text
+'(Days | Subject)'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hiermodels.errors import FormulaError
+from hiermodels.spec.terms import GroupFactor, GroupTerm, Membership, Response
+
+__all__ = ["ParsedFormula", "parse_formula"]
+
+_OPEN = "([{"
+_CLOSE = ")]}"
+_NAME = re.compile(r"^\s*(`[^`]+`|[A-Za-z_.][A-Za-z0-9_.]*)\s*$")
+
+
+@dataclass(frozen=True)
+class ParsedFormula:
+    """The pieces of a formula: response, fixed-part text and group terms."""
+
+    response: Response
+    fixed: str
+    group_terms: tuple[GroupTerm, ...]
+
+
+def _scan(text: str, offset: int, formula: str):
+    """Yield ``(index, char, depth)`` for characters outside quotes and backticks."""
+    depth = 0
+    quote: str | None = None
+    for i, ch in enumerate(text):
+        if quote is not None:
+            if ch == quote:
+                quote = None
+            continue
+        if ch in "'\"`":
+            quote = ch
+            continue
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+            if depth < 0:
+                raise FormulaError("Unmatched closing parenthesis.", formula, offset + i)
+        yield i, ch, depth
+    if quote is not None:
+        raise FormulaError(f"Unclosed quote {quote}.", formula, offset + len(text))
+    if depth != 0:
+        raise FormulaError(
+            "Unclosed parenthesis: add the missing ')'.", formula, offset + len(text)
+        )
+
+
+def _split_top(text: str, sep: str, offset: int, formula: str) -> list[tuple[str, int]]:
+    """Split ``text`` at top-level ``sep``; return pieces with their absolute offsets."""
+    pieces: list[tuple[str, int]] = []
+    start = 0
+    for i, ch, depth in _scan(text, offset, formula):
+        if ch == sep and depth == 0:
+            pieces.append((text[start:i], offset + start))
+            start = i + 1
+    pieces.append((text[start:], offset + start))
+    return pieces
+
+
+def _strip(piece: str, offset: int) -> tuple[str, int]:
+    lead = len(piece) - len(piece.lstrip())
+    return piece.strip(), offset + lead
+
+
+def _name(text: str, offset: int, formula: str, what: str) -> str:
+    match = _NAME.match(text)
+    if not match:
+        raise FormulaError(
+            f"Expected a column name as {what}, got {text.strip()!r}. Write a column name "
+            "(use backticks for names that are not identifiers).",
+            formula,
+            offset + (len(text) - len(text.lstrip())),
+        )
+    name = match.group(1)
+    return name[1:-1] if name.startswith("`") else name
+
+
+def _parse_response(text: str, offset: int, formula: str) -> Response:
+    text, offset = _strip(text, offset)
+    if not text:
+        raise FormulaError("The formula has no response before '~'.", formula, offset)
+    pieces = _split_top(text, "|", offset, formula)
+    expr, expr_at = _strip(*pieces[0])
+    if not expr:
+        raise FormulaError("The response is empty.", formula, expr_at)
+    if len(pieces) == 1:
+        return Response(expr=expr)
+    if len(pieces) > 2:
+        raise FormulaError("The response has more than one '|'.", formula, pieces[2][1] - 1)
+    addition, add_at = _strip(*pieces[1])
+    match = re.fullmatch(r"trials\((.*)\)", addition)
+    if not match:
+        raise FormulaError(
+            f"Unknown response addition {addition!r}; the valid one is 'trials(n)'.",
+            formula,
+            add_at,
+        )
+    trials = _name(match.group(1), add_at + len("trials("), formula, "the number of trials")
+    return Response(expr=expr, trials=trials)
+
+
+def _parse_membership(inner: str, offset: int, formula: str) -> Membership:
+    members: list[str] = []
+    weights: tuple[str, ...] | None = None
+    scale = False
+    for arg, at in _split_top(inner, ",", offset, formula):
+        arg, at = _strip(arg, at)
+        if not arg:
+            raise FormulaError("Empty argument in mm().", formula, at)
+        key, _, value = arg.partition("=")
+        if _ and key.strip() == "weights":
+            value_at = at + len(key) + 1
+            value_s, value_at = _strip(value, value_at)
+            if not (value_s.startswith("[") and value_s.endswith("]")):
+                raise FormulaError(
+                    "mm() weights must be a list of columns: weights=[w1, w2, ...].",
+                    formula,
+                    value_at,
+                )
+            weights = tuple(
+                _name(w, w_at, formula, "a weight column")
+                for w, w_at in _split_top(value_s[1:-1], ",", value_at + 1, formula)
+            )
+        elif _ and key.strip() == "scale":
+            flag = value.strip()
+            if flag not in ("True", "False"):
+                raise FormulaError(f"mm() scale must be True or False, got {flag!r}.", formula, at)
+            scale = flag == "True"
+        elif _:
+            raise FormulaError(
+                f"Unknown mm() argument {key.strip()!r}; valid ones are 'weights' and 'scale'.",
+                formula,
+                at,
+            )
+        else:
+            members.append(_name(arg, at, formula, "a member column"))
+    if len(members) < 1:
+        raise FormulaError("mm() needs at least one member column.", formula, offset)
+    if len(set(members)) != len(members):
+        raise FormulaError(f"mm() lists a member column twice: {members}.", formula, offset)
+    if weights is not None and len(weights) != len(members):
+        raise FormulaError(
+            f"mm() has {len(members)} member columns {members} but {len(weights)} weight "
+            f"columns {list(weights)}; give one weight column per member.",
+            formula,
+            offset,
+        )
+    return Membership(members=tuple(members), weights=weights, scale=scale)
+
+
+def _parse_factors(text: str, offset: int, formula: str) -> list[GroupFactor | Membership]:
+    text, offset = _strip(text, offset)
+    if not text:
+        raise FormulaError("Missing grouping factor after '|'.", formula, offset)
+    if text.startswith("mm(") and text.endswith(")"):
+        return [_parse_membership(text[3:-1], offset + 3, formula)]
+    factors: list[GroupFactor | Membership] = []
+    prefix: tuple[str, ...] = ()
+    for level, level_at in _split_top(text, "/", offset, formula):
+        columns = tuple(
+            _name(c, c_at, formula, "a grouping factor")
+            for c, c_at in _split_top(level, ":", level_at, formula)
+        )
+        prefix = prefix + columns
+        factors.append(GroupFactor(prefix))
+    return factors
+
+
+def _parse_group_term(inner: str, offset: int, formula: str) -> list[GroupTerm]:
+    bars = [i for i, ch, depth in _scan(inner, offset, formula) if ch == "|" and depth == 0]
+    first = bars[0]
+    correlated = True
+    if len(bars) == 2 and bars[1] == first + 1:
+        correlated = False
+    elif len(bars) > 1:
+        raise FormulaError("A group term has more than one bar.", formula, offset + bars[1])
+    expr = inner[:first].strip()
+    if not expr:
+        raise FormulaError(
+            "Missing varying effects before '|'; write e.g. (1 | g).", formula, offset + first
+        )
+    rest_at = first + (1 if correlated else 2)
+    factors = _parse_factors(inner[rest_at:], offset + rest_at, formula)
+    return [GroupTerm(expr=expr, factor=f, correlated=correlated) for f in factors]
+
+
+def parse_formula(formula: str) -> ParsedFormula:
+    """Split a formula into its response, fixed part and group terms.
+
+    Parameters
+    ----------
+    formula
+        An lme4/brms-style formula such as ``"y ~ x + (1 + x | g)"``.
+
+    Returns
+    -------
+    ParsedFormula
+
+    Raises
+    ------
+    FormulaError
+        With the offending position marked by a caret.
+
+    Examples
+    --------
+    >>> parse_formula("strength ~ 1 + (1 | batch/cask)").group_terms[1].factor.name
+    'batch:cask'
+    """
+    if not isinstance(formula, str):
+        raise FormulaError(f"A formula must be a string, got {type(formula).__name__}.")
+    tildes = [i for i, ch, depth in _scan(formula, 0, formula) if ch == "~" and depth == 0]
+    if not tildes:
+        raise FormulaError("The formula has no '~'; write it as 'y ~ x + (1 | g)'.", formula, 0)
+    if len(tildes) > 1:
+        raise FormulaError("The formula has more than one '~'.", formula, tildes[1])
+    cut = tildes[0]
+    response = _parse_response(formula[:cut], 0, formula)
+    fixed: list[str] = []
+    group_terms: list[GroupTerm] = []
+    for piece, at in _split_top(formula[cut + 1 :], "+", cut + 1, formula):
+        piece, at = _strip(piece, at)
+        if not piece:
+            raise FormulaError("Empty term: a '+' has nothing on one side.", formula, at)
+        has_bar = "|" in piece
+        if piece.startswith("(") and piece.endswith(")"):
+            # Is the closing parenthesis the partner of the opening one?
+            closes = [i for i, ch, depth in _scan(piece, at, formula) if ch == ")" and depth == 0]
+            whole = closes and closes[0] == len(piece) - 1
+            inner_bar = whole and any(
+                ch == "|" and depth == 0 for _, ch, depth in _scan(piece[1:-1], at + 1, formula)
+            )
+            if inner_bar:
+                group_terms.extend(_parse_group_term(piece[1:-1], at + 1, formula))
+                continue
+        if has_bar:
+            raise FormulaError(
+                "A '|' must sit inside a parenthesised group term such as (1 | g).",
+                formula,
+                at + piece.index("|"),
+            )
+        fixed.append(piece)
+    if not fixed:
+        fixed = ["1"]
+    seen: set[tuple[str, str]] = set()
+    for term in group_terms:
+        key = (term.expr, term.factor.name)
+        if key in seen:
+            raise FormulaError(f"The group term {term.text} appears twice.", formula)
+        seen.add(key)
+    return ParsedFormula(response=response, fixed=" + ".join(fixed), group_terms=tuple(group_terms))

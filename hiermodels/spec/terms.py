@@ -1,0 +1,126 @@
+"""Frozen dataclasses that describe a multilevel model without any data attached.
+
+Examples
+--------
+>>> from hiermodels.spec.terms import GroupFactor, GroupTerm
+>>> GroupTerm(expr="1 + Days", factor=GroupFactor(("Subject",))).text
+'(1 + Days | Subject)'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["GroupFactor", "GroupTerm", "Membership", "ModelSpec", "Response"]
+
+
+def _quote(name: str) -> str:
+    """Return ``name`` as it must be written in a formula (backticks if not an identifier)."""
+    return name if name.isidentifier() else f"`{name}`"
+
+
+@dataclass(frozen=True)
+class GroupFactor:
+    """A grouping factor: one column, or the interaction ``a:b`` of several columns."""
+
+    columns: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """The factor as written in a formula, e.g. ``"a:b"``; also its dimension name."""
+        return ":".join(self.columns)
+
+    @property
+    def text(self) -> str:
+        return ":".join(_quote(c) for c in self.columns)
+
+    @property
+    def used_columns(self) -> tuple[str, ...]:
+        return self.columns
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A multiple-membership factor: each row belongs to several units of one factor.
+
+    The levels are the union of the values in ``members``. The row's group effect is the
+    weighted sum of its members' effects. Without ``weights`` every member gets weight
+    ``1 / k``; with ``scale=True`` each row's weights are divided by their sum.
+    """
+
+    members: tuple[str, ...]
+    weights: tuple[str, ...] | None = None
+    scale: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"mm({', '.join(self.members)})"
+
+    @property
+    def text(self) -> str:
+        parts = [_quote(m) for m in self.members]
+        if self.weights is not None:
+            parts.append("weights=[" + ", ".join(_quote(w) for w in self.weights) + "]")
+        if self.scale:
+            parts.append("scale=True")
+        return "mm(" + ", ".join(parts) + ")"
+
+    @property
+    def used_columns(self) -> tuple[str, ...]:
+        return self.members + (self.weights or ())
+
+
+@dataclass(frozen=True)
+class GroupTerm:
+    """One bar term, ``(expr | factor)`` or, uncorrelated, ``(expr || factor)``."""
+
+    expr: str
+    factor: GroupFactor | Membership
+    correlated: bool = True
+
+    @property
+    def text(self) -> str:
+        bar = "|" if self.correlated else "||"
+        return f"({self.expr} {bar} {self.factor.text})"
+
+
+@dataclass(frozen=True)
+class Response:
+    """The response column, with the number of trials for binomial models."""
+
+    expr: str
+    trials: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.expr if self.trials is None else f"{self.expr} | trials({self.trials})"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A complete, data-free model specification.
+
+    Built by :func:`hiermodels.spec.formula.parse_formula` (plus family and priors) or by
+    the builders in :mod:`hiermodels.builders`; both give equal objects for the same model.
+    """
+
+    response: Response
+    fixed: str
+    group_terms: tuple[GroupTerm, ...] = ()
+    family: str = "gaussian"
+    link: str | None = None
+    priors: tuple[tuple[str, object], ...] = field(default=())
+
+    @property
+    def formula(self) -> str:
+        rhs = [self.fixed] + [t.text for t in self.group_terms]
+        return f"{self.response.text} ~ {' + '.join(rhs)}"
+
+    @property
+    def group_names(self) -> tuple[str, ...]:
+        """Grouping factors in order of first appearance, without repeats."""
+        return tuple(dict.fromkeys(t.factor.name for t in self.group_terms))
+
+    @property
+    def prior_dict(self) -> dict[str, object]:
+        return dict(self.priors)

@@ -1,0 +1,141 @@
+"""The printed summary of a fit, laid out like lme4's ``summary(lmer(...))``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from hiermodels.summary import format_number
+>>> format_number(0.000123), format_number(251.4051)
+('0.000123', '251.41')
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from hiermodels.diagnostics import DiagnosticsReport
+
+__all__ = ["Summary", "format_number"]
+
+
+def format_number(value: float, digits: int = 5) -> str:
+    """Format with ``digits`` significant figures, without exponent for usual sizes."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "NA"
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    decimals = max(digits - 1 - magnitude, 0)
+    if magnitude < -4 or magnitude > 9:
+        return f"{value:.{digits - 1}e}"
+    return f"{value:.{min(decimals, 6)}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"
+
+
+def _table(rows: list[list[str]], header: list[str], align: list[str]) -> list[str]:
+    widths = [max(len(r[i]) for r in [*rows, header]) for i in range(len(header))]
+
+    def fmt(row):
+        cells = [c.ljust(w) if a == "l" else c.rjust(w) for c, w, a in zip(row, widths, align)]
+        return " " + "  ".join(cells).rstrip()
+
+    return [fmt(header)] + [fmt(r) for r in rows]
+
+
+@dataclass
+class Summary:
+    """A fit's summary; ``print(fit.summary())`` shows it, its fields hold the tables."""
+
+    formula: str
+    family: str
+    link: str
+    n_obs: int
+    levels: dict[str, int]
+    variance_components: pd.DataFrame
+    fixed_effects: pd.DataFrame
+    diagnostics: DiagnosticsReport
+    sampler: str
+    chains: int
+    draws: int
+    prob: float
+
+    def _interval_cols(self) -> tuple[str, str]:
+        p = round(self.prob * 100)
+        return f"eti{p}_lb", f"eti{p}_ub"
+
+    def random_effects_lines(self) -> list[str]:
+        lo, hi = self._interval_cols()
+        vc = self.variance_components
+        sds = vc[vc["kind"] == "sd"]
+        cors = vc[vc["kind"] == "cor"]
+        rows = []
+        for group, block in sds.groupby("group", sort=False):
+            terms = list(block["term"])
+            for i, (_, r) in enumerate(block.iterrows()):
+                corr = []
+                for other in terms[:i]:
+                    match = cors[(cors["group"] == group) & (cors["term"] == f"{other}:{r.term}")]
+                    corr.append(format_number(match["mean"].iloc[0], 2) if len(match) else "")
+                rows.append(
+                    [
+                        group if i == 0 else "",
+                        r.term,
+                        format_number(r["mean"]),
+                        format_number(r["sd"], 3),
+                        f"[{format_number(r[lo], 4)}, {format_number(r[hi], 4)}]",
+                        " ".join(f"{c:>5}" for c in corr),
+                    ]
+                )
+        header = [
+            "Groups",
+            "Name",
+            "Std.Dev.",
+            "Est.Error",
+            f"{round(self.prob * 100)}% ETI",
+            "Corr",
+        ]
+        return _table(rows, header, ["l", "l", "r", "r", "l", "l"])
+
+    def fixed_effects_lines(self) -> list[str]:
+        lo, hi = self._interval_cols()
+        fe = self.fixed_effects
+        rows = [
+            [
+                name,
+                format_number(r["mean"]),
+                format_number(r["sd"], 3),
+                format_number(r[lo], 4),
+                format_number(r[hi], 4),
+                f"{r['ess_bulk']:.0f}",
+                f"{r['r_hat']:.3f}",
+            ]
+            for name, r in fe.iterrows()
+        ]
+        p = round(self.prob * 100)
+        header = ["", "Estimate", "Est.Error", f"l-{p}% ETI", f"u-{p}% ETI", "ESS bulk", "R-hat"]
+        return _table(rows, header, ["l", "r", "r", "r", "r", "r", "r"])
+
+    def __str__(self) -> str:
+        kind = "linear" if self.family == "gaussian" else "generalized linear"
+        groups = ";  ".join(f"{name}, {n}" for name, n in self.levels.items())
+        lines = [
+            f"Bayesian {kind} mixed model fit by NUTS ({self.sampler}) [hiermodels]",
+            f"Formula: {self.formula}",
+            f"Family: {self.family} (link = {self.link})",
+            f"Draws: {self.chains} chains x {self.draws} (posterior mean, sd and "
+            f"{round(self.prob * 100)}% equal-tailed intervals)",
+            "",
+            "Random effects:",
+            *self.random_effects_lines(),
+            f"Number of obs: {self.n_obs}" + (f", groups:  {groups}" if groups else ""),
+            "",
+            "Fixed effects:",
+            *self.fixed_effects_lines(),
+            "",
+            "Diagnostics: " + self.diagnostics.line(),
+            *[f"  {a}" for a in (self.diagnostics.advice or ["All diagnostics look fine."])],
+        ]
+        return "\n".join(lines)
+
+    __repr__ = __str__

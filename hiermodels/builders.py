@@ -43,6 +43,12 @@ def _names(value, what: str, *, allow_empty: bool = True) -> tuple[str, ...]:
     return names
 
 
+def _one_name(value, what: str) -> str:
+    if not isinstance(value, str):
+        raise SpecError(f"{what} must be one column name (a string), got {value!r}.")
+    return value
+
+
 def _formula(response: str, fixed: Sequence[str], terms: Sequence[GroupTerm]) -> str:
     if not isinstance(response, str):
         raise SpecError(f"response must be a column name, got {response!r}.")
@@ -57,7 +63,7 @@ def varying_intercept(
 
     ``options`` (family, link, priors, missing) go to :class:`hiermodels.Model`.
     """
-    (group,) = _names(group, "group", allow_empty=False)[:1]
+    group = _one_name(group, "group")
     term = GroupTerm("1", GroupFactor((group,)))
     return Model(_formula(response, _names(predictors, "predictors"), [term]), data, **options)
 
@@ -77,6 +83,7 @@ def varying_slopes(
     A slope that is not among ``predictors`` is added to the fixed part, so the varying
     slopes are deviations around a population slope, as in lme4 practice.
     """
+    group = _one_name(group, "group")
     slopes = _names(slopes, "slopes", allow_empty=False)
     fixed = list(_names(predictors, "predictors"))
     fixed += [s for s in slopes if s not in fixed]

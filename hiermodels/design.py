@@ -151,6 +151,10 @@ def used_columns(parsed: ParsedFormula) -> list[str]:
     return list(dict.fromkeys(cols))
 
 
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
 def _check_frame(data: object) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
@@ -177,8 +181,17 @@ def _check_columns(columns: list[str], data: pd.DataFrame, formula: str) -> None
             raise FormulaError(
                 f"Unknown column {col!r} in the formula.{hint} Available columns: {available}.",
                 formula,
-                formula.find(col) if col in formula else None,
+                _column_position(col, formula),
             )
+
+
+def _column_position(col: str, formula: str) -> int | None:
+    """Offset of ``col`` written as a whole name in ``formula`` (not inside a longer name)."""
+    quoted = formula.find(f"`{col}`")
+    if quoted >= 0:
+        return quoted
+    match = re.search(rf"(?<![\w.`]){re.escape(col)}(?![\w.`])", formula)
+    return match.start() if match else None
 
 
 def _handle_missing(
@@ -219,7 +232,7 @@ def _check_finite(data: pd.DataFrame, columns: list[str]) -> None:
             if bad.any():
                 rows = data.index[bad][:5].tolist()
                 raise DataError(
-                    f"Column {col!r} has {int(bad.sum())} infinite values (first rows: "
+                    f"Column {col!r} has {int(bad.sum())} infinite value(s) (first rows: "
                     f"{rows}); hiermodels needs finite numbers."
                 )
 
@@ -312,22 +325,34 @@ def _check_rank(matrix: np.ndarray, names: tuple[str, ...]) -> None:
 
 
 def _level_labels(series: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Per-row string labels and the ordered list of observed levels."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        observed = [c for c in series.cat.categories if (series == c).any()]
-        order = {c: i for i, c in enumerate(observed)}
-        values = series.astype(object).to_numpy()
-    else:
-        values = series.to_numpy(dtype=object)
-        uniques = pd.unique(values)
-        try:
-            ordered = sorted(uniques)
-        except TypeError:
-            ordered = sorted(uniques, key=str)
-        order = {c: i for i, c in enumerate(ordered)}
-        observed = ordered
+    """Per-row string labels and the ordered list of observed levels.
+
+    Categorical columns keep their category order; other columns are ordered
+    numerically when every label is an integer, else alphabetically.
+    """
+    values = series.astype(object).to_numpy()
     labels = np.array([_label(v) for v in values], dtype=object)
-    return labels, [_label(v) for v in sorted(observed, key=order.__getitem__)]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        present = set(labels)
+        levels = [_label(c) for c in series.cat.categories if _label(c) in present]
+    else:
+        levels = _order_levels(set(labels))
+    raw = {}
+    for v, lab in zip(pd.unique(values), (_label(v) for v in pd.unique(values))):
+        if lab in raw and raw[lab] is not v and type(raw[lab]) is not type(v):
+            raise DataError(
+                f"Column {series.name!r} holds different values that read the same as a "
+                f"label: {raw[lab]!r} and {v!r}. Convert the column to one type first."
+            )
+        raw.setdefault(lab, v)
+    return labels, levels
+
+
+def _order_levels(labels) -> list[str]:
+    labels = list(labels)
+    if labels and all(re.fullmatch(r"-?\d+", lab) for lab in labels):
+        return sorted(labels, key=int)
+    return sorted(labels)
 
 
 def _label(value: object) -> str:
@@ -355,10 +380,7 @@ def _membership_codes(
     data: pd.DataFrame, factor: Membership
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     members = [_level_labels(data[c]) for c in factor.members]
-    union: list[str] = sorted({lv for _, levels in members for lv in levels})
-    # Sort numerically when every label is an integer, so 2 comes before 10.
-    if all(re.fullmatch(r"-?\d+", lv) for lv in union):
-        union.sort(key=int)
+    union = _order_levels({lv for _, levels in members for lv in levels})
     lookup = {lv: i for i, lv in enumerate(union)}
     codes = np.column_stack([[lookup[v] for v in labels] for labels, _ in members])
     k = len(factor.members)
@@ -376,14 +398,14 @@ def _membership_codes(
             rows = data.index[negative][:5].tolist()
             raise DataError(
                 f"Membership weights {list(factor.weights)} are negative in "
-                f"{int(negative.sum())} rows (first rows: {rows}); weights must be >= 0."
+                f"{_rows(int(negative.sum()))} (first rows: {rows}); weights must be >= 0."
             )
     zero = weights.sum(axis=1) == 0
     if zero.any():
         rows = data.index[zero][:5].tolist()
         raise DataError(
             f"Membership weights {list(factor.weights or ())} are all zero in "
-            f"{int(zero.sum())} rows (first rows: {rows}); each row needs a positive weight."
+            f"{_rows(int(zero.sum()))} (first rows: {rows}); each row needs a positive weight."
         )
     if factor.scale:
         weights = weights / weights.sum(axis=1, keepdims=True)

@@ -21,19 +21,23 @@ from hiermodels.design import Design, GroupDesign
 __all__ = ["group_contribution", "inverse_link", "linear_predictor"]
 
 
-def group_contribution(effects, g: GroupDesign):
+def group_contribution(effects, g: GroupDesign, *, codes=None, Z=None, weights=None):
     """``sum_k w_k * (Z * effects[codes_k]).sum(-1)``.
 
     ``effects`` has the level and term axes last: ``(..., levels, terms)``; the result
-    has the leading axes of ``effects`` followed by the rows of ``g``.
+    has the leading axes of ``effects`` followed by the rows of ``g``. ``codes``, ``Z``
+    and ``weights`` default to the design's arrays; the backend passes data tensors.
     """
+    codes = g.codes if codes is None else codes
+    Z = g.Z if Z is None else Z
+    weights = g.weights if weights is None else weights
     intercept_only = g.terms == (naming.INTERCEPT,)
+    unit_weights = bool(np.all(g.weights == 1.0))
     total = 0
     for k in range(g.codes.shape[1]):
-        gathered = effects[..., g.codes[:, k], :]
-        part = gathered[..., 0] if intercept_only else (gathered * g.Z).sum(axis=-1)
-        w = g.weights[:, k]
-        total = total + (part if np.all(w == 1.0) else part * w)
+        gathered = effects[..., codes[:, k], :]
+        part = gathered[..., 0] if intercept_only else (gathered * Z).sum(axis=-1)
+        total = total + (part if unit_weights else part * weights[:, k])
     return total
 
 

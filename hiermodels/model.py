@@ -36,6 +36,34 @@ from hiermodels.spec.terms import ModelSpec
 
 __all__ = ["Model"]
 
+Parameterization = Literal["non_centered", "centered"]
+_PARAMETERIZATIONS = ("non_centered", "centered")
+
+
+def _centered(choice, groups: list[str]) -> dict[str, bool]:
+    """Validate the parameterisation choice; return factor -> centred?"""
+    if isinstance(choice, str):
+        choice = dict.fromkeys(groups, choice)
+    elif not isinstance(choice, Mapping):
+        raise SpecError(
+            f"parameterization must be one of {list(_PARAMETERIZATIONS)} or a dict of "
+            f"factor -> choice, got {choice!r}."
+        )
+    out = {}
+    for group, value in choice.items():
+        if group not in groups:
+            raise SpecError(
+                f"parameterization names the factor {group!r}, which is not in the model; "
+                f"its factors are {groups}."
+            )
+        if value not in _PARAMETERIZATIONS:
+            raise SpecError(
+                f"Unknown parameterization {value!r} for {group!r}; valid choices are "
+                f"{list(_PARAMETERIZATIONS)}."
+            )
+        out[group] = value == "centered"
+    return out
+
 
 class Model:
     """A multilevel regression model: formula + data + family + priors.
@@ -80,6 +108,7 @@ class Model:
         link: str | None = None,
         priors: Mapping[str, Prior | float] | None = None,
         missing: Literal["error", "drop"] = "error",
+        parameterization: Parameterization | Mapping[str, Parameterization] = "non_centered",
     ):
         fam = get_family(family)
         link = resolve_link(fam, link)
@@ -103,13 +132,18 @@ class Model:
         self.prior_sources: dict[str, str] = sources
         self._slots = slots
         self._data = data.loc[design.row_index, used_columns(parsed)].copy()
+        self.centered = _centered(parameterization, [g.name for g in design.groups])
         self._pymc_model = self._build()
 
     def _build(self):
         from hiermodels.backend.pymc import build_model
 
         return build_model(
-            self.design, family=self.spec.family, link=self.spec.link, priors=self.priors
+            self.design,
+            family=self.spec.family,
+            link=self.spec.link,
+            priors=self.priors,
+            centered=self.centered,
         )
 
     @property

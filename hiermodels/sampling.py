@@ -83,7 +83,7 @@ def run_sampler(
         import nutpie
 
         start = time.perf_counter()
-        compiled = nutpie.compile_pymc_model(model)
+        compiled = nutpie.compile_pymc_model(model, freeze_model=False)
         timings["compile"] = time.perf_counter() - start
         kwargs = {} if target_accept is None else {"target_accept": float(target_accept)}
         start = time.perf_counter()

@@ -57,6 +57,11 @@ def block_sd_name(group: str, block: int) -> str:
     return f"sd_{group}_{block}"
 
 
+def data_name(what: str) -> str:
+    """Name of a data container (design arrays live in ``pm.Data``, not as constants)."""
+    return f"data_{what}"
+
+
 def response_name(expr: str) -> str:
     """Name of the observed variable: the response expression, unless it clashes."""
     reserved = {INTERCEPT, CENTERED_INTERCEPT, SLOPES, SIGMA, "nu", "alpha", "mu"}

@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 
 import numpy as np
@@ -49,23 +50,72 @@ def model_coords(design: Design) -> dict[str, list]:
     return coords
 
 
+_BASE_CLASSES = {
+    "Continuous",
+    "Discrete",
+    "Distribution",
+    "SymbolicRandomVariable",
+    "Censored",
+    "CustomDist",
+    "DensityDist",
+    "Mixture",
+    "Truncated",
+    "Simulator",
+    "DiracDelta",
+}
+
+
+def _valid_distributions() -> list[str]:
+    return sorted(
+        n
+        for n in dir(pm)
+        if n[0].isupper()
+        and n not in _BASE_CLASSES | _NOT_DISTRIBUTIONS
+        and isinstance(getattr(pm, n), type)
+        and issubclass(getattr(pm, n), pm.Distribution)
+    )
+
+
 def _distribution(prior: Prior):
     dist = getattr(pm, prior.dist, None)
-    if prior.dist in _NOT_DISTRIBUTIONS or not (
+    if prior.dist in _NOT_DISTRIBUTIONS | _BASE_CLASSES or not (
         isinstance(dist, type) and issubclass(dist, pm.Distribution)
     ):
-        valid = sorted(
-            n
-            for n in dir(pm)
-            if isinstance(getattr(pm, n), type)
-            and issubclass(getattr(pm, n), pm.Distribution)
-            and n[0].isupper()
-        )
         raise PriorError(
-            f"Unknown distribution {prior.dist!r} in {prior}; valid PyMC distributions "
-            f"include {valid}."
+            f"Unknown distribution {prior.dist!r} in {prior}; valid PyMC distributions are "
+            f"{_valid_distributions()}."
         )
     return dist
+
+
+def _parameter_names(dist) -> list[str]:
+    params = inspect.signature(dist.dist).parameters.values()
+    return [p.name for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+
+
+def check_prior(key: str, prior: Prior) -> None:
+    """Check a prior's distribution name, parameter names and values; raise PriorError."""
+    if prior.dist == "LKJ":
+        if set(prior.params) != {"eta"}:
+            raise PriorError(f"The LKJ prior for {key!r} takes only eta, got {prior}.")
+        return
+    dist = _distribution(prior)
+    valid = _parameter_names(dist)
+    unknown = [k for k in prior.params if k not in valid]
+    if unknown:
+        raise PriorError(
+            f"The prior {prior} for {key!r} has unknown parameter(s) {unknown}; "
+            f"{prior.dist} takes {valid}."
+        )
+    for k, v in prior.params.items():
+        try:
+            ok = np.all(np.isfinite(np.asarray(v, dtype=float)))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise PriorError(
+                f"The parameter {k}={v!r} of the prior {prior} for {key!r} must be a finite number."
+            )
 
 
 def _random_variable(name: str, prior: Prior, **kwargs):
@@ -114,23 +164,30 @@ def _fixed_part(design: Design, priors: Mapping[str, Prior]):
         intercept_c = _random_variable(naming.CENTERED_INTERCEPT, priors[naming.INTERCEPT])
         eta = eta + intercept_c
         if slope_idx:
-            eta = eta + pt.as_tensor(X[:, slope_idx] - centre) @ b
+            X_c = pm.Data(
+                naming.data_name("X"),
+                X[:, slope_idx] - centre,
+                dims=(naming.OBS_DIM, naming.FIXED_DIM),
+            )
+            eta = eta + X_c @ b
             pm.Deterministic(naming.INTERCEPT, intercept_c - pt.dot(pt.as_tensor(centre), b))
         else:
             pm.Deterministic(naming.INTERCEPT, intercept_c)
     elif slope_idx:
-        eta = eta + pt.as_tensor(X[:, slope_idx]) @ b
+        X_s = pm.Data(
+            naming.data_name("X"), X[:, slope_idx], dims=(naming.OBS_DIM, naming.FIXED_DIM)
+        )
+        eta = eta + X_s @ b
     return eta
 
 
-def _block_effects(g: GroupDesign, block: tuple[int, ...], index: int, z, priors):
-    """Effects of one block of terms: uncorrelated scale or LKJ-correlated Cholesky."""
+def _block_scale(g: GroupDesign, block: tuple[int, ...], index: int, priors):
+    """Scale of one block: ``(sd, None, None)`` for one term, ``(sds, chol, corr)`` else."""
     terms = [g.terms[i] for i in block]
     sd_priors = [priors[naming.sd_slot(g.name, t)] for t in terms]
     if len(block) == 1:
-        name = naming.sd_name(g.name) if len(g.blocks) == 1 else naming.block_sd_name(g.name, index)
-        sd = _random_variable(name, sd_priors[0])
-        return z[:, block[0]][:, None] * sd, pt.stack([sd]), None
+        sd = _random_variable(naming.block_sd_name(g.name, index), sd_priors[0])
+        return pt.stack([sd]), None, None
     stacked = _stacked(sd_priors)
     if stacked is None:
         raise PriorError(
@@ -147,44 +204,79 @@ def _block_effects(g: GroupDesign, block: tuple[int, ...], index: int, z, priors
         compute_corr=True,
         store_in_trace=False,
     )
-    return z[:, list(block)] @ chol.T, sds, corr
+    return sds, chol, corr
 
 
-def _group_part(g: GroupDesign, priors: Mapping[str, Prior]):
-    """Contribution of one grouping factor to the linear predictor."""
+def _correlated_effects(g: GroupDesign, priors, centered: bool):
+    """Effects of a factor with at least one correlated block; registers sd_ and cor_."""
     term_dim = naming.term_dim(g.name)
-    if not g.correlated:
-        # All terms uncorrelated: one vector of SDs, elementwise scaling.
+    dims = (g.name, term_dim)
+    z = None if centered else pm.Normal(naming.offsets_name(g.name), 0.0, 1.0, dims=dims)
+    parts, sds, cors = [], [], []
+    single = len(g.blocks) == 1
+    for index, block in enumerate(g.blocks):
+        sd, chol, cor = _block_scale(g, block, index, priors)
+        if not centered:
+            raw = z[:, list(block)]
+            parts.append(raw * sd if chol is None else raw @ chol.T)
+        else:
+            name = (
+                naming.effects_name(g.name) if single else f"{naming.effects_name(g.name)}_{index}"
+            )
+            kwargs = {"dims": dims} if single else {"shape": (g.n_levels, len(block))}
+            if chol is None:
+                parts.append(pm.Normal(name, 0.0, sd, **kwargs))
+            else:
+                parts.append(pm.MvNormal(name, mu=np.zeros(len(block)), chol=chol, **kwargs))
+        sds.append(sd)
+        cors.append((block, cor))
+    if centered and single:
+        effects = parts[0]
+    else:
+        effects = pm.Deterministic(
+            naming.effects_name(g.name), pt.concatenate(parts, axis=1), dims=dims
+        )
+    pm.Deterministic(naming.sd_name(g.name), pt.concatenate(sds), dims=term_dim)
+    cor_full = pt.eye(len(g.terms))
+    for block, cor in cors:
+        if cor is not None:
+            idx = np.array(block)
+            cor_full = pt.set_subtensor(cor_full[idx[:, None], idx[None, :]], cor)
+    pm.Deterministic(
+        naming.cor_name(g.name), cor_full, dims=(term_dim, naming.term_dim_bis(g.name))
+    )
+    return effects
+
+
+def _group_part(g: GroupDesign, priors: Mapping[str, Prior], centered: bool):
+    """Contribution of one grouping factor to the linear predictor.
+
+    Non-centred: ``r = z * sd`` (or ``z @ L.T``), with ``z`` standard normal. Centred:
+    ``r ~ Normal(0, sd)`` (or ``MvNormal(0, L L')``) directly; better when every level
+    has much data relative to the noise.
+    """
+    term_dim = naming.term_dim(g.name)
+    dims = (g.name, term_dim)
+    if g.correlated:
+        effects = _correlated_effects(g, priors, centered)
+    else:
         sd = _vector(
             naming.sd_name(g.name),
             [priors[naming.sd_slot(g.name, t)] for t in g.terms],
             term_dim,
             list(g.terms),
         )
-        z = pm.Normal(naming.offsets_name(g.name), 0.0, 1.0, dims=(g.name, term_dim))
-        effects = pm.Deterministic(naming.effects_name(g.name), z * sd, dims=(g.name, term_dim))
-    else:
-        z = pm.Normal(naming.offsets_name(g.name), 0.0, 1.0, dims=(g.name, term_dim))
-        parts, sds, cors = [], [], []
-        for index, block in enumerate(g.blocks):
-            r, sd, cor = _block_effects(g, block, index, z, priors)
-            parts.append(r)
-            sds.append(sd)
-            cors.append((block, cor))
-        effects = pm.Deterministic(
-            naming.effects_name(g.name), pt.concatenate(parts, axis=1), dims=(g.name, term_dim)
-        )
-        pm.Deterministic(naming.sd_name(g.name), pt.concatenate(sds), dims=term_dim)
-        q = len(g.terms)
-        cor_full = pt.eye(q)
-        for block, cor in cors:
-            if cor is not None:
-                idx = np.array(block)
-                cor_full = pt.set_subtensor(cor_full[idx[:, None], idx[None, :]], cor)
-        pm.Deterministic(
-            naming.cor_name(g.name), cor_full, dims=(term_dim, naming.term_dim_bis(g.name))
-        )
-    return group_contribution(effects, g)
+        if centered:
+            effects = pm.Normal(naming.effects_name(g.name), 0.0, sd, dims=dims)
+        else:
+            z = pm.Normal(naming.offsets_name(g.name), 0.0, 1.0, dims=dims)
+            effects = pm.Deterministic(naming.effects_name(g.name), z * sd, dims=dims)
+    codes = pm.Data(naming.data_name(f"codes_{g.name}"), g.codes)
+    Z = None if g.terms == (naming.INTERCEPT,) else pm.Data(naming.data_name(f"Z_{g.name}"), g.Z)
+    weights = None
+    if not np.all(g.weights == 1.0):
+        weights = pm.Data(naming.data_name(f"weights_{g.name}"), g.weights)
+    return group_contribution(effects, g, codes=codes, Z=Z, weights=weights)
 
 
 def inverse_link(link: str, eta):
@@ -228,7 +320,14 @@ def _likelihood(design: Design, family: str, link: str, eta, priors: Mapping[str
     raise ValueError(f"unknown family {family!r}")  # pragma: no cover - checked by the table
 
 
-def build_model(design: Design, *, family: str, link: str, priors: Mapping[str, Prior]) -> pm.Model:
+def build_model(
+    design: Design,
+    *,
+    family: str,
+    link: str,
+    priors: Mapping[str, Prior],
+    centered: Mapping[str, bool] | None = None,
+) -> pm.Model:
     """Build the PyMC model for ``design``.
 
     Parameters
@@ -239,15 +338,19 @@ def build_model(design: Design, *, family: str, link: str, priors: Mapping[str, 
         Validated family and link names.
     priors
         Slot name to prior, as returned by :func:`hiermodels.parameters.model_priors`.
+    centered
+        Factor name to ``True`` for the centred parameterisation (default: non-centred).
 
     Returns
     -------
     pymc.Model
         With dims named after the grouping factors and coords set to their levels.
     """
+    for key, prior in priors.items():
+        check_prior(key, prior)
     with pm.Model(coords=model_coords(design)) as model:
         eta = _fixed_part(design, priors)
         for g in design.groups:
-            eta = eta + _group_part(g, priors)
+            eta = eta + _group_part(g, priors, bool((centered or {}).get(g.name, False)))
         _likelihood(design, family, link, eta, priors)
     return model

@@ -211,6 +211,8 @@ def _parse_group_term(inner: str, offset: int, formula: str) -> list[GroupTerm]:
         raise FormulaError(
             "Missing varying effects before '|'; write e.g. (1 | g).", formula, offset + first
         )
+    # Normal form: one space around each top-level '+', so (1+x|g) equals (1 + x | g).
+    expr = " + ".join(part.strip() for part, _ in _split_top(expr, "+", offset, formula))
     rest_at = first + (1 if correlated else 2)
     factors = _parse_factors(inner[rest_at:], offset + rest_at, formula)
     return [GroupTerm(expr=expr, factor=f, correlated=correlated) for f in factors]
@@ -253,22 +255,37 @@ def parse_formula(formula: str) -> ParsedFormula:
         piece, at = _strip(piece, at)
         if not piece:
             raise FormulaError("Empty term: a '+' has nothing on one side.", formula, at)
-        has_bar = "|" in piece
-        if piece.startswith("(") and piece.endswith(")"):
-            # Is the closing parenthesis the partner of the opening one?
-            closes = [i for i, ch, depth in _scan(piece, at, formula) if ch == ")" and depth == 0]
-            whole = closes and closes[0] == len(piece) - 1
-            inner_bar = whole and any(
+        bars = [i for i, ch, _ in _scan(piece, at, formula) if ch == "|"]
+        # Is the closing parenthesis the partner of the opening one?
+        closes = [i for i, ch, depth in _scan(piece, at, formula) if ch == ")" and depth == 0]
+        whole = piece.startswith("(") and bool(closes) and closes[0] == len(piece) - 1
+        if whole:
+            inner_bar = any(
                 ch == "|" and depth == 0 for _, ch, depth in _scan(piece[1:-1], at + 1, formula)
             )
             if inner_bar:
                 group_terms.extend(_parse_group_term(piece[1:-1], at + 1, formula))
                 continue
-        if has_bar:
+        if piece.startswith("(") and closes and not whole and bars and bars[0] < closes[0]:
+            after = closes[0] + 1
+            after += len(piece[after:]) - len(piece[after:].lstrip())
+            raise FormulaError(
+                "Missing '+' after a group term: each group term is a term of its own, "
+                "e.g. (1 | g) + (1 | h).",
+                formula,
+                at + after,
+            )
+        if bars and whole:
+            raise FormulaError(
+                "Write a group term with one pair of parentheses, e.g. (1 | g).",
+                formula,
+                at,
+            )
+        if bars:
             raise FormulaError(
                 "A '|' must sit inside a parenthesised group term such as (1 | g).",
                 formula,
-                at + piece.index("|"),
+                at + bars[0],
             )
         fixed.append(piece)
     if not fixed:

@@ -1,0 +1,188 @@
+"""``parse_formula``: each supported group-term form, the fixed part, and the round trip.
+
+The parser is pure Python; these tests need no data and no backend.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hiermodels.spec.formula import ParsedFormula, parse_formula
+from hiermodels.spec.terms import GroupFactor, GroupTerm, Membership, ModelSpec, Response
+
+
+def only_term(formula: str) -> GroupTerm:
+    (term,) = parse_formula(formula).group_terms
+    return term
+
+
+def test_varying_intercept():
+    parsed = parse_formula("y ~ x + (1|g)")
+    assert parsed == ParsedFormula(
+        response=Response("y"),
+        fixed="x",
+        group_terms=(GroupTerm("1", GroupFactor(("g",)), correlated=True),),
+    )
+    assert parsed.group_terms[0].text == "(1 | g)"
+
+
+def test_correlated_intercept_and_slope():
+    term = only_term("y ~ x + (1 + x | g)")
+    assert (term.expr, term.factor.columns, term.correlated) == ("1 + x", ("g",), True)
+    assert term.text == "(1 + x | g)"
+
+
+def test_implicit_intercept_keeps_the_expression_as_written():
+    term = only_term("y ~ x + (x | g)")
+    assert (term.expr, term.factor.name, term.correlated) == ("x", "g", True)
+
+
+def test_double_bar_is_uncorrelated():
+    term = only_term("y ~ x + (1 + x || g)")
+    assert (term.expr, term.factor.name, term.correlated) == ("1 + x", "g", False)
+    assert term.text == "(1 + x || g)"
+
+
+def test_slope_only():
+    term = only_term("y ~ x + (0 + x | g)")
+    assert (term.expr, term.factor.name) == ("0 + x", "g")
+
+
+def test_nested_expands_to_outer_and_interaction():
+    terms = parse_formula("y ~ 1 + (1 | a/b)").group_terms
+    assert [t.factor for t in terms] == [GroupFactor(("a",)), GroupFactor(("a", "b"))]
+    assert [t.factor.name for t in terms] == ["a", "a:b"]
+    assert [t.text for t in terms] == ["(1 | a)", "(1 | a:b)"]
+    assert all(t.expr == "1" and t.correlated for t in terms)
+
+
+def test_three_level_nesting():
+    terms = parse_formula("y ~ 1 + (1 | a/b/c)").group_terms
+    assert [t.factor.columns for t in terms] == [("a",), ("a", "b"), ("a", "b", "c")]
+    assert [t.factor.name for t in terms] == ["a", "a:b", "a:b:c"]
+
+
+def test_nested_slopes_are_repeated_on_every_level():
+    terms = parse_formula("y ~ x + (1 + x || a/b)").group_terms
+    assert [(t.expr, t.correlated) for t in terms] == [("1 + x", False), ("1 + x", False)]
+
+
+def test_interaction_factor():
+    term = only_term("y ~ 1 + (1 | a:b)")
+    assert term.factor == GroupFactor(("a", "b"))
+    assert term.factor.name == "a:b"
+
+
+def test_crossed_factors_keep_their_order():
+    parsed = parse_formula("y ~ x + (1|a) + (1|b) + (1|c)")
+    assert [t.factor.name for t in parsed.group_terms] == ["a", "b", "c"]
+    assert parsed.fixed == "x"
+
+
+def test_group_names_are_unique_in_order_of_appearance():
+    parsed = parse_formula("y ~ x + (1 | b) + (0 + x | a) + (0 + z | b)")
+    spec = ModelSpec(parsed.response, parsed.fixed, parsed.group_terms)
+    assert spec.group_names == ("b", "a")
+
+
+def test_multiple_membership_without_weights():
+    term = only_term("y ~ x + (1 | mm(s1, s2, s3))")
+    assert term.factor == Membership(members=("s1", "s2", "s3"), weights=None, scale=False)
+    assert term.factor.name == "mm(s1, s2, s3)"
+    assert term.factor.used_columns == ("s1", "s2", "s3")
+
+
+def test_multiple_membership_with_weights_and_scale():
+    term = only_term("y ~ x + (1 | mm(s1, s2, weights = [w1, w2], scale=True))")
+    assert term.factor == Membership(members=("s1", "s2"), weights=("w1", "w2"), scale=True)
+    assert term.factor.used_columns == ("s1", "s2", "w1", "w2")
+    assert term.text == "(1 | mm(s1, s2, weights=[w1, w2], scale=True))"
+
+
+def test_multiple_membership_scale_false_is_the_default():
+    term = only_term("y ~ 1 + (1 | mm(s1, s2, scale=False))")
+    assert term.factor.scale is False
+    assert term.text == "(1 | mm(s1, s2))"
+
+
+def test_binomial_trials():
+    parsed = parse_formula("y | trials(n) ~ x")
+    assert parsed.response == Response(expr="y", trials="n")
+    assert parsed.response.text == "y | trials(n)"
+    assert parsed.fixed == "x"
+    assert parsed.group_terms == ()
+
+
+def test_explicit_zero_is_kept_in_the_fixed_part():
+    parsed = parse_formula("y ~ 0 + x + (1|g)")
+    assert parsed.fixed == "0 + x"
+
+
+def test_only_group_terms_gives_an_intercept_only_fixed_part():
+    parsed = parse_formula("y ~ (1|g)")
+    assert parsed.fixed == "1"
+    assert [t.factor.name for t in parsed.group_terms] == ["g"]
+
+
+def test_fixed_part_keeps_formulaic_syntax_untouched():
+    parsed = parse_formula("log(y) ~ x * C(sex) + I(x**2) + (1 | g)")
+    assert parsed.response.expr == "log(y)"
+    assert parsed.fixed == "x * C(sex) + I(x**2)"
+
+
+def test_backtick_column_names():
+    parsed = parse_formula("y ~ x + (1 | `school id`) + (1 | mm(`s 1`, s2, weights=[`w 1`, w2]))")
+    school, member = parsed.group_terms
+    assert school.factor.columns == ("school id",)
+    assert school.text == "(1 | `school id`)"
+    assert member.factor.members == ("s 1", "s2")
+    assert member.factor.weights == ("w 1", "w2")
+    assert member.text == "(1 | mm(`s 1`, s2, weights=[`w 1`, w2]))"
+
+
+def test_backtick_trials_column():
+    assert parse_formula("y | trials(`n trials`) ~ 1").response.trials == "n trials"
+
+
+def test_whitespace_around_tokens_does_not_matter():
+    # The varying expression itself is kept verbatim (handed to formulaic), so its inner
+    # spacing is the same in both.
+    tight = parse_formula("y~x+(1 + x||g)+(1|a/b)")
+    loose = parse_formula("  y  ~  x  +  ( 1 + x  ||  g )  +  ( 1 | a / b )  ")
+    assert tight.group_terms == loose.group_terms
+    assert (tight.fixed, tight.response) == (loose.fixed, loose.response)
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "y ~ x + (1 | g)",
+        "y ~ x + (1 + x | g)",
+        "y ~ x + (x | g)",
+        "y ~ x + (1 + x || g)",
+        "y ~ x + (0 + x | g)",
+        "y ~ 1 + (1 | a/b)",
+        "y ~ 1 + (1 | a/b/c)",
+        "y ~ 1 + (1 | a:b)",
+        "y ~ x + (1 | a) + (1 | b) + (1 | c)",
+        "y ~ x + (1 | mm(s1, s2))",
+        "y ~ x + (1 | mm(s1, s2, weights=[w1, w2], scale=True))",
+        "y | trials(n) ~ x + (1 | g)",
+        "y ~ 0 + x + (1 | g)",
+        "y ~ (1 | g)",
+        "y ~ x + (1 | `school id`)",
+    ],
+)
+def test_spec_formula_round_trip(formula):
+    parsed = parse_formula(formula)
+    spec = ModelSpec(response=parsed.response, fixed=parsed.fixed, group_terms=parsed.group_terms)
+    again = parse_formula(spec.formula)
+    assert again == parsed
+    # The normal form is a fixed point.
+    assert ModelSpec(again.response, again.fixed, again.group_terms).formula == spec.formula
+
+
+def test_normal_form_of_nested_term_spells_out_the_levels():
+    parsed = parse_formula("y ~ 1 + (1|a/b)")
+    spec = ModelSpec(parsed.response, parsed.fixed, parsed.group_terms)
+    assert spec.formula == "y ~ 1 + (1 | a) + (1 | a:b)"

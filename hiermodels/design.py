@@ -108,6 +108,7 @@ class Design:
     fixed: FixedDesign
     groups: tuple[GroupDesign, ...]
     row_index: pd.Index
+    offset: np.ndarray | None = None
 
     @property
     def n_obs(self) -> int:
@@ -115,7 +116,7 @@ class Design:
 
     def group(self, name: str) -> GroupDesign:
         for g in self.groups:
-            if g.name == name:
+            if name in (g.name, g.name.replace(" ", "")):
                 return g
         raise SpecError(
             f"Unknown grouping factor {name!r}; this model's factors are "
@@ -145,6 +146,8 @@ def used_columns(parsed: ParsedFormula) -> list[str]:
     if parsed.response.trials is not None:
         cols.append(parsed.response.trials)
     cols += sorted(_formula_variables(parsed.fixed))
+    for offset in parsed.offsets:
+        cols += sorted(_formula_variables(offset))
     for term in parsed.group_terms:
         cols += sorted(_formula_variables(term.expr))
         cols += list(term.factor.used_columns)
@@ -291,6 +294,35 @@ def _check_support(values: np.ndarray, support: str, expr: str, index: pd.Index)
             f"The response {expr!r} must hold {_support_words(support)}; {int(bad.sum())} "
             f"rows do not (first rows: {rows}, values {values[bad][:5].tolist()})."
         )
+
+
+_TRANSFORMS = {"log": np.log, "log1p": np.log1p, "exp": np.exp, "sqrt": np.sqrt}
+
+
+def _offset(data: pd.DataFrame, offsets: tuple[str, ...], formula: str) -> np.ndarray | None:
+    """Sum of the ``offset(...)`` terms, evaluated on the data (log, exp, sqrt allowed)."""
+    if not offsets:
+        return None
+    from formulaic import model_matrix
+
+    total = np.zeros(len(data))
+    for expr in offsets:
+        try:
+            mm = model_matrix(f"0 + {expr}", data, na_action="raise", context=_TRANSFORMS)
+        except Exception as err:
+            raise FormulaError(f"Cannot evaluate offset({expr}): {_plain(err)}", formula) from None
+        values = np.asarray(mm, dtype=float)
+        if values.shape[1] != 1:
+            raise FormulaError(f"offset({expr}) must give one numeric column.", formula)
+        bad = ~np.isfinite(values[:, 0])
+        if bad.any():
+            rows = data.index[bad][:5].tolist()
+            raise DataError(
+                f"offset({expr}) is not finite in {_rows(int(bad.sum()))} (first rows: {rows}); "
+                "for log(exposure) the exposure must be positive."
+            )
+        total += values[:, 0]
+    return total
 
 
 def _fixed(data: pd.DataFrame, rhs: str, formula: str) -> FixedDesign:
@@ -547,6 +579,7 @@ def build_design(
                 f"are not (first rows: {rows})."
             )
     fixed = _fixed(frame, parsed.fixed, formula)
+    offset = _offset(frame, parsed.offsets, formula)
     groups = _group_designs(frame, parsed.group_terms, formula)
     from hiermodels.backend.naming import response_name
 
@@ -557,4 +590,5 @@ def build_design(
         fixed=fixed,
         groups=groups,
         row_index=frame.index.copy(),
+        offset=offset,
     )

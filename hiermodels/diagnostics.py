@@ -34,7 +34,10 @@ def reported_variables(posterior: xr.Dataset) -> xr.Dataset:
     matrix reduced to its upper triangle (a ``pair`` dimension such as "Intercept:Days")."""
     out = {}
     for name, da in posterior.data_vars.items():
-        if name.startswith(("z_", "chol_")) or name == naming.CENTERED_INTERCEPT:
+        if name.startswith(("z_", "chol_")) or name in (
+            naming.CENTERED_INTERCEPT,
+            naming.CENTERED_SLOPES,
+        ):
             continue
         if name.startswith("cor_"):
             group = name[len("cor_") :]

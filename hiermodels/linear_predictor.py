@@ -85,6 +85,8 @@ def linear_predictor(posterior, design: Design, *, chunk: int = 250) -> np.ndarr
     for start in range(0, n_draw, chunk):
         stop = min(start + chunk, n_draw)
         eta = beta[:, start:stop] @ design.fixed.matrix.T
+        if design.offset is not None:
+            eta = eta + design.offset
         for g in design.groups:
             eta = eta + group_contribution(effects[g.name][:, start:stop], g)
         out[:, start:stop] = eta

@@ -126,6 +126,7 @@ class Model:
             family=family,
             link=link,
             priors=tuple(sorted((priors or {}).items())),
+            offsets=parsed.offsets,
         )
         self.design: Design = design
         self.priors: dict[str, Prior] = resolved
@@ -191,6 +192,51 @@ class Model:
         ]
         return pd.DataFrame(rows).set_index("parameter")
 
+    def sample_prior_predictive(
+        self, draws: int = 500, *, random_seed: int | None = None
+    ) -> xr.DataTree:
+        """Draw parameters from the priors and data sets from the model.
+
+        Returns a DataTree with groups ``prior``, ``prior_predictive`` and
+        ``observed_data``. Use it to check that the priors give plausible data.
+
+        Examples
+        --------
+        >>> import hiermodels as hm
+        >>> model = hm.Model("Reaction ~ Days + (1 | Subject)", hm.datasets.load("sleepstudy"))
+        >>> prior = model.sample_prior_predictive(100, random_seed=1)
+        >>> prior["prior_predictive"]["Reaction"].shape
+        (1, 100, 180)
+        """
+        import pymc as pm
+
+        from hiermodels.sampling import _positive_int, _seed
+
+        _positive_int("draws", draws)
+        tree = pm.sample_prior_predictive(
+            draws=draws,
+            model=self.pymc_model,
+            random_seed=_seed(random_seed),
+            compile_kwargs={"mode": "FAST_COMPILE"},
+        )
+        groups = {k: tree[k].to_dataset() for k in ("prior", "prior_predictive", "observed_data")}
+        return xr.DataTree.from_dict(groups)
+
+    def plot_prior_predictive(
+        self, draws: int = 500, *, random_seed: int | None = None, num_samples: int = 50, **kwargs
+    ):
+        """Densities of data simulated from the priors against the observed data.
+
+        A thin wrapper over arviz-plots' ``plot_ppc_dist`` on the prior predictive;
+        returns the PlotCollection.
+        """
+        from arviz_plots import plot_ppc_dist
+
+        tree = self.sample_prior_predictive(draws, random_seed=random_seed)
+        return plot_ppc_dist(
+            tree, group="prior_predictive", num_samples=min(num_samples, draws), **kwargs
+        )
+
     def fit(
         self,
         *,
@@ -202,6 +248,7 @@ class Model:
         random_seed: int | None = None,
         target_accept: float | None = None,
         progressbar: bool = True,
+        sampler_kwargs: Mapping[str, object] | None = None,
     ):
         """Sample the posterior with NUTS and return a :class:`hiermodels.Fit`.
 
@@ -219,6 +266,9 @@ class Model:
             NUTS target acceptance rate (default 0.8); raise it after divergences.
         progressbar
             Show sampling progress.
+        sampler_kwargs
+            Extra options passed to the sampler as they are, like brms's ``control``:
+            e.g. ``{"adaptation": "low_rank"}`` or ``{"maxdepth": 12}`` for nutpie.
 
         Returns
         -------
@@ -242,6 +292,7 @@ class Model:
             random_seed=random_seed,
             target_accept=target_accept,
             progressbar=progressbar,
+            sampler_kwargs=dict(sampler_kwargs or {}),
         )
         tree = self._complete(tree)
         tree.attrs.update(

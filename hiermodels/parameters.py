@@ -70,6 +70,7 @@ def model_priors(
         y_sd=_sd(y),
         column_sd=column_sd,
         group_column_sd=group_sd,
+        offset_mean=float(np.mean(design.offset)) if design.offset is not None else 0.0,
     )
     priors, sources = resolve_priors(slots, user, defaults)
     return slots, priors, sources

@@ -17,7 +17,9 @@ import pandas as pd
 import xarray as xr
 
 from hiermodels.backend import naming
+from hiermodels.compare import ComparisonMethods
 from hiermodels.diagnostics import DiagnosticsReport, describe_draws, diagnose
+from hiermodels.predict import PredictionMethods
 from hiermodels.spec.families import get_family
 from hiermodels.summary import Summary
 
@@ -26,7 +28,7 @@ __all__ = ["Fit"]
 PROB = 0.89
 
 
-class Fit:
+class Fit(PredictionMethods, ComparisonMethods):
     """Posterior draws of a :class:`hiermodels.Model`, with lme4-style accessors.
 
     Attributes
@@ -153,14 +155,18 @@ class Fit:
                 fixed = post[naming.SLOPES].sel({naming.FIXED_DIM: term}, drop=True)
             else:
                 fixed = xr.zeros_like(
-                    post[naming.effects_name(g.name)].isel({g.name: 0, term_dim: 0}, drop=True)
+                    post[naming.effects_name(g.name)].isel(
+                        {naming.level_dim(g.name): 0, term_dim: 0}, drop=True
+                    )
                 )
             if term in g.terms:
                 total = fixed + effects.sel({term_dim: term}, drop=True)
             else:
-                total = fixed.expand_dims({g.name: list(g.levels)})
+                total = fixed.expand_dims({naming.level_dim(g.name): list(g.levels)})
             parts.append(total.expand_dims(term=[term]))
-        da = xr.concat(parts, dim="term").transpose("chain", "draw", g.name, "term")
+        da = xr.concat(parts, dim="term").transpose(
+            "chain", "draw", naming.level_dim(g.name), "term"
+        )
         da.name = "coefficient"
         frame = describe_draws(da, prob=prob)
         frame.index = frame.index.set_names(["level", "term"])
@@ -202,6 +208,10 @@ class Fit:
         from arviz_plots import plot_rank
 
         return plot_rank(self.idata, var_names=self._plot_vars(var_names), **kwargs)
+
+    def plot_prior_predictive(self, draws: int = 500, **kwargs):
+        """The model's prior-predictive plot (see ``Model.plot_prior_predictive``)."""
+        return self.model.plot_prior_predictive(draws, **kwargs)
 
     def _plot_vars(self, var_names):
         if var_names is not None:

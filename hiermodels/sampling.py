@@ -75,9 +75,35 @@ def run_sampler(
     random_seed: int | None,
     target_accept: float | None,
     progressbar: bool,
+    sampler_kwargs: dict | None = None,
 ) -> tuple[xr.DataTree, dict[str, float]]:
     """Sample ``model``; return the posterior and sample stats, and timings in seconds."""
     seed = _seed(random_seed)
+    try:
+        return _run(
+            model,
+            sampler,
+            draws,
+            tune,
+            chains,
+            cores,
+            seed,
+            target_accept,
+            progressbar,
+            sampler_kwargs,
+        )
+    except TypeError as err:
+        if sampler_kwargs and "argument" in str(err):
+            raise SamplerError(
+                f"The sampler {sampler!r} does not accept sampler_kwargs "
+                f"{sorted(sampler_kwargs)}: {err}"
+            ) from None
+        raise
+
+
+def _run(
+    model, sampler, draws, tune, chains, cores, seed, target_accept, progressbar, sampler_kwargs
+):
     timings: dict[str, float] = {}
     if sampler == "nutpie":
         import nutpie
@@ -86,6 +112,7 @@ def run_sampler(
         compiled = nutpie.compile_pymc_model(model, freeze_model=False)
         timings["compile"] = time.perf_counter() - start
         kwargs = {} if target_accept is None else {"target_accept": float(target_accept)}
+        kwargs.update(sampler_kwargs or {})
         start = time.perf_counter()
         tree = nutpie.sample(
             compiled,
@@ -112,6 +139,7 @@ def run_sampler(
             target_accept=target_accept or 0.8,
             compute_convergence_checks=False,
             model=model,
+            **(sampler_kwargs or {}),
         )
         timings["compile+sampling"] = time.perf_counter() - start
     groups = {name: tree[name].to_dataset() for name in ("posterior", "sample_stats")}

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import hiermodels as hm
+from hiermodels.backend import naming
 from hiermodels.errors import SpecError
 
 N = 48
@@ -72,10 +73,11 @@ def assert_group_dims(model: hm.Model) -> None:
     """``r_<group>`` has dims (group, group__term); the group coords are the level labels."""
     pymc_model = model.pymc_model
     for g in model.design.groups:
-        assert pymc_model.named_vars_to_dims[f"r_{g.name}"] == (g.name, f"{g.name}__term")
-        assert pymc_model.coords[g.name] == g.levels
-        assert pymc_model.coords[f"{g.name}__term"] == g.terms
-        assert pymc_model.named_vars_to_dims[f"z_{g.name}"] == (g.name, f"{g.name}__term")
+        dims = (naming.level_dim(g.name), naming.term_dim(g.name))
+        assert pymc_model.named_vars_to_dims[naming.effects_name(g.name)] == dims
+        assert pymc_model.coords[dims[0]] == g.levels
+        assert pymc_model.coords[dims[1]] == g.terms
+        assert pymc_model.named_vars_to_dims[naming.offsets_name(g.name)] == dims
 
 
 def test_varying_intercept(df):
@@ -106,7 +108,8 @@ def test_varying_slopes_correlated(df):
     # lme4's shorthand (x | g) is the same model.
     assert_same_model(built, hm.Model("y ~ x + (x | g)", df))
     assert_group_dims(built)
-    assert free_rv_names(built) == {"Intercept_centered", "b", "chol_g", "sigma", "z_g"}
+    # x varies by g, so the sampled slope absorbs the level mean (b_centered; b is derived)
+    assert free_rv_names(built) == {"Intercept_centered", "b_centered", "chol_g", "sigma", "z_g"}
     dims = built.pymc_model.named_vars_to_dims
     assert dims["cor_g"] == ("g__term", "g__term_bis")
     assert built.pymc_model.coords["g__term"] == ("Intercept", "x")
@@ -119,7 +122,7 @@ def test_varying_slopes_uncorrelated(df):
     assert built.formula == "y ~ x + (1 + x || g)"
     assert_same_model(built, hm.Model("y ~ x + (1 + x || g)", df))
     assert_group_dims(built)
-    assert free_rv_names(built) == {"Intercept_centered", "b", "sd_g", "sigma", "z_g"}
+    assert free_rv_names(built) == {"Intercept_centered", "b_centered", "sd_g", "sigma", "z_g"}
     assert built.pymc_model.named_vars_to_dims["sd_g"] == ("g__term",)
     assert "g__term_bis" not in built.pymc_model.coords
 
@@ -169,6 +172,7 @@ def test_multiple_membership_with_weights(df):
     assert_group_dims(built)
     g = built.design.groups[0]
     assert g.name == "mm(m1, m2)"
+    assert naming.level_dim(g.name) == "mm(m1+m2)"
     assert g.levels == ("t1", "t2", "t3", "t4", "t5")
     np.testing.assert_array_equal(g.weights, df[["w1", "w2"]].to_numpy())
 

@@ -17,44 +17,81 @@ FIXED_DIM = "fixed_term"
 INTERCEPT = "Intercept"
 CENTERED_INTERCEPT = "Intercept_centered"
 SLOPES = "b"
+CENTERED_SLOPES = "b_centered"
 SIGMA = "sigma"
 CHAIN_DRAW = ("chain", "draw")
 
 
+_RESERVED = {
+    "chain",
+    "draw",
+    "sample",
+    OBS_DIM,
+    FIXED_DIM,
+    INTERCEPT,
+    CENTERED_INTERCEPT,
+    SLOPES,
+    SIGMA,
+    "nu",
+    "alpha",
+    "mu",
+    "term",
+    "level",
+    "pair",
+}
+
+
+def level_dim(group: str) -> str:
+    """Dimension of the levels of ``group``: its name as written, made safe.
+
+    Commas become ``+`` (nutpie stores dims comma-separated), so ``mm(s1, s2)`` gives
+    ``mm(s1+s2)``; a name that clashes with a sample dimension or a model variable gets
+    the suffix ``__level``.
+    """
+    key = group.replace(", ", "+").replace(",", "+")
+    return f"{key}__level" if key in _RESERVED else key
+
+
 def term_dim(group: str) -> str:
     """Dimension of the varying terms of ``group`` (coords: "Intercept", "Days", ...)."""
-    return f"{group}__term"
+    return f"{level_dim(group)}__term"
 
 
 def term_dim_bis(group: str) -> str:
     """Second term dimension, for the correlation matrix of ``group``."""
-    return f"{group}__term_bis"
+    return f"{level_dim(group)}__term_bis"
 
 
 def sd_name(group: str) -> str:
-    return f"sd_{group}"
+    return f"sd_{level_dim(group)}"
 
 
 def cor_name(group: str) -> str:
-    return f"cor_{group}"
+    return f"cor_{level_dim(group)}"
 
 
 def offsets_name(group: str) -> str:
     """Standardised (non-centred) group offsets."""
-    return f"z_{group}"
+    return f"z_{level_dim(group)}"
 
 
 def effects_name(group: str) -> str:
-    """Group effects (deviations from the fixed effects), dims ``(group, term_dim)``."""
-    return f"r_{group}"
+    """Group effects (deviations from the fixed effects), dims ``(level_dim, term_dim)``."""
+    return f"r_{level_dim(group)}"
 
 
 def chol_name(group: str, block: int, n_blocks: int) -> str:
-    return f"chol_{group}" if n_blocks == 1 else f"chol_{group}_{block}"
+    key = level_dim(group)
+    return f"chol_{key}" if n_blocks == 1 else f"chol_{key}_{block}"
 
 
 def block_sd_name(group: str, block: int) -> str:
-    return f"sd_{group}_{block}"
+    return f"sd_{level_dim(group)}_{block}"
+
+
+def group_data_name(what: str, group: str) -> str:
+    """Data container of one factor: ``codes``, ``Z`` or ``weights``."""
+    return data_name(f"{what}_{level_dim(group)}")
 
 
 def data_name(what: str) -> str:
@@ -64,7 +101,7 @@ def data_name(what: str) -> str:
 
 def response_name(expr: str) -> str:
     """Name of the observed variable: the response expression, unless it clashes."""
-    reserved = {INTERCEPT, CENTERED_INTERCEPT, SLOPES, SIGMA, "nu", "alpha", "mu"}
+    reserved = {INTERCEPT, CENTERED_INTERCEPT, SLOPES, CENTERED_SLOPES, SIGMA, "nu", "alpha", "mu"}
     return "y_obs" if expr in reserved else expr
 
 

@@ -1,10 +1,20 @@
 """Build a PyMC model from a design: small functions with explicit arguments.
 
-Group effects are non-centred: ``r = z * sd`` for uncorrelated terms and
+Group effects are non-centred by default: ``r = z * sd`` for uncorrelated terms and
 ``r = z @ L.T`` (``L`` the Cholesky factor from :class:`pymc.LKJCholeskyCov`) for a
-correlated block. Fixed predictors are centred internally; the sampled intercept is
-``Intercept_centered`` and the reported ``Intercept`` is a deterministic on the original
-scale (as in brms).
+correlated block; ``parameterization="centered"`` samples ``r`` directly.
+
+Two exact reparameterisations make the posterior easier to sample without changing the
+model:
+
+- Fixed predictors are centred internally (as in brms). The sampled intercept is
+  ``Intercept_centered``; the reported ``Intercept`` is a deterministic on the original
+  scale.
+- Shear: a varying term that is also a fixed term enters centred on its mean over the
+  levels, and the sampled coefficient (``Intercept_centered``, ``b_centered``) absorbs
+  that mean. Without it, a coefficient and the mean of its group effects form a long
+  ridge whenever the levels are few and each is measured precisely (Oxboys, Penicillin).
+  The priors on the intercept and slopes apply to these sampled coefficients.
 
 Examples
 --------
@@ -43,7 +53,7 @@ def model_coords(design: Design) -> dict[str, list]:
     if slopes:
         coords[naming.FIXED_DIM] = slopes
     for g in design.groups:
-        coords[g.name] = list(g.levels)
+        coords[naming.level_dim(g.name)] = list(g.levels)
         coords[naming.term_dim(g.name)] = list(g.terms)
         if g.correlated:
             coords[naming.term_dim_bis(g.name)] = list(g.terms)
@@ -144,41 +154,40 @@ def _vector(name: str, priors: list[Prior], dims: str, labels: list[str]):
     return pm.Deterministic(name, pt.stack(parts), dims=dims)
 
 
-def _fixed_part(design: Design, priors: Mapping[str, Prior]):
-    """Linear predictor of the fixed effects; registers Intercept and b."""
-    names = list(design.fixed.names)
-    X = design.fixed.matrix
-    slope_idx = [i for i, n in enumerate(names) if n != naming.INTERCEPT]
-    slope_names = [names[i] for i in slope_idx]
-    eta = pt.zeros(design.n_obs)
-    b = None
-    if slope_idx:
-        b = _vector(
-            naming.SLOPES,
-            [priors[naming.slope_slot(n)] for n in slope_names],
+def sheared_terms(design: Design) -> dict[str, np.ndarray]:
+    """Per factor, which varying terms are centred on their level mean (see build_model).
+
+    A term is sheared when it is also a fixed term (so the level mean can move into the
+    fixed coefficient without changing the model) and, for multiple membership, when
+    every row's weights sum to 1.
+    """
+    out = {}
+    for g in design.groups:
+        weights_ok = bool(np.allclose(g.weights.sum(axis=1), 1.0))
+        mask = np.array([weights_ok and t in design.fixed.names for t in g.terms])
+        out[g.name] = mask
+    return out
+
+
+def _fixed_coefficients(design: Design, priors: Mapping[str, Prior], sheared_slopes: set[str]):
+    """Sampled fixed coefficients: the intercept at centred predictors, and the slopes.
+
+    Returns ``(intercept, slopes, slope_names)``; a tensor is ``None`` when absent.
+    Slopes are sampled as ``b_centered`` when some of them are sheared.
+    """
+    names = [n for n in design.fixed.names if n != naming.INTERCEPT]
+    slopes = None
+    if names:
+        slopes = _vector(
+            naming.CENTERED_SLOPES if sheared_slopes else naming.SLOPES,
+            [priors[naming.slope_slot(n)] for n in names],
             naming.FIXED_DIM,
-            slope_names,
+            names,
         )
+    intercept = None
     if design.fixed.has_intercept:
-        centre = X[:, slope_idx].mean(axis=0) if slope_idx else np.zeros(0)
-        intercept_c = _random_variable(naming.CENTERED_INTERCEPT, priors[naming.INTERCEPT])
-        eta = eta + intercept_c
-        if slope_idx:
-            X_c = pm.Data(
-                naming.data_name("X"),
-                X[:, slope_idx] - centre,
-                dims=(naming.OBS_DIM, naming.FIXED_DIM),
-            )
-            eta = eta + X_c @ b
-            pm.Deterministic(naming.INTERCEPT, intercept_c - pt.dot(pt.as_tensor(centre), b))
-        else:
-            pm.Deterministic(naming.INTERCEPT, intercept_c)
-    elif slope_idx:
-        X_s = pm.Data(
-            naming.data_name("X"), X[:, slope_idx], dims=(naming.OBS_DIM, naming.FIXED_DIM)
-        )
-        eta = eta + X_s @ b
-    return eta
+        intercept = _random_variable(naming.CENTERED_INTERCEPT, priors[naming.INTERCEPT])
+    return intercept, slopes, names
 
 
 def _block_scale(g: GroupDesign, block: tuple[int, ...], index: int, priors):
@@ -210,7 +219,7 @@ def _block_scale(g: GroupDesign, block: tuple[int, ...], index: int, priors):
 def _correlated_effects(g: GroupDesign, priors, centered: bool):
     """Effects of a factor with at least one correlated block; registers sd_ and cor_."""
     term_dim = naming.term_dim(g.name)
-    dims = (g.name, term_dim)
+    dims = (naming.level_dim(g.name), term_dim)
     z = None if centered else pm.Normal(naming.offsets_name(g.name), 0.0, 1.0, dims=dims)
     parts, sds, cors = [], [], []
     single = len(g.blocks) == 1
@@ -248,15 +257,15 @@ def _correlated_effects(g: GroupDesign, priors, centered: bool):
     return effects
 
 
-def _group_part(g: GroupDesign, priors: Mapping[str, Prior], centered: bool):
-    """Contribution of one grouping factor to the linear predictor.
+def _group_effects(g: GroupDesign, priors: Mapping[str, Prior], centered: bool):
+    """Group effects of one factor, shape (levels, terms), registered as ``r_<factor>``.
 
     Non-centred: ``r = z * sd`` (or ``z @ L.T``), with ``z`` standard normal. Centred:
     ``r ~ Normal(0, sd)`` (or ``MvNormal(0, L L')``) directly; better when every level
     has much data relative to the noise.
     """
     term_dim = naming.term_dim(g.name)
-    dims = (g.name, term_dim)
+    dims = (naming.level_dim(g.name), term_dim)
     if g.correlated:
         effects = _correlated_effects(g, priors, centered)
     else:
@@ -271,11 +280,20 @@ def _group_part(g: GroupDesign, priors: Mapping[str, Prior], centered: bool):
         else:
             z = pm.Normal(naming.offsets_name(g.name), 0.0, 1.0, dims=dims)
             effects = pm.Deterministic(naming.effects_name(g.name), z * sd, dims=dims)
-    codes = pm.Data(naming.data_name(f"codes_{g.name}"), g.codes)
-    Z = None if g.terms == (naming.INTERCEPT,) else pm.Data(naming.data_name(f"Z_{g.name}"), g.Z)
+    return effects
+
+
+def _group_data_contribution(g: GroupDesign, effects):
+    """The factor's contribution to the linear predictor, with its data as ``pm.Data``."""
+    codes = pm.Data(naming.group_data_name("codes", g.name), g.codes)
+    Z = (
+        None
+        if g.terms == (naming.INTERCEPT,)
+        else pm.Data(naming.group_data_name("Z", g.name), g.Z)
+    )
     weights = None
     if not np.all(g.weights == 1.0):
-        weights = pm.Data(naming.data_name(f"weights_{g.name}"), g.weights)
+        weights = pm.Data(naming.group_data_name("weights", g.name), g.weights)
     return group_contribution(effects, g, codes=codes, Z=Z, weights=weights)
 
 
@@ -348,9 +366,48 @@ def build_model(
     """
     for key, prior in priors.items():
         check_prior(key, prior)
+    centered = centered or {}
+    masks = sheared_terms(design)
+    sheared = {t for g in design.groups for t, m in zip(g.terms, masks[g.name]) if m}
+    X = design.fixed.matrix
+    slope_idx = [i for i, n in enumerate(design.fixed.names) if n != naming.INTERCEPT]
     with pm.Model(coords=model_coords(design)) as model:
-        eta = _fixed_part(design, priors)
+        intercept_c, slopes, slope_names = _fixed_coefficients(
+            design, priors, sheared - {naming.INTERCEPT}
+        )
+        centre = X[:, slope_idx].mean(axis=0) if (slope_idx and intercept_c is not None) else None
+        eta = pt.zeros(design.n_obs)
+        if intercept_c is not None:
+            eta = eta + intercept_c
+        if slopes is not None:
+            X_used = X[:, slope_idx] - centre if centre is not None else X[:, slope_idx]
+            X_data = pm.Data(naming.data_name("X"), X_used, dims=(naming.OBS_DIM, naming.FIXED_DIM))
+            eta = eta + X_data @ slopes
+        if design.offset is not None:
+            eta = eta + pm.Data(naming.data_name("offset"), design.offset, dims=naming.OBS_DIM)
+        # Shear: sampled coefficients absorb the level means of matching varying terms,
+        # and the varying terms enter centred on their level means. The model is
+        # unchanged; the posterior loses the ridge between a coefficient and the mean of
+        # its group effects (long when levels are few and precisely measured).
+        shift = {t: 0.0 for t in sheared}
         for g in design.groups:
-            eta = eta + _group_part(g, priors, bool((centered or {}).get(g.name, False)))
+            effects = _group_effects(g, priors, bool(centered.get(g.name, False)))
+            mask = masks[g.name]
+            if mask.any():
+                level_mean = effects.mean(axis=0)
+                effects = effects - level_mean * mask.astype(float)
+                for j, term in enumerate(g.terms):
+                    if mask[j]:
+                        shift[term] = shift[term] + level_mean[j]
+            eta = eta + _group_data_contribution(g, effects)
+        if slopes is not None and sheared - {naming.INTERCEPT}:
+            shifts = pt.stack([pt.as_tensor(shift.get(n, 0.0)) for n in slope_names])
+            pm.Deterministic(naming.SLOPES, slopes - shifts, dims=naming.FIXED_DIM)
+        if intercept_c is not None:
+            # eta = a + (X - centre) b* + ... = (a - shift_I - centre . b*) + X b + ...
+            value = intercept_c - shift.get(naming.INTERCEPT, 0.0)
+            if centre is not None:
+                value = value - pt.dot(pt.as_tensor(centre), slopes)
+            pm.Deterministic(naming.INTERCEPT, value)
         _likelihood(design, family, link, eta, priors)
     return model

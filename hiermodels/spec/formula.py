@@ -14,6 +14,7 @@ Supported syntax
 ``(1 | a:b)``                          interaction of two columns as one factor
 ``(1 | mm(s1, s2, weights=[w1, w2]))`` multiple membership (``scale=True`` optional)
 ``y | trials(n) ~ ...``                binomial response with ``n`` trials
+``offset(log(exposure))``              a known term added to the linear predictor
 =====================================  =============================================
 
 Examples
@@ -48,6 +49,7 @@ class ParsedFormula:
     response: Response
     fixed: str
     group_terms: tuple[GroupTerm, ...]
+    offsets: tuple[str, ...] = ()
 
 
 def _scan(text: str, offset: int, formula: str):
@@ -250,6 +252,7 @@ def parse_formula(formula: str) -> ParsedFormula:
     cut = tildes[0]
     response = _parse_response(formula[:cut], 0, formula)
     fixed: list[str] = []
+    offsets: list[str] = []
     group_terms: list[GroupTerm] = []
     for piece, at in _split_top(formula[cut + 1 :], "+", cut + 1, formula):
         piece, at = _strip(piece, at)
@@ -287,6 +290,14 @@ def parse_formula(formula: str) -> ParsedFormula:
                 formula,
                 at + bars[0],
             )
+        if piece.startswith("offset(") and piece.endswith(")"):
+            inner = piece[len("offset(") : -1].strip()
+            if not inner:
+                raise FormulaError(
+                    "offset() needs an expression, e.g. offset(log(n)).", formula, at
+                )
+            offsets.append(inner)
+            continue
         fixed.append(piece)
     if not fixed:
         fixed = ["1"]
@@ -296,4 +307,9 @@ def parse_formula(formula: str) -> ParsedFormula:
         if key in seen:
             raise FormulaError(f"The group term {term.text} appears twice.", formula)
         seen.add(key)
-    return ParsedFormula(response=response, fixed=" + ".join(fixed), group_terms=tuple(group_terms))
+    return ParsedFormula(
+        response=response,
+        fixed=" + ".join(fixed),
+        group_terms=tuple(group_terms),
+        offsets=tuple(offsets),
+    )

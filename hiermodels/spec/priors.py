@@ -142,6 +142,7 @@ def default_priors(
     y_sd: float,
     column_sd: Mapping[str, float],
     group_column_sd: Mapping[tuple[str, str], float],
+    offset_mean: float = 0.0,
 ) -> dict[str, Prior]:
     """Apply the default rule (see the module docstring) to every slot.
 
@@ -159,6 +160,8 @@ def default_priors(
         Standard deviation of each fixed-effect column.
     group_column_sd
         Standard deviation of each varying-effect column, keyed by ``(group, term)``.
+    offset_mean
+        Mean of the offset on the link scale; the intercept prior is shifted by it.
 
     Returns
     -------
@@ -169,7 +172,7 @@ def default_priors(
     out: dict[str, Prior] = {}
     for slot in slots:
         if slot.kind == "Intercept":
-            mu = y_mean if response_scale else _link_of_mean(link, y_mean)
+            mu = (y_mean if response_scale else _link_of_mean(link, y_mean)) - offset_mean
             out[slot.name] = Prior("Normal", mu=float(mu), sigma=2.5 * scale)
         elif slot.kind == "b":
             sx = _positive(column_sd.get(slot.term, 1.0))

@@ -110,10 +110,12 @@ class ModelSpec:
     family: str = "gaussian"
     link: str | None = None
     priors: tuple[tuple[str, object], ...] = field(default=())
+    offsets: tuple[str, ...] = ()
 
     @property
     def formula(self) -> str:
-        rhs = [self.fixed] + [t.text for t in self.group_terms]
+        rhs = [self.fixed, *(f"offset({o})" for o in self.offsets)]
+        rhs += [t.text for t in self.group_terms]
         return f"{self.response.text} ~ {' + '.join(rhs)}"
 
     @property

@@ -192,6 +192,29 @@ class Model:
         ]
         return pd.DataFrame(rows).set_index("parameter")
 
+    def optimize(self, *, criterion: Literal["reml", "ml"] = "reml"):
+        """REML or ML point estimates with the group effects integrated out, as lme4.
+
+        Only for the gaussian family. Returns a
+        :class:`hiermodels.optimize.PointEstimate` with lme4-style tables, the
+        log-likelihood, AIC and BIC. Priors play no part.
+
+        Examples
+        --------
+        >>> import hiermodels as hm
+        >>> ox = hm.datasets.load("Oxboys")
+        >>> est = hm.Model("height ~ age + (age | Subject)", ox).optimize(criterion="ml")
+        >>> round(est.loglik, 2)
+        -362.98
+        """
+        from hiermodels.optimize import fit_point_estimate
+
+        if self.family != "gaussian":
+            raise SpecError(
+                f"optimize() fits gaussian models only; this model's family is {self.family!r}."
+            )
+        return fit_point_estimate(self.design, criterion=criterion)
+
     def sample_prior_predictive(
         self, draws: int = 500, *, random_seed: int | None = None
     ) -> xr.DataTree:

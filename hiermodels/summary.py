@@ -87,6 +87,7 @@ class Summary:
                         " ".join(f"{c:>5}" for c in corr),
                     ]
                 )
+        has_corr = any(row[-1].strip() for row in rows)
         header = [
             "Groups",
             "Name",
@@ -95,6 +96,8 @@ class Summary:
             f"{round(self.prob * 100)}% ETI",
             "Corr",
         ]
+        if not has_corr:
+            return _table([r[:-1] for r in rows], header[:-1], ["l", "l", "r", "r", "l"])
         return _table(rows, header, ["l", "l", "r", "r", "l", "l"])
 
     def fixed_effects_lines(self) -> list[str]:

@@ -1,0 +1,266 @@
+"""Fast point estimates for Gaussian models: REML and ML, as lme4 and nlme compute them.
+
+The group effects are integrated out analytically. For a relative covariance factor
+``Lambda(theta)`` (block diagonal, one lower-triangular block per level of each factor)
+the profiled deviance follows Bates, Maechler, Bolker & Walker (2015, *J. Statistical
+Software* 67(1), section 3): solve the penalised least-squares system
+
+    [L'Z'ZL + I   L'Z'X] [u]   [L'Z'y]
+    [X'ZL         X'X  ] [b] = [X'y  ]
+
+then ``-2 log L = log|L'Z'ZL + I| + n (1 + log(2 pi r2 / n))`` (ML), with
+``r2 = |y - Xb - ZLu|^2 + |u|^2``. REML adds ``log|R_X|^2`` (the Schur complement of
+the fixed effects) and replaces ``n`` by ``n - p``. ``theta`` is found with L-BFGS-B
+under the bounds lme4 uses (diagonal entries >= 0). Z is sparse: it is never stored
+dense.
+
+Examples
+--------
+>>> import hiermodels as hm
+>>> sleep = hm.datasets.load("sleepstudy")
+>>> est = hm.Model("Reaction ~ Days + (Days | Subject)", sleep).optimize(criterion="reml")
+>>> round(float(est.fixed_effects.loc["Days", "estimate"]), 3)
+10.467
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, sparse
+from scipy.sparse import linalg as splinalg
+
+from hiermodels.design import Design, GroupDesign
+from hiermodels.errors import SpecError
+
+__all__ = ["PointEstimate", "fit_point_estimate"]
+
+Criterion = Literal["reml", "ml"]
+
+
+@dataclass
+class PointEstimate:
+    """REML or ML estimates, laid out like lme4's output.
+
+    Attributes
+    ----------
+    criterion
+        ``"reml"`` or ``"ml"``.
+    fixed_effects
+        DataFrame indexed by term, with ``estimate``, ``std_error`` and ``t_value``.
+    variance_components
+        DataFrame with ``group``, ``term``, ``kind`` ("sd" or "cor") and ``estimate``;
+        the residual SD is the row with group "Residual".
+    loglik, aic, bic
+        As lme4 reports them (for REML, the REML log-likelihood).
+    n_parameters
+        Fixed effects + covariance parameters + residual SD.
+    seconds
+        Wall time of the optimisation.
+    """
+
+    criterion: str
+    fixed_effects: pd.DataFrame
+    variance_components: pd.DataFrame
+    loglik: float
+    aic: float
+    bic: float
+    n_obs: int
+    n_parameters: int
+    converged: bool
+    seconds: float
+    theta: np.ndarray = field(repr=False)
+
+    @property
+    def deviance(self) -> float:
+        """-2 log-likelihood (the REML criterion for REML fits)."""
+        return -2.0 * self.loglik
+
+    def __str__(self) -> str:
+        title = "REML" if self.criterion == "reml" else "maximum likelihood"
+        vc = self.variance_components
+        crit = "REML crit." if self.criterion == "reml" else "deviance"
+        lines = [
+            f"Linear mixed model fit by {title} [hiermodels]",
+            f"      AIC       BIC    logLik  {crit}",
+            f"{self.aic:9.2f} {self.bic:9.2f} {self.loglik:9.2f} {self.deviance:9.2f}",
+            "",
+            "Random effects:",
+        ]
+        for _, row in vc.iterrows():
+            lines.append(
+                f"  {row['group']:<12} {row['term']:<16} {row['kind']:<4} {row['estimate']:.5g}"
+            )
+        lines += ["", "Fixed effects:", self.fixed_effects.to_string(float_format="%.5g")]
+        if not self.converged:
+            lines.append("Warning: the optimiser did not report convergence.")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _z_matrix(design: Design) -> tuple[sparse.csc_matrix, list[tuple[GroupDesign, int]]]:
+    """Sparse Z over all factors: column ``offset + level * q + term``."""
+    rows, cols, vals = [], [], []
+    blocks = []
+    offset = 0
+    n = design.n_obs
+    for g in design.groups:
+        q = len(g.terms)
+        for k in range(g.codes.shape[1]):
+            for t in range(q):
+                rows.append(np.arange(n))
+                cols.append(offset + g.codes[:, k] * q + t)
+                vals.append(g.weights[:, k] * g.Z[:, t])
+        blocks.append((g, offset))
+        offset += g.n_levels * q
+    Z = sparse.csc_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, offset)
+    )
+    Z.sum_duplicates()
+    return Z, blocks
+
+
+def _theta_layout(design: Design) -> tuple[list[list[tuple[int, int, int]]], np.ndarray, list]:
+    """Per factor, the (theta index, row, col) entries of its q x q template T.
+
+    Correlated blocks get a full lower triangle; uncorrelated terms a diagonal entry.
+    Returns the layout, the starting theta and the L-BFGS-B bounds.
+    """
+    layout, start, bounds = [], [], []
+    for g in design.groups:
+        entries = []
+        for block in g.blocks:
+            for j, col in enumerate(block):
+                for row in block[j:]:
+                    entries.append((len(start), row, col))
+                    diagonal = row == col
+                    start.append(1.0 if diagonal else 0.0)
+                    bounds.append((0.0, None) if diagonal else (None, None))
+        layout.append(entries)
+    return layout, np.array(start), bounds
+
+
+def _lambda(design: Design, layout, theta: np.ndarray) -> sparse.csc_matrix:
+    blocks = []
+    for g, entries in zip(design.groups, layout):
+        q = len(g.terms)
+        T = np.zeros((q, q))
+        for index, row, col in entries:
+            T[row, col] = theta[index]
+        blocks.append(sparse.kron(sparse.identity(g.n_levels, format="csc"), sparse.csc_matrix(T)))
+    return sparse.block_diag(blocks, format="csc")
+
+
+class _Profile:
+    """The profiled deviance as a function of theta, with the pieces for the estimates."""
+
+    def __init__(self, design: Design, criterion: Criterion):
+        self.design = design
+        self.reml = criterion == "reml"
+        self.X = design.fixed.matrix
+        self.y = design.y - (design.offset if design.offset is not None else 0.0)
+        self.Z, _ = _z_matrix(design)
+        self.layout, self.theta0, self.bounds = _theta_layout(design)
+        self.ZtZ = (self.Z.T @ self.Z).tocsc()
+        self.ZtX = self.Z.T @ self.X
+        self.Zty = self.Z.T @ self.y
+        self.XtX = self.X.T @ self.X
+        self.Xty = self.X.T @ self.y
+        self.yty = float(self.y @ self.y)
+
+    def solve(self, theta: np.ndarray):
+        Lam = _lambda(self.design, self.layout, theta)
+        A = (Lam.T @ self.ZtZ @ Lam + sparse.identity(Lam.shape[0])).tocsc()
+        lu = splinalg.splu(A)
+        LZtX = Lam.T @ self.ZtX
+        LZty = Lam.T @ self.Zty
+        A_inv_LZtX = lu.solve(np.asarray(LZtX))
+        A_inv_LZty = lu.solve(np.asarray(LZty))
+        schur = self.XtX - LZtX.T @ A_inv_LZtX
+        beta = np.linalg.solve(schur, self.Xty - LZtX.T @ A_inv_LZty)
+        u = A_inv_LZty - A_inv_LZtX @ beta
+        fitted = self.X @ beta + self.Z @ (Lam @ u)
+        r2 = float(np.sum((self.y - fitted) ** 2) + u @ u)
+        logdet_A = float(np.sum(np.log(np.abs(lu.U.diagonal()))))
+        return beta, u, r2, logdet_A, schur, Lam
+
+    def deviance(self, theta: np.ndarray) -> float:
+        _, _, r2, logdet_A, schur, _ = self.solve(theta)
+        n, p = self.X.shape
+        dof = n - p if self.reml else n
+        value = logdet_A + dof * (1.0 + math.log(2.0 * math.pi * r2 / dof))
+        if self.reml:
+            value += np.linalg.slogdet(schur)[1]
+        return value
+
+
+def fit_point_estimate(design: Design, *, criterion: Criterion = "reml") -> PointEstimate:
+    """REML or ML estimates of a Gaussian mixed model (see the module docstring)."""
+    if criterion not in ("reml", "ml"):
+        raise SpecError(f"Unknown criterion {criterion!r}; valid criteria are ['reml', 'ml'].")
+    if not design.groups:
+        raise SpecError("optimize() needs at least one group term; use ordinary least squares.")
+    start = time.perf_counter()
+    profile = _Profile(design, criterion)
+    result = optimize.minimize(
+        profile.deviance,
+        profile.theta0,
+        method="L-BFGS-B",
+        bounds=profile.bounds,
+        options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8},
+    )
+    theta = result.x
+    beta, _, r2, _, schur, _ = profile.solve(theta)
+    n, p = design.fixed.matrix.shape
+    sigma2 = r2 / (n - p if criterion == "reml" else n)
+    cov_beta = sigma2 * np.linalg.inv(schur)
+    se = np.sqrt(np.diag(cov_beta))
+    fixed = pd.DataFrame(
+        {"estimate": beta, "std_error": se, "t_value": beta / se},
+        index=pd.Index(design.fixed.names, name="term"),
+    )
+    rows = []
+    for g, entries in zip(design.groups, profile.layout):
+        q = len(g.terms)
+        T = np.zeros((q, q))
+        for index, row, col in entries:
+            T[row, col] = theta[index]
+        cov = sigma2 * T @ T.T
+        sds = np.sqrt(np.diag(cov))
+        for t, term in enumerate(g.terms):
+            rows.append({"group": g.name, "term": term, "kind": "sd", "estimate": sds[t]})
+        for block in g.blocks:
+            for i, a in enumerate(block):
+                for b in block[i + 1 :]:
+                    cor = cov[a, b] / (sds[a] * sds[b]) if sds[a] * sds[b] > 0 else 0.0
+                    rows.append(
+                        {
+                            "group": g.name,
+                            "term": f"{g.terms[a]}:{g.terms[b]}",
+                            "kind": "cor",
+                            "estimate": cor,
+                        }
+                    )
+    rows.append({"group": "Residual", "term": "", "kind": "sd", "estimate": math.sqrt(sigma2)})
+    deviance = float(result.fun)
+    k = p + len(theta) + 1
+    loglik = -deviance / 2.0
+    return PointEstimate(
+        criterion=criterion,
+        fixed_effects=fixed,
+        variance_components=pd.DataFrame(rows),
+        loglik=loglik,
+        aic=deviance + 2 * k,
+        bic=deviance + k * math.log(n),
+        n_obs=n,
+        n_parameters=k,
+        converged=bool(result.success),
+        seconds=time.perf_counter() - start,
+        theta=theta,
+    )

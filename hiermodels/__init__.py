@@ -27,6 +27,8 @@ _LAZY = {
     "cross_classified": "hiermodels.builders",
     "nested": "hiermodels.builders",
     "multiple_membership": "hiermodels.builders",
+    "load": "hiermodels.persistence",
+    "summarize_predictions": "hiermodels.predict",
 }
 
 __all__ = ["Prior", "__version__", "datasets", "errors", *_LAZY]

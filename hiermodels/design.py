@@ -124,16 +124,16 @@ class Design:
         )
 
 
-def _formula_variables(expr: str) -> set[str]:
+def formula_variables(expr: str) -> set[str]:
     from formulaic import Formula
 
     try:
         return set(Formula(expr).required_variables)
     except Exception as err:  # formulaic's syntax errors
-        raise FormulaError(f"Cannot parse {expr!r}: {_plain(err)}") from None
+        raise FormulaError(f"Cannot parse {expr!r}: {plain_message(err)}") from None
 
 
-def _plain(err: Exception) -> str:
+def plain_message(err: Exception) -> str:
     """Formulaic messages carry ANSI colour codes; strip them."""
     text = re.sub(r"\x1b\[[0-9;]*m|⧛|⧚", "", str(err))
     return text.strip()
@@ -142,14 +142,14 @@ def _plain(err: Exception) -> str:
 def used_columns(parsed: ParsedFormula) -> list[str]:
     """Every data column the formula refers to, in order of first mention."""
     cols: list[str] = []
-    cols += sorted(_formula_variables(parsed.response.expr))
+    cols += sorted(formula_variables(parsed.response.expr))
     if parsed.response.trials is not None:
         cols.append(parsed.response.trials)
-    cols += sorted(_formula_variables(parsed.fixed))
+    cols += sorted(formula_variables(parsed.fixed))
     for offset in parsed.offsets:
-        cols += sorted(_formula_variables(offset))
+        cols += sorted(formula_variables(offset))
     for term in parsed.group_terms:
-        cols += sorted(_formula_variables(term.expr))
+        cols += sorted(formula_variables(term.expr))
         cols += list(term.factor.used_columns)
     return list(dict.fromkeys(cols))
 
@@ -249,7 +249,9 @@ def _response(data: pd.DataFrame, expr: str, family: str) -> np.ndarray:
         try:
             mm = model_matrix(f"0 + {expr}", data, na_action="raise")
         except Exception as err:
-            raise FormulaError(f"Cannot evaluate the response {expr!r}: {_plain(err)}") from None
+            raise FormulaError(
+                f"Cannot evaluate the response {expr!r}: {plain_message(err)}"
+            ) from None
         if mm.shape[1] != 1:
             raise DataError(f"The response {expr!r} must be one numeric column.")
         series = pd.Series(np.asarray(mm)[:, 0], index=data.index)
@@ -299,7 +301,7 @@ def _check_support(values: np.ndarray, support: str, expr: str, index: pd.Index)
 _TRANSFORMS = {"log": np.log, "log1p": np.log1p, "exp": np.exp, "sqrt": np.sqrt}
 
 
-def _offset(data: pd.DataFrame, offsets: tuple[str, ...], formula: str) -> np.ndarray | None:
+def offset_values(data: pd.DataFrame, offsets: tuple[str, ...], formula: str) -> np.ndarray | None:
     """Sum of the ``offset(...)`` terms, evaluated on the data (log, exp, sqrt allowed)."""
     if not offsets:
         return None
@@ -310,7 +312,9 @@ def _offset(data: pd.DataFrame, offsets: tuple[str, ...], formula: str) -> np.nd
         try:
             mm = model_matrix(f"0 + {expr}", data, na_action="raise", context=_TRANSFORMS)
         except Exception as err:
-            raise FormulaError(f"Cannot evaluate offset({expr}): {_plain(err)}", formula) from None
+            raise FormulaError(
+                f"Cannot evaluate offset({expr}): {plain_message(err)}", formula
+            ) from None
         values = np.asarray(mm, dtype=float)
         if values.shape[1] != 1:
             raise FormulaError(f"offset({expr}) must give one numeric column.", formula)
@@ -331,7 +335,9 @@ def _fixed(data: pd.DataFrame, rhs: str, formula: str) -> FixedDesign:
     try:
         mm = model_matrix(rhs, data, na_action="raise", ensure_full_rank=True)
     except Exception as err:
-        raise FormulaError(f"Cannot build the fixed part {rhs!r}: {_plain(err)}", formula) from None
+        raise FormulaError(
+            f"Cannot build the fixed part {rhs!r}: {plain_message(err)}", formula
+        ) from None
     names = tuple(_rename_column(c) for c in mm.columns)
     matrix = np.asarray(mm, dtype=float)
     _check_rank(matrix, names)
@@ -363,14 +369,14 @@ def _level_labels(series: pd.Series) -> tuple[np.ndarray, list[str]]:
     numerically when every label is an integer, else alphabetically.
     """
     values = series.astype(object).to_numpy()
-    labels = np.array([_label(v) for v in values], dtype=object)
+    labels = np.array([level_label(v) for v in values], dtype=object)
     if isinstance(series.dtype, pd.CategoricalDtype):
         present = set(labels)
-        levels = [_label(c) for c in series.cat.categories if _label(c) in present]
+        levels = [level_label(c) for c in series.cat.categories if level_label(c) in present]
     else:
         levels = _order_levels(set(labels))
     raw = {}
-    for v, lab in zip(pd.unique(values), (_label(v) for v in pd.unique(values))):
+    for v, lab in zip(pd.unique(values), (level_label(v) for v in pd.unique(values))):
         if lab in raw and raw[lab] is not v and type(raw[lab]) is not type(v):
             raise DataError(
                 f"Column {series.name!r} holds different values that read the same as a "
@@ -387,7 +393,7 @@ def _order_levels(labels) -> list[str]:
     return sorted(labels)
 
 
-def _label(value: object) -> str:
+def level_label(value: object) -> str:
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value)
@@ -408,13 +414,8 @@ def _factor_codes(data: pd.DataFrame, factor: GroupFactor) -> tuple[np.ndarray, 
     return codes[:, None], tuple(levels)
 
 
-def _membership_codes(
-    data: pd.DataFrame, factor: Membership
-) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    members = [_level_labels(data[c]) for c in factor.members]
-    union = _order_levels({lv for _, levels in members for lv in levels})
-    lookup = {lv: i for i, lv in enumerate(union)}
-    codes = np.column_stack([[lookup[v] for v in labels] for labels, _ in members])
+def membership_weights(data: pd.DataFrame, factor: Membership) -> np.ndarray:
+    """Validated (rows x members) weights: given, or 1/k each; normalised if ``scale``."""
     k = len(factor.members)
     if factor.weights is None:
         weights = np.full((len(data), k), 1.0 / k)
@@ -441,6 +442,17 @@ def _membership_codes(
         )
     if factor.scale:
         weights = weights / weights.sum(axis=1, keepdims=True)
+    return weights
+
+
+def _membership_codes(
+    data: pd.DataFrame, factor: Membership
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    members = [_level_labels(data[c]) for c in factor.members]
+    union = _order_levels({lv for _, levels in members for lv in levels})
+    lookup = {lv: i for i, lv in enumerate(union)}
+    codes = np.column_stack([[lookup[v] for v in labels] for labels, _ in members])
+    weights = membership_weights(data, factor)
     return codes.astype(np.int64), weights, tuple(union)
 
 
@@ -451,7 +463,8 @@ def _term_columns(data: pd.DataFrame, term: GroupTerm, formula: str):
         mm = model_matrix(term.expr, data, na_action="raise", ensure_full_rank=True)
     except Exception as err:
         raise FormulaError(
-            f"Cannot build the varying part {term.expr!r} of {term.text}: {_plain(err)}", formula
+            f"Cannot build the varying part {term.expr!r} of {term.text}: {plain_message(err)}",
+            formula,
         ) from None
     names = tuple(_rename_column(c) for c in mm.columns)
     if not names:
@@ -579,7 +592,7 @@ def build_design(
                 f"are not (first rows: {rows})."
             )
     fixed = _fixed(frame, parsed.fixed, formula)
-    offset = _offset(frame, parsed.offsets, formula)
+    offset = offset_values(frame, parsed.offsets, formula)
     groups = _group_designs(frame, parsed.group_terms, formula)
     from hiermodels.backend.naming import response_name
 

@@ -34,7 +34,7 @@ def reported_variables(posterior: xr.Dataset) -> xr.Dataset:
     matrix reduced to its upper triangle (a ``pair`` dimension such as "Intercept:Days")."""
     out = {}
     for name, da in posterior.data_vars.items():
-        if name.startswith(("z_", "chol_")) or name in (
+        if name.startswith(("z_", "zbar_", "w_", "chol_")) or name in (
             naming.CENTERED_INTERCEPT,
             naming.CENTERED_SLOPES,
         ):
@@ -153,7 +153,9 @@ def diagnose(idata: xr.DataTree) -> DiagnosticsReport:
     frames = []
     for name, da in posterior.data_vars.items():
         frame = describe_draws(da)
-        frame.index = [name if len(da.dims) == 2 else f"{name}[{_label(i)}]" for i in frame.index]
+        frame.index = [
+            name if len(da.dims) == 2 else f"{name}[{_index_label(i)}]" for i in frame.index
+        ]
         frames.append(frame[["r_hat", "ess_bulk", "ess_tail", "mcse_mean"]])
     table = (
         pd.concat(frames)
@@ -176,7 +178,7 @@ def diagnose(idata: xr.DataTree) -> DiagnosticsReport:
     return DiagnosticsReport(table, n_draws, n_chains, divergences, saturated, bfmi, advice)
 
 
-def _label(index) -> str:
+def _index_label(index) -> str:
     return ", ".join(map(str, index)) if isinstance(index, tuple) else str(index)
 
 

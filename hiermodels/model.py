@@ -36,11 +36,15 @@ from hiermodels.spec.terms import ModelSpec
 
 __all__ = ["Model"]
 
-Parameterization = Literal["non_centered", "centered"]
-_PARAMETERIZATIONS = ("non_centered", "centered")
+Parameterization = Literal["auto", "non_centered", "centered"]
+_PARAMETERIZATIONS = ("auto", "non_centered", "centered")
+#: A factor is centred under "auto" when the data determine more than this share of its
+#: group effects' variance (kappa > 1 for one factor: Papaspiliopoulos, Roberts & Skold
+#: 2007, Statistical Science 22:59).
+DATA_DOMINANCE_THRESHOLD = 0.5
 
 
-def _centered(choice, groups: list[str]) -> dict[str, bool]:
+def _centered(choice, groups: list[str], design: Design, family: str) -> dict[str, bool]:
     """Validate the parameterisation choice; return factor -> centred?"""
     if isinstance(choice, str):
         choice = dict.fromkeys(groups, choice)
@@ -62,6 +66,13 @@ def _centered(choice, groups: list[str]) -> dict[str, bool]:
                 f"{list(_PARAMETERIZATIONS)}."
             )
         out[group] = value == "centered"
+    auto = [g for g, v in choice.items() if v == "auto"]
+    if auto and family == "gaussian":
+        from hiermodels.optimize import data_dominance
+
+        dominance = data_dominance(design)
+        for group in auto:
+            out[group] = dominance[group] > DATA_DOMINANCE_THRESHOLD
     return out
 
 
@@ -108,7 +119,7 @@ class Model:
         link: str | None = None,
         priors: Mapping[str, Prior | float] | None = None,
         missing: Literal["error", "drop"] = "error",
-        parameterization: Parameterization | Mapping[str, Parameterization] = "non_centered",
+        parameterization: Parameterization | Mapping[str, Parameterization] = "auto",
     ):
         fam = get_family(family)
         link = resolve_link(fam, link)
@@ -133,7 +144,7 @@ class Model:
         self.prior_sources: dict[str, str] = sources
         self._slots = slots
         self._data = data.loc[design.row_index, used_columns(parsed)].copy()
-        self.centered = _centered(parameterization, [g.name for g in design.groups])
+        self.centered = _centered(parameterization, [g.name for g in design.groups], design, family)
         self._pymc_model = self._build()
 
     def _build(self):
@@ -146,6 +157,11 @@ class Model:
             priors=self.priors,
             centered=self.centered,
         )
+
+    @property
+    def parameterization(self) -> dict[str, str]:
+        """The parameterisation used for each factor, after resolving "auto"."""
+        return {g: ("centered" if c else "non_centered") for g, c in self.centered.items()}
 
     @property
     def formula(self) -> str:

@@ -1,9 +1,513 @@
-"""Prediction, posterior-predictive checks and their plots (methods of ``hm.Fit``)."""
+"""Prediction, posterior-predictive checks and their plots (methods of ``hm.Fit``).
+
+Predictions are computed in NumPy from the posterior draws: the linear predictor of the
+new rows (:func:`hiermodels.linear_predictor.linear_predictor` on a design rebuilt with
+the fit's encoders, see :mod:`hiermodels.newdata`), then the inverse link, then, for
+``kind="response"``, one draw from the likelihood per posterior draw.
+
+Group levels seen in fitting use their own effects. A level not seen in fitting (or a
+missing group value) gets, with ``new_groups="sample"``, one draw per posterior draw from
+the population distribution ``N(0, Sigma)``, ``Sigma`` built from that draw's ``sd_<g>``
+and ``cor_<g>`` (brms' ``sample_new_levels="gaussian"``); with
+``new_groups="population"`` its effect is 0, the population mean.
+
+Examples
+--------
+>>> import hiermodels as hm
+>>> sleep = hm.datasets.load("sleepstudy")
+>>> fit = hm.Model("Reaction ~ Days + (Days | Subject)", sleep).fit(
+...     draws=200, tune=200, chains=2, random_seed=1, progressbar=False)  # doctest: +SKIP
+>>> new = pd.DataFrame({"Days": [0, 9], "Subject": ["308", "new"]})
+>>> pred = fit.predict(new, random_seed=1)  # doctest: +SKIP
+>>> hm.summarize_predictions(pred).columns.tolist()  # doctest: +SKIP
+['mean', 'sd', 'eti89_lb', 'eti89_ub']
+"""
 
 from __future__ import annotations
 
-__all__ = ["PredictionMethods"]
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from hiermodels.backend import naming
+from hiermodels.design import Design, GroupDesign
+from hiermodels.errors import DataError, SpecError
+from hiermodels.linear_predictor import inverse_link, linear_predictor
+from hiermodels.spec.families import FAMILIES, get_family
+
+__all__ = ["PredictionMethods", "summarize_predictions"]
+
+Kind = Literal["mean", "response"]
+NewGroups = Literal["sample", "population"]
+PPCKind = Literal["dist", "pit", "tstat", "rootogram"]
+KINDS: tuple[str, ...] = ("mean", "response")
+NEW_GROUPS: tuple[str, ...] = ("sample", "population")
+PPC_KINDS: tuple[str, ...] = ("dist", "pit", "tstat", "rootogram")
+ROW_DIM = "row"
+_DISCRETE = ("binary", "bounded_count", "count")
+_COUNT = ("bounded_count", "count")
+
+
+def _choice(what: str, value: object, valid: tuple[str, ...]) -> None:
+    if not isinstance(value, str) or value not in valid:
+        raise SpecError(f"Unknown {what} {value!r}; valid choices are {list(valid)}.")
+
+
+def _rng(random_seed) -> np.random.Generator:
+    from hiermodels.sampling import _seed
+
+    return np.random.default_rng(_seed(random_seed))
+
+
+def _correlation_root(cor: np.ndarray) -> np.ndarray:
+    """A matrix root ``L`` with ``L @ L.T == cor``, batched over the leading axes."""
+    try:
+        return np.linalg.cholesky(cor)
+    except np.linalg.LinAlgError:
+        # A correlation of exactly +-1 in some draw: use the symmetric eigen-root instead.
+        values, vectors = np.linalg.eigh(cor)
+        return vectors * np.sqrt(np.clip(values, 0.0, None))[..., None, :]
+
+
+def new_level_effects(
+    posterior: xr.Dataset,
+    g: GroupDesign,
+    n_new: int,
+    *,
+    new_groups: NewGroups,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Effects of ``n_new`` new levels of ``g``, shape (chain, draw, n_new, terms).
+
+    ``"sample"``: per draw, ``sd * (L @ z)`` with ``z`` standard normal and ``L L' = cor``
+    (identity when the terms are uncorrelated), i.e. ``N(0, diag(sd) cor diag(sd))``.
+    ``"population"``: zeros.
+    """
+    sd = posterior[naming.sd_name(g.name)].values
+    n_chain, n_draw, n_terms = sd.shape
+    if new_groups == "population" or n_new == 0:
+        return np.zeros((n_chain, n_draw, n_new, n_terms))
+    z = rng.standard_normal((n_chain, n_draw, n_new, n_terms))
+    if g.correlated:
+        root = _correlation_root(posterior[naming.cor_name(g.name)].values)
+        z = z @ np.swapaxes(root, -1, -2)
+    return z * sd[:, :, None, :]
+
+
+def _eta(
+    posterior: xr.Dataset,
+    design: Design,
+    new_levels: Mapping[str, tuple[str, ...]],
+    *,
+    new_groups: NewGroups,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Linear predictor of ``design``, whose codes may point past the fitted levels."""
+    if not any(new_levels.values()):
+        return linear_predictor(posterior, design)
+    draws = xr.Dataset(
+        {k: posterior[k] for k in (naming.INTERCEPT, naming.SLOPES) if k in posterior}
+    )
+    for i, g in enumerate(design.groups):
+        name = naming.effects_name(g.name)
+        seen = posterior[name].values
+        new = new_level_effects(
+            posterior, g, len(new_levels.get(g.name, ())), new_groups=new_groups, rng=rng
+        )
+        draws[name] = xr.DataArray(
+            np.concatenate([seen, new], axis=2),
+            dims=(*naming.CHAIN_DRAW, f"__level_{i}", f"__term_{i}"),
+        )
+    return linear_predictor(draws, design)
+
+
+def draw_response(
+    family: str,
+    mean: np.ndarray,
+    aux: Mapping[str, np.ndarray],
+    *,
+    trials: np.ndarray | None,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """One draw from the likelihood per element of ``mean`` (chain, draw, rows).
+
+    ``mean`` is on the response scale (the probability for bernoulli and binomial);
+    ``aux`` holds the family's parameters with shape (chain, draw). Counts are int64.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = draw_response("poisson", np.full((1, 2000, 1), 3.0), {}, trials=None, rng=rng)
+    >>> bool(abs(y.mean() - 3.0) < 0.2), y.dtype
+    (True, dtype('int64'))
+    """
+
+    def par(name: str) -> np.ndarray:
+        return np.asarray(aux[name])[..., None]
+
+    if family == "gaussian":
+        return rng.normal(mean, par("sigma"))
+    if family == "student_t":
+        return mean + par("sigma") * rng.standard_t(par("nu"), size=mean.shape)
+    if family == "bernoulli":
+        return rng.binomial(1, np.clip(mean, 0.0, 1.0)).astype(np.int64)
+    if family == "binomial":
+        if trials is None:  # pragma: no cover - callers pass the trials
+            raise DataError("Binomial draws need the number of trials.")
+        n = np.broadcast_to(trials.astype(np.int64), mean.shape)
+        return rng.binomial(n, np.clip(mean, 0.0, 1.0)).astype(np.int64)
+    if family == "poisson":
+        return rng.poisson(mean).astype(np.int64)
+    if family == "negative_binomial":
+        alpha = par("alpha")
+        return rng.negative_binomial(alpha, alpha / (alpha + mean)).astype(np.int64)
+    raise SpecError(f"Unknown family {family!r}; valid families are {sorted(FAMILIES)}.")
+
+
+def _row_coord(index: pd.Index) -> np.ndarray:
+    """The ``row`` coordinate: the data's index labels (positions for a MultiIndex)."""
+    if isinstance(index, pd.MultiIndex):
+        return np.arange(len(index))
+    return np.asarray(index)
+
+
+def _only_variable(ds: xr.Dataset, where: str) -> xr.DataArray:
+    names = list(ds.data_vars)
+    if len(names) != 1:
+        raise DataError(f"The {where} group must hold one variable, it holds {names}.")
+    return ds[names[0]]
+
+
+def summarize_predictions(pred, *, prob: float = 0.89) -> pd.DataFrame:
+    """Posterior mean, sd and equal-tailed interval of each predicted row.
+
+    Parameters
+    ----------
+    pred
+        The DataTree returned by :meth:`hiermodels.Fit.predict` (its ``predictions``
+        group; a tree with only ``posterior_predictive`` also works), or a DataArray with
+        dims ``(chain, draw, row)``.
+    prob
+        Probability mass of the interval (default 0.89).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input row (indexed like the data), with columns ``mean``, ``sd``
+        and the interval bounds, e.g. ``eti89_lb`` and ``eti89_ub``.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> da = xr.DataArray(np.arange(200.0).reshape(1, 100, 2), dims=("chain", "draw", "row"))
+    >>> table = summarize_predictions(da)
+    >>> table["mean"].tolist(), table["eti89_lb"].round(2).tolist()
+    ([99.0, 100.0], [10.89, 11.89])
+    """
+    import arviz_stats as azs
+
+    if isinstance(pred, xr.DataTree):
+        group = next(
+            (g for g in ("predictions", "posterior_predictive") if g in pred.children), None
+        )
+        if group is None:
+            raise DataError(
+                "pred has no 'predictions' (or 'posterior_predictive') group; pass the "
+                f"result of fit.predict(). Its groups are {list(pred.children)}."
+            )
+        da = _only_variable(pred[group].to_dataset(), group)
+    elif isinstance(pred, xr.Dataset):
+        da = _only_variable(pred, "predictions")
+    elif isinstance(pred, xr.DataArray):
+        da = pred
+    else:
+        raise DataError(
+            f"pred must be the DataTree returned by fit.predict(), got {type(pred).__name__}."
+        )
+    if isinstance(prob, bool) or not isinstance(prob, float | int) or not 0 < prob < 1:
+        raise SpecError(f"prob must be a number between 0 and 1, got {prob!r}.")
+    rows = [d for d in da.dims if d not in naming.CHAIN_DRAW]
+    if len(rows) != 1 or any(d not in da.dims for d in naming.CHAIN_DRAW):
+        raise DataError(f"Predictions need dims (chain, draw, row); got {da.dims}.")
+    row = rows[0]
+    da = da.transpose(*naming.CHAIN_DRAW, row)
+    positional = xr.DataArray(np.asarray(da.values, dtype=float), dims=da.dims)
+    eti = azs.eti(positional, prob=prob, dim=list(naming.CHAIN_DRAW)).transpose(row, ...)
+    label = round(prob * 100)
+    index = pd.Index(da[row].values, name=row) if row in da.coords else pd.RangeIndex(da.sizes[row])
+    index.name = row
+    return pd.DataFrame(
+        {
+            "mean": positional.mean(naming.CHAIN_DRAW).values,
+            "sd": positional.std(naming.CHAIN_DRAW, ddof=1).values,
+            f"eti{label}_lb": eti.values[:, 0],
+            f"eti{label}_ub": eti.values[:, 1],
+        },
+        index=index,
+    )
 
 
 class PredictionMethods:
     """Prediction methods mixed into :class:`hiermodels.Fit`."""
+
+    # ------------------------------------------------------------------ predictions
+    def _aux(self, posterior: xr.Dataset) -> dict[str, np.ndarray]:
+        return {p: posterior[p].values for p in get_family(self.spec.family).parameters}
+
+    def predict(
+        self,
+        data: pd.DataFrame | None = None,
+        *,
+        kind: Kind = "mean",
+        new_groups: NewGroups = "sample",
+        random_seed: int | None = None,
+    ) -> xr.DataTree:
+        """Posterior predictions for new (or the fitted) rows.
+
+        Parameters
+        ----------
+        data
+            New rows holding every predictor and grouping column of the model; ``None``
+            (default) predicts the fitted rows. The DataFrame is not modified.
+        kind
+            ``"mean"`` (default): the expected value on the response scale (the
+            probability for bernoulli and binomial, the rate including the offset for
+            poisson and negative binomial). ``"response"``: one draw from the
+            likelihood per posterior draw (binomial needs the trials column in ``data``).
+        new_groups
+            How levels not seen in fitting, and missing group values, are predicted:
+            ``"sample"`` (default) draws their effects from the fitted population
+            distribution, per posterior draw; rows with the same new level share the
+            draw. ``"population"`` sets their effects to 0 (the population mean).
+        random_seed
+            Seed for the random draws; the same seed gives identical numbers.
+
+        Returns
+        -------
+        xarray.DataTree
+            With a ``predictions`` group holding one variable, named as the response,
+            with dims ``(chain, draw, row)``; ``row`` holds the index of ``data``.
+
+        Raises
+        ------
+        SpecError
+            For an unknown ``kind`` or ``new_groups``.
+        DataError
+            For a missing column, a missing predictor value, or an unseen level of a
+            categorical fixed predictor.
+
+        Examples
+        --------
+        >>> new = pd.DataFrame({"Days": [0, 9], "Subject": ["308", "new subject"]})
+        >>> pred = fit.predict(new, kind="response", random_seed=1)  # doctest: +SKIP
+        >>> pred["predictions"]["Reaction"].dims  # doctest: +SKIP
+        ('chain', 'draw', 'row')
+        """
+        _choice("kind", kind, KINDS)
+        _choice("new_groups", new_groups, NEW_GROUPS)
+        rng = _rng(random_seed)
+        family = get_family(self.spec.family)
+        posterior = self.idata["posterior"].to_dataset()
+        if data is None:
+            design, new_levels, index = self.design, {}, self.design.row_index
+        else:
+            from hiermodels.newdata import prediction_design
+
+            rebuilt = prediction_design(
+                self.design,
+                self.spec,
+                data,
+                trials=kind == "response" and family.needs_trials,
+            )
+            design, new_levels, index = rebuilt.design, rebuilt.new_levels, data.index
+        eta = _eta(posterior, design, new_levels, new_groups=new_groups, rng=rng)
+        values = inverse_link(self.spec.link, eta)
+        if kind == "response":
+            values = draw_response(
+                family.name, values, self._aux(posterior), trials=design.trials, rng=rng
+            )
+        da = xr.DataArray(
+            values,
+            dims=(*naming.CHAIN_DRAW, ROW_DIM),
+            coords={
+                "chain": posterior["chain"].values,
+                "draw": posterior["draw"].values,
+                ROW_DIM: _row_coord(index),
+            },
+        )
+        ds = xr.Dataset({self.design.response_name: da})
+        ds.attrs.update({"kind": kind, "new_groups": new_groups})
+        return xr.DataTree.from_dict({"predictions": ds})
+
+    def posterior_predictive(self, *, random_seed: int | None = None) -> xr.DataTree:
+        """Draw replicated data sets for the fitted rows and add them to ``fit.idata``.
+
+        One data set per posterior draw, from the likelihood given that draw (group
+        effects of the fitted levels included).
+
+        Parameters
+        ----------
+        random_seed
+            Seed; the same seed gives identical draws.
+
+        Returns
+        -------
+        xarray.DataTree
+            The fit's DataTree (now also ``fit.idata``) with a ``posterior_predictive``
+            group: one variable named as the response, dims ``(chain, draw, obs)``.
+
+        Examples
+        --------
+        >>> tree = fit.posterior_predictive(random_seed=1)  # doctest: +SKIP
+        >>> tree["posterior_predictive"]["Reaction"].shape  # doctest: +SKIP
+        (4, 1000, 180)
+        """
+        rng = _rng(random_seed)
+        design = self.design
+        posterior = self.idata["posterior"].to_dataset()
+        mean = inverse_link(self.spec.link, linear_predictor(posterior, design))
+        draws = draw_response(
+            self.spec.family, mean, self._aux(posterior), trials=design.trials, rng=rng
+        )
+        da = xr.DataArray(
+            draws,
+            dims=(*naming.CHAIN_DRAW, naming.OBS_DIM),
+            coords={
+                "chain": posterior["chain"].values,
+                "draw": posterior["draw"].values,
+                naming.OBS_DIM: np.arange(design.n_obs),
+            },
+        )
+        tree = self.idata.copy()
+        tree["posterior_predictive"] = xr.DataTree(xr.Dataset({design.response_name: da}))
+        self.idata = tree
+        return tree
+
+    # ------------------------------------------------------------------ plots
+    def _ppc_tree(self, random_seed) -> xr.DataTree:
+        """The tree the PPC plots read: counts as integers, so ArviZ treats them as such."""
+        if "posterior_predictive" not in self.idata.children:
+            self.posterior_predictive(random_seed=random_seed)
+        tree = self.idata
+        if get_family(self.spec.family).support in _DISCRETE:
+            name = self.design.response_name
+            tree = tree.copy()
+            observed = tree["observed_data"].to_dataset()
+            observed[name] = observed[name].astype(np.int64)
+            tree["observed_data"] = xr.DataTree(observed)
+            predicted = tree["posterior_predictive"].to_dataset()
+            predicted[name] = predicted[name].astype(np.int64)
+            tree["posterior_predictive"] = xr.DataTree(predicted)
+        return tree
+
+    def plot_ppc(
+        self,
+        kind: PPCKind = "dist",
+        *,
+        dist_kind: Literal["kde", "hist", "ecdf"] | None = None,
+        random_seed: int | None = None,
+        **kwargs,
+    ):
+        """Posterior predictive check: replicated data against the observed data.
+
+        Draws the posterior predictive first if the fit has none (see
+        :meth:`posterior_predictive`).
+
+        Parameters
+        ----------
+        kind
+            ``"dist"`` (densities, arviz-plots ``plot_ppc_dist``), ``"pit"`` (PIT ECDF,
+            ``plot_ppc_pit``), ``"tstat"`` (a test statistic, ``plot_ppc_tstat``) or
+            ``"rootogram"`` (``plot_ppc_rootogram``, count families only).
+        dist_kind
+            For ``kind="dist"``: ``"kde"``, ``"hist"`` or ``"ecdf"``; default ``"ecdf"``
+            for discrete responses, else ArviZ's default.
+        random_seed
+            Seed for the posterior predictive draws, if they are drawn here.
+        **kwargs
+            Passed to the arviz-plots function.
+
+        Returns
+        -------
+        PlotCollection
+            Save it with ``pc.savefig(path)``; nothing is shown.
+
+        Examples
+        --------
+        >>> pc = fit.plot_ppc("pit", random_seed=1)  # doctest: +SKIP
+        >>> pc.savefig("ppc_pit.png")  # doctest: +SKIP
+        """
+        import arviz_plots as azp
+
+        _choice("kind", kind, PPC_KINDS)
+        family = get_family(self.spec.family)
+        if kind == "rootogram" and family.support not in _COUNT:
+            counts = sorted(n for n, f in FAMILIES.items() if f.support in _COUNT)
+            raise SpecError(
+                f"A rootogram needs a count response; this model's family is "
+                f"{family.name!r}. Families with counts: {counts}. Use kind='dist' or 'pit'."
+            )
+        if dist_kind is not None:
+            if kind != "dist":
+                raise SpecError(f"dist_kind applies only to kind='dist', not kind={kind!r}.")
+            _choice("dist_kind", dist_kind, ("kde", "hist", "ecdf"))
+        tree = self._ppc_tree(random_seed)
+        if kind == "dist":
+            if dist_kind is None and family.support in _DISCRETE:
+                dist_kind = "ecdf"
+            if dist_kind is not None:
+                kwargs["kind"] = dist_kind
+            return azp.plot_ppc_dist(tree, **kwargs)
+        plot = {
+            "pit": azp.plot_ppc_pit,
+            "tstat": azp.plot_ppc_tstat,
+            "rootogram": azp.plot_ppc_rootogram,
+        }[kind]
+        return plot(tree, **kwargs)
+
+    def plot_loo_pit(self, *, random_seed: int | None = None, **kwargs):
+        """LOO-PIT check (arviz-plots ``plot_loo_pit``): calibration of leave-one-out
+        predictive distributions. Draws the posterior predictive first if needed.
+
+        Returns the PlotCollection; nothing is shown.
+
+        Examples
+        --------
+        >>> fit.plot_loo_pit(random_seed=1).savefig("loo_pit.png")  # doctest: +SKIP
+        """
+        from arviz_plots import plot_loo_pit
+
+        return plot_loo_pit(self._ppc_tree(random_seed), **kwargs)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False):
+        """Save the fit to one file; read it back with :func:`hiermodels.load`.
+
+        The file (a zip holding a Zarr store) keeps the DataTree with all its groups,
+        the formula, family, link, priors, parameterisation and the model's data, so a
+        loaded fit predicts exactly as this one. See :mod:`hiermodels.persistence`.
+
+        Parameters
+        ----------
+        path
+            Where to write, e.g. ``"sleep.hmfit"``.
+        overwrite
+            Replace an existing file (default: an existing file is an error).
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Examples
+        --------
+        >>> fit.save("sleep.hmfit")  # doctest: +SKIP
+        >>> same = hm.load("sleep.hmfit")  # doctest: +SKIP
+        """
+        from hiermodels.persistence import save_fit
+
+        return save_fit(self, path, overwrite=overwrite)

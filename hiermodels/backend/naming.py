@@ -75,6 +75,17 @@ def offsets_name(group: str) -> str:
     return f"z_{level_dim(group)}"
 
 
+def mean_offsets_name(group: str) -> str:
+    """Standardised mean of the group effects over the levels."""
+    return f"zbar_{level_dim(group)}"
+
+
+def deviations_name(group: str, block: int, n_blocks: int) -> str:
+    """Centred deviations of the levels from their mean (J - 1 free rows)."""
+    key = level_dim(group)
+    return f"w_{key}" if n_blocks == 1 else f"w_{key}_{block}"
+
+
 def effects_name(group: str) -> str:
     """Group effects (deviations from the fixed effects), dims ``(level_dim, term_dim)``."""
     return f"r_{level_dim(group)}"

@@ -21,14 +21,15 @@ Examples
 >>> import pandas as pd
 >>> import hiermodels as hm
 >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 5.0], "g": ["a", "a", "b", "b"]})
->>> model = hm.Model("y ~ 1 + (1 | g)", df)
+>>> model = hm.Model("y ~ 1 + (1 | g)", df, parameterization="non_centered")
 >>> sorted(v.name for v in model.pymc_model.free_RVs)
-['Intercept_centered', 'sd_g', 'sigma', 'z_g']
+['Intercept_centered', 'sd_g', 'sigma', 'z_g', 'zbar_g']
 """
 
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -216,71 +217,84 @@ def _block_scale(g: GroupDesign, block: tuple[int, ...], index: int, priors):
     return sds, chol, corr
 
 
-def _correlated_effects(g: GroupDesign, priors, centered: bool):
-    """Effects of a factor with at least one correlated block; registers sd_ and cor_."""
-    term_dim = naming.term_dim(g.name)
-    dims = (naming.level_dim(g.name), term_dim)
-    z = None if centered else pm.Normal(naming.offsets_name(g.name), 0.0, 1.0, dims=dims)
-    parts, sds, cors = [], [], []
-    single = len(g.blocks) == 1
-    for index, block in enumerate(g.blocks):
-        sd, chol, cor = _block_scale(g, block, index, priors)
-        if not centered:
-            raw = z[:, list(block)]
-            parts.append(raw * sd if chol is None else raw @ chol.T)
-        else:
-            name = (
-                naming.effects_name(g.name) if single else f"{naming.effects_name(g.name)}_{index}"
-            )
-            kwargs = {"dims": dims} if single else {"shape": (g.n_levels, len(block))}
-            if chol is None:
-                parts.append(pm.Normal(name, 0.0, sd, **kwargs))
-            else:
-                parts.append(pm.MvNormal(name, mu=np.zeros(len(block)), chol=chol, **kwargs))
-        sds.append(sd)
-        cors.append((block, cor))
-    if centered and single:
-        effects = parts[0]
-    else:
-        effects = pm.Deterministic(
-            naming.effects_name(g.name), pt.concatenate(parts, axis=1), dims=dims
-        )
-    pm.Deterministic(naming.sd_name(g.name), pt.concatenate(sds), dims=term_dim)
-    cor_full = pt.eye(len(g.terms))
-    for block, cor in cors:
-        if cor is not None:
-            idx = np.array(block)
-            cor_full = pt.set_subtensor(cor_full[idx[:, None], idx[None, :]], cor)
-    pm.Deterministic(
-        naming.cor_name(g.name), cor_full, dims=(term_dim, naming.term_dim_bis(g.name))
-    )
-    return effects
+def sum_zero_embedding(w, J: int):
+    """Map ``w`` (``J - 1`` rows) onto the rows of a ``J``-row array summing to zero.
 
-
-def _group_effects(g: GroupDesign, priors: Mapping[str, Prior], centered: bool):
-    """Group effects of one factor, shape (levels, terms), registered as ``r_<factor>``.
-
-    Non-centred: ``r = z * sd`` (or ``z @ L.T``), with ``z`` standard normal. Centred:
-    ``r ~ Normal(0, sd)`` (or ``MvNormal(0, L L')``) directly; better when every level
-    has much data relative to the noise.
+    The map is the Householder reflection that sends the last unit vector to
+    ``1 / sqrt(J)``, applied to ``[w; 0]``: it is orthonormal, so iid standard normal
+    rows of ``w`` give iid standard normal deviations from the row mean. O(J) work.
     """
+    total = w.sum(axis=0)
+    rest = w - total / (J - math.sqrt(J))
+    return pt.concatenate([rest, (total / math.sqrt(J))[None]], axis=0)
+
+
+def _scales(g: GroupDesign, priors):
+    """Per block ``(terms, sd, chol, cor)``; uncorrelated factors get one SD vector."""
     term_dim = naming.term_dim(g.name)
-    dims = (naming.level_dim(g.name), term_dim)
-    if g.correlated:
-        effects = _correlated_effects(g, priors, centered)
-    else:
+    if not g.correlated:
         sd = _vector(
             naming.sd_name(g.name),
             [priors[naming.sd_slot(g.name, t)] for t in g.terms],
             term_dim,
             list(g.terms),
         )
-        if centered:
-            effects = pm.Normal(naming.effects_name(g.name), 0.0, sd, dims=dims)
+        return [(tuple(range(len(g.terms))), sd, None, None)]
+    blocks = []
+    for index, block in enumerate(g.blocks):
+        sd, chol, cor = _block_scale(g, block, index, priors)
+        blocks.append((block, sd, chol, cor))
+    pm.Deterministic(naming.sd_name(g.name), pt.concatenate([b[1] for b in blocks]), dims=term_dim)
+    cor_full = pt.eye(len(g.terms))
+    for block, _, _, cor in blocks:
+        if cor is not None:
+            idx = np.array(block)
+            cor_full = pt.set_subtensor(cor_full[idx[:, None], idx[None, :]], cor)
+    pm.Deterministic(
+        naming.cor_name(g.name), cor_full, dims=(term_dim, naming.term_dim_bis(g.name))
+    )
+    return blocks
+
+
+def _group_effects(g: GroupDesign, priors: Mapping[str, Prior], centered: bool):
+    """Group effects of one factor, shape (levels, terms), registered as ``r_<factor>``.
+
+    The effects of the ``J`` levels are split exactly into their mean over the levels
+    and the deviations from it: ``r = E(w) + rbar``, with ``E`` the orthonormal
+    sum-zero embedding (:func:`sum_zero_embedding`), ``w`` holding ``J - 1`` rows and
+    ``rbar ~ N(0, Sigma / J)``. For iid ``N(0, Sigma)`` effects this is the same
+    distribution, but the data identify ``w`` and leave ``rbar`` to the prior, so the
+    sampler no longer has to move all levels together (a long ridge when each level is
+    measured precisely).
+
+    Non-centred (default): ``w = z * sd`` (or ``z @ L.T``) with ``z`` standard normal.
+    Centred: ``w ~ Normal(0, sd)`` (or ``MvNormal(0, L L')``) directly; better when every
+    level has much data relative to the noise. ``rbar`` is always non-centred.
+    """
+    J, q = g.n_levels, len(g.terms)
+    dims = (naming.level_dim(g.name), naming.term_dim(g.name))
+    blocks = _scales(g, priors)
+    z_mean = pm.Normal(naming.mean_offsets_name(g.name), 0.0, 1.0, shape=(q,))
+    z = None if centered else pm.Normal(naming.offsets_name(g.name), 0.0, 1.0, shape=(J - 1, q))
+    parts = []
+    for index, (block, sd, chol, _) in enumerate(blocks):
+        cols = list(block)
+        if chol is None:
+            mean = z_mean[cols] * sd / math.sqrt(J)
         else:
-            z = pm.Normal(naming.offsets_name(g.name), 0.0, 1.0, dims=dims)
-            effects = pm.Deterministic(naming.effects_name(g.name), z * sd, dims=dims)
-    return effects
+            mean = (z_mean[cols] @ chol.T) / math.sqrt(J)
+        if not centered:
+            deviations = z[:, cols] * sd if chol is None else z[:, cols] @ chol.T
+        else:
+            name = naming.deviations_name(g.name, index, len(blocks))
+            if chol is None:
+                deviations = pm.Normal(name, 0.0, sd, shape=(J - 1, len(cols)))
+            else:
+                deviations = pm.MvNormal(
+                    name, mu=np.zeros(len(cols)), chol=chol, shape=(J - 1, len(cols))
+                )
+        parts.append(sum_zero_embedding(deviations, J) + mean[None, :])
+    return pm.Deterministic(naming.effects_name(g.name), pt.concatenate(parts, axis=1), dims=dims)
 
 
 def _group_data_contribution(g: GroupDesign, effects):

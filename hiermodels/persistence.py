@@ -1,0 +1,347 @@
+"""Save a fit to one file and load it back: ``fit.save(path)`` and ``hm.load(path)``.
+
+The file is a zip archive holding a Zarr (v3) store of the fit's ``xarray.DataTree``
+(every group, bit for bit) plus:
+
+- the group ``hiermodels_data``: the model's data (the used columns of the fitted rows,
+  with their dtypes, categories and index), and
+- the root attribute ``hiermodels_save``: a JSON document with the format version, the
+  formula, family, link, the priors the user set, the parameterisation and the
+  column dtypes.
+
+Loading rebuilds the :class:`hiermodels.Model` from formula, data, family, link and
+priors (nothing is pickled), checks that the rebuilt model matches the saved posterior
+(levels, fixed terms, observed response) and returns a :class:`hiermodels.Fit` that
+predicts exactly as the saved one. Names such as ``r_batch:cask`` or ``r_mm(s1+s2)`` are
+keys inside the archive, never file names, so they are safe on every file system.
+
+Examples
+--------
+>>> import hiermodels as hm
+>>> fit.save("sleep.hmfit")  # doctest: +SKIP
+>>> fit2 = hm.load("sleep.hmfit")  # doctest: +SKIP
+>>> fit2.formula  # doctest: +SKIP
+'Reaction ~ Days + (Days | Subject)'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from hiermodels.backend import naming
+from hiermodels.errors import DataError
+from hiermodels.spec.priors import Prior
+
+__all__ = ["FORMAT_VERSION", "load", "save_fit"]
+
+FORMAT = "hiermodels.Fit"
+FORMAT_VERSION = 1
+META_ATTR = "hiermodels_save"
+VERSION_ATTR = "hiermodels_format_version"
+DATA_GROUP = "hiermodels_data"
+_ROW = "hiermodels_row"
+
+
+# ---------------------------------------------------------------------- data frames
+def _plain_values(values: pd.Series, name: str) -> tuple[np.ndarray, dict]:
+    """A non-categorical column as a NumPy array and how to restore its dtype."""
+    dtype = values.dtype
+    meta = {"dtype": str(dtype)}
+    if isinstance(dtype, np.dtype) and dtype.kind != "O":
+        return values.to_numpy(), {**meta, "kind": "numpy"}
+    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+        items = values.tolist()
+        if all(isinstance(v, str) for v in items):
+            return np.array(items, dtype=str), {**meta, "kind": "str"}
+        types = {type(v) for v in items}
+        booleans = all(issubclass(t, bool | np.bool_) for t in types)
+        numbers = not any(issubclass(t, bool | np.bool_) for t in types) and all(
+            issubclass(t, int | float | np.number) for t in types
+        )
+        if booleans or numbers:
+            return np.asarray(items), {**meta, "kind": "object"}
+        raise DataError(
+            f"Cannot save column {name!r}: it holds values of several types "
+            f"{sorted(t.__name__ for t in types)}. Convert it to one type before fitting."
+        )
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and hasattr(dtype, "numpy_dtype"):
+        return values.to_numpy(dtype=dtype.numpy_dtype), {**meta, "kind": "extension"}
+    raise DataError(f"Cannot save column {name!r} of dtype {dtype}.")
+
+
+def _restore_plain(array: np.ndarray, meta: dict) -> pd.Series:
+    kind = meta["kind"]
+    if kind == "numpy":
+        return pd.Series(np.asarray(array).astype(meta["dtype"]))
+    if kind == "str":
+        items = [str(v) for v in np.asarray(array).tolist()]
+        return pd.Series(items, dtype=meta["dtype"])
+    if kind == "object":
+        return pd.Series(np.asarray(array).tolist(), dtype=object)
+    return pd.Series(pd.array(np.asarray(array), dtype=meta["dtype"]))
+
+
+def _encode_series(values: pd.Series, key: str, name: str) -> tuple[dict, dict]:
+    """Variables of the data group for one column (or index level), and its metadata."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats, cats_meta = _plain_values(pd.Series(dtype.categories), name)
+        variables = {
+            key: ((_ROW,), values.cat.codes.to_numpy(dtype=np.int64)),
+            f"{key}_categories": ((f"{key}_category",), cats),
+        }
+        meta = {"kind": "categorical", "ordered": bool(dtype.ordered), "categories": cats_meta}
+        return variables, meta
+    array, meta = _plain_values(values, name)
+    return {key: ((_ROW,), array)}, meta
+
+
+def _decode_series(ds: xr.Dataset, key: str, meta: dict) -> pd.Series:
+    if meta["kind"] == "categorical":
+        cats = _restore_plain(ds[f"{key}_categories"].values, meta["categories"])
+        dtype = pd.CategoricalDtype(pd.Index(cats), ordered=meta["ordered"])
+        return pd.Series(pd.Categorical.from_codes(ds[key].values, dtype=dtype))
+    return _restore_plain(ds[key].values, meta)
+
+
+def _encode_frame(data: pd.DataFrame) -> tuple[xr.Dataset, dict]:
+    variables, columns, index = {}, [], []
+    for i, col in enumerate(data.columns):
+        vars_i, meta = _encode_series(data[col], f"column_{i}", col)
+        variables.update(vars_i)
+        columns.append({"name": col, "key": f"column_{i}", **meta})
+    idx = data.index
+    if isinstance(idx, pd.RangeIndex):
+        index_meta = {"kind": "range", "start": idx.start, "stop": idx.stop, "step": idx.step}
+    else:
+        for j in range(idx.nlevels):
+            level = pd.Series(idx.get_level_values(j))
+            vars_j, meta = _encode_series(level, f"index_{j}", f"index level {j}")
+            variables.update(vars_j)
+            index.append({"key": f"index_{j}", **meta})
+        index_meta = {"kind": "levels", "levels": index}
+    index_meta["names"] = [None if n is None else str(n) for n in idx.names]
+    return xr.Dataset(variables), {"columns": columns, "index": index_meta}
+
+
+def _decode_frame(ds: xr.Dataset, meta: dict) -> pd.DataFrame:
+    columns = {c["name"]: _decode_series(ds, c["key"], c) for c in meta["columns"]}
+    frame = pd.DataFrame(columns)
+    index_meta = meta["index"]
+    if index_meta["kind"] == "range":
+        index = pd.RangeIndex(index_meta["start"], index_meta["stop"], index_meta["step"])
+    else:
+        levels = [_decode_series(ds, lv["key"], lv) for lv in index_meta["levels"]]
+        if len(levels) == 1:
+            index = pd.Index(levels[0])
+        else:
+            index = pd.MultiIndex.from_arrays(levels)
+    index = index.set_names(index_meta["names"])
+    frame.index = index
+    return frame
+
+
+# ---------------------------------------------------------------------- priors
+def _encode_value(value):
+    if isinstance(value, Prior):
+        return {
+            "dist": value.dist,
+            "params": {k: np.asarray(v).tolist() for k, v in value.params.items()},
+        }
+    return {"value": np.asarray(value).tolist()}
+
+
+def _decode_value(value: dict):
+    if "dist" in value:
+        return Prior(value["dist"], **value["params"])
+    return value["value"]
+
+
+# ---------------------------------------------------------------------- save
+def _metadata(fit, data_meta: dict) -> dict:
+    import hiermodels
+
+    model = fit.model
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "hiermodels_version": hiermodels.__version__,
+        "formula": model.formula,
+        "family": model.family,
+        "link": model.link,
+        "priors": {k: _encode_value(v) for k, v in model.spec.priors},
+        "resolved_priors": {k: _encode_value(v) for k, v in model.priors.items()},
+        "parameterization": {
+            g: "centered" if c else "non_centered" for g, c in model.centered.items()
+        },
+        "groups": list(fit.idata.children),
+        "data": data_meta,
+    }
+
+
+def _check_path(path: Path, overwrite: bool) -> None:
+    if path.is_dir():
+        raise DataError(f"Cannot save to {str(path)!r}: it is a directory; give a file name.")
+    if path.exists() and not overwrite:
+        raise DataError(f"{str(path)!r} exists; pass overwrite=True to replace it.")
+    if not path.parent.is_dir():
+        raise DataError(
+            f"Cannot save to {str(path)!r}: the folder {str(path.parent)!r} is missing."
+        )
+
+
+def save_fit(fit, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write ``fit`` to ``path`` (see the module docstring for the layout).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    import zarr
+
+    path = Path(path)
+    _check_path(path, overwrite)
+    frame, data_meta = _encode_frame(fit.model.data)
+    groups = {name: fit.idata[name].to_dataset() for name in fit.idata.children}
+    if DATA_GROUP in groups:  # pragma: no cover - the name is reserved
+        raise DataError(f"The fit's DataTree already has a group named {DATA_GROUP!r}.")
+    groups[DATA_GROUP] = frame
+    tree = xr.DataTree.from_dict(groups)
+    tree.attrs = {
+        **fit.idata.attrs,
+        VERSION_ATTR: FORMAT_VERSION,
+        META_ATTR: json.dumps(_metadata(fit, data_meta)),
+    }
+    store_dict: dict = {}
+    tree.to_zarr(zarr.storage.MemoryStore(store_dict=store_dict), consolidated=False)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
+            for key in sorted(store_dict):
+                archive.writestr(key, store_dict[key].to_bytes())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+# ---------------------------------------------------------------------- load
+def _read_tree(path: Path) -> xr.DataTree:
+    import zarr
+
+    if not path.is_file():
+        raise DataError(f"No fit file at {str(path)!r}.")
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"{str(path)!r} is not a fit saved by hiermodels (fit.save).")
+    store = zarr.storage.ZipStore(path, mode="r")
+    try:
+        tree = xr.open_datatree(store, engine="zarr", consolidated=False).load()
+    except Exception as err:
+        raise DataError(f"{str(path)!r} is not a readable hiermodels fit file: {err}") from None
+    finally:
+        store.close()
+    return tree
+
+
+def _read_metadata(tree: xr.DataTree, path: Path) -> dict:
+    version = tree.attrs.get(VERSION_ATTR)
+    if version is None or META_ATTR not in tree.attrs:
+        raise DataError(f"{str(path)!r} is not a fit saved by hiermodels (fit.save).")
+    if version != FORMAT_VERSION:
+        meta = {}
+        try:
+            meta = json.loads(tree.attrs[META_ATTR])
+        except (TypeError, ValueError):
+            pass
+        by = meta.get("hiermodels_version", "unknown")
+        raise DataError(
+            f"{str(path)!r} uses hiermodels file format version {version!r} (written by "
+            f"hiermodels {by}); this hiermodels reads format version {FORMAT_VERSION} only. "
+            "Load it with the version that wrote it, or refit the model."
+        )
+    return json.loads(tree.attrs[META_ATTR])
+
+
+def _check_match(model, posterior: xr.Dataset, observed: xr.Dataset | None, path: Path) -> None:
+    """The rebuilt model must describe the saved draws: same rows, levels and terms."""
+    design = model.design
+    problems = []
+    if observed is not None:
+        y = observed[design.response_name].values if design.response_name in observed else None
+        if y is None or not np.array_equal(y, design.y):
+            problems.append("the observed response differs")
+    for g in design.groups:
+        dim = naming.level_dim(g.name)
+        if dim not in posterior.coords or list(posterior[dim].values) != list(g.levels):
+            problems.append(f"the levels of {g.name!r} differ")
+    slopes = [n for n in design.fixed.names if n != naming.INTERCEPT]
+    fixed = posterior[naming.FIXED_DIM].values if naming.FIXED_DIM in posterior.coords else []
+    if list(fixed) != slopes:
+        problems.append("the fixed terms differ")
+    if problems:
+        raise DataError(
+            f"The model rebuilt from {str(path)!r} does not match its saved draws "
+            f"({'; '.join(problems)}). The file may come from another hiermodels version."
+        )
+
+
+def load(path: str | os.PathLike):
+    """Load a fit written by :meth:`hiermodels.Fit.save`.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    hiermodels.Fit
+        With the saved DataTree and the model rebuilt from the saved formula, data,
+        family, link, priors and parameterisation.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, is not a hiermodels fit, or uses another format version.
+
+    Examples
+    --------
+    >>> fit = hm.load("sleep.hmfit")  # doctest: +SKIP
+    """
+    from hiermodels.model import Model
+    from hiermodels.results import Fit
+
+    path = Path(path)
+    tree = _read_tree(path)
+    meta = _read_metadata(tree, path)
+    if DATA_GROUP not in tree.children:
+        raise DataError(f"{str(path)!r} lacks the model's data (group {DATA_GROUP!r}).")
+    data = _decode_frame(tree[DATA_GROUP].to_dataset(), meta["data"])
+    model = Model(
+        meta["formula"],
+        data,
+        family=meta["family"],
+        link=meta["link"],
+        priors={k: _decode_value(v) for k, v in meta["priors"].items()} or None,
+        parameterization=meta["parameterization"],
+    )
+    stored = [name for name in tree.children if name != DATA_GROUP]
+    order = [g for g in meta.get("groups", []) if g in stored]
+    groups = {name: tree[name].to_dataset() for name in order + sorted(set(stored) - set(order))}
+    idata = xr.DataTree.from_dict(groups)
+    idata.attrs = {k: v for k, v in tree.attrs.items() if k not in (META_ATTR, VERSION_ATTR)}
+    if "posterior" not in groups:
+        raise DataError(f"{str(path)!r} has no posterior group.")
+    _check_match(model, groups["posterior"], groups.get("observed_data"), path)
+    return Fit(model=model, idata=idata)

@@ -27,6 +27,9 @@ _LAZY = {
     "cross_classified": "hiermodels.builders",
     "nested": "hiermodels.builders",
     "multiple_membership": "hiermodels.builders",
+    "compare": "hiermodels.compare",
+    "compare_pooling": "hiermodels.compare",
+    "PoolingComparison": "hiermodels.compare",
     "load": "hiermodels.persistence",
     "summarize_predictions": "hiermodels.predict",
 }

@@ -79,3 +79,7 @@ class ConvergenceWarning(HiermodelsWarning):
 
 class MissingDataWarning(HiermodelsWarning):
     """Rows were dropped because of missing values (only with ``missing="drop"``)."""
+
+
+class ParetoKWarning(HiermodelsWarning):
+    """PSIS-LOO is unreliable for some rows (Pareto k above the threshold)."""

@@ -1,0 +1,222 @@
+"""The ``hiermodels`` command: fit a model, compare pooling, or run the radon demo.
+
+Every run writes a saved fit (or fits) and a self-contained ``report.html``. Bad paths,
+columns or formulas end with a one-line message and exit code 2, without a traceback.
+
+Examples
+--------
+>>> main(["fit", "no-such-file.csv", "y ~ x"])  # prints "hiermodels: no such file: ..."
+2
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from hiermodels.errors import HiermodelsError
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+
+
+class _UsageError(Exception):
+    """A problem with the command line or the files it names."""
+
+
+def _read_csv(path: str) -> pd.DataFrame:
+    file = Path(path)
+    if not file.is_file():
+        raise _UsageError(f"no such file: {path!r}")
+    try:
+        return pd.read_csv(file)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+        raise _UsageError(f"cannot read {path!r} as CSV: {err}") from None
+
+
+def _out_dir(path: str) -> Path:
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise _UsageError(f"--out {path!r} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _fit_sections(fit) -> list[str]:
+    from hiermodels import report
+
+    diagnostics = fit.diagnostics()
+    advice = diagnostics.advice or ["All diagnostics look fine."]
+    sections = [
+        report.section("Summary", report.text(str(fit.summary()))),
+        report.section(
+            "Diagnostics",
+            *(report.text(a, css="advice" if diagnostics.advice else "ok") for a in advice),
+            report.text(diagnostics.line()),
+        ),
+        report.section(
+            "Trace and rank plots",
+            report.figure(fit.plot_trace(), alt="trace plot"),
+            report.figure(fit.plot_rank(), alt="rank plot"),
+        ),
+        report.section(
+            "Posterior predictive check",
+            report.figure(fit.plot_ppc("dist"), alt="posterior predictive check"),
+        ),
+    ]
+    for g in fit.design.groups:
+        sections.append(
+            report.section(
+                f"Group effects: {g.name}",
+                report.figure(fit.plot_group_effects(g.name), alt=f"{g.name} effects"),
+            )
+        )
+    return sections
+
+
+def _run_fit(args) -> Path:
+    import hiermodels as hm
+    from hiermodels import report
+
+    data = _read_csv(args.data)
+    out = _out_dir(args.out)
+    model = hm.Model(args.formula, data, family=args.family)
+    print(f"Fitting {model.formula!r} ({model.family}) on {model.design.n_obs} rows ...")
+    fit = model.fit(
+        draws=args.draws,
+        tune=args.tune,
+        chains=args.chains,
+        random_seed=args.seed,
+        progressbar=True,
+    )
+    fit.save(out / "fit.zip", overwrite=True)
+    path = report.write_report(
+        out / "report.html", f"hiermodels: {model.formula}", _fit_sections(fit)
+    )
+    print(f"Wrote {out / 'fit.zip'} and {path}")
+    return path
+
+
+def _pooling_report(comparison, out: Path, title: str) -> Path:
+    from hiermodels import report
+
+    estimates = comparison.estimates()
+    sections = [
+        report.section("Summary", report.text(str(comparison.summary()))),
+        report.section("PSIS-LOO comparison", report.table(comparison.loo_table())),
+        report.section(
+            "Shrinkage", report.figure(comparison.plot_shrinkage(), alt="shrinkage plot")
+        ),
+        report.section(
+            "Fits per group", report.figure(comparison.plot_group_fits(), alt="group fits")
+        ),
+        report.section("Estimates per group", report.table(estimates)),
+    ]
+    for name, fit in comparison.fits.items():
+        fit.save(out / f"fit_{name}.zip", overwrite=True)
+    return report.write_report(out / "report.html", title, sections)
+
+
+def _run_compare_pooling(args) -> Path:
+    import hiermodels as hm
+
+    data = _read_csv(args.data)
+    out = _out_dir(args.out)
+    print(f"Fitting complete, no and partial pooling of {args.group!r} ...")
+    comparison = hm.compare_pooling(
+        data,
+        response=args.response,
+        predictors=tuple(args.predictors),
+        group=args.group,
+        family=args.family,
+        draws=args.draws,
+        tune=args.tune,
+        chains=args.chains,
+        random_seed=args.seed,
+        progressbar=True,
+    )
+    path = _pooling_report(comparison, out, f"hiermodels: pooling of {args.group}")
+    print(f"Wrote {path}")
+    return path
+
+
+def _run_demo(args) -> Path:
+    import hiermodels as hm
+
+    out = _out_dir(args.out)
+    radon = hm.datasets.load("radon")
+    print(
+        "Radon in 85 Minnesota counties (Gelman & Hill 2007): complete, no and partial "
+        "pooling of log_radon ~ floor by county ..."
+    )
+    comparison = hm.compare_pooling(
+        radon,
+        response="log_radon",
+        predictors=("floor",),
+        group="county",
+        draws=args.draws,
+        tune=args.tune,
+        chains=args.chains,
+        random_seed=args.seed,
+        progressbar=True,
+    )
+    print(comparison.summary())
+    path = _pooling_report(comparison, out, "hiermodels demo: partial pooling of radon")
+    print(f"Wrote {path}")
+    return path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hiermodels", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def sampling(p):
+        p.add_argument("--draws", type=int, default=1000, help="draws per chain (1000)")
+        p.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (1000)")
+        p.add_argument("--chains", type=int, default=4, help="chains (4)")
+        p.add_argument("--seed", type=int, default=1, help="random seed (1)")
+
+    fit = sub.add_parser("fit", help="fit a formula to a CSV file and write a report")
+    fit.add_argument("data", help="CSV file")
+    fit.add_argument("formula", help='formula, e.g. "y ~ x + (1 | g)"')
+    fit.add_argument("--family", default="gaussian")
+    fit.add_argument("--out", default="hiermodels-report", help="output folder")
+    sampling(fit)
+
+    pool = sub.add_parser("compare-pooling", help="complete vs no vs partial pooling")
+    pool.add_argument("data", help="CSV file")
+    pool.add_argument("--response", required=True)
+    pool.add_argument("--group", required=True)
+    pool.add_argument("--predictors", nargs="*", default=[])
+    pool.add_argument("--family", default="gaussian")
+    pool.add_argument("--out", default="hiermodels-report", help="output folder")
+    sampling(pool)
+
+    demo = sub.add_parser("demo", help="the radon pooling comparison on the shipped data")
+    demo.add_argument("--out", default="hiermodels-demo", help="output folder")
+    sampling(demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 success, 2 bad input)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    runners = {"fit": _run_fit, "compare-pooling": _run_compare_pooling, "demo": _run_demo}
+    try:
+        runners[args.command](args)
+    except (_UsageError, HiermodelsError) as err:
+        print(f"hiermodels: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

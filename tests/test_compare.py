@@ -1,0 +1,316 @@
+"""Model comparison: the pooling comparison on radon, LOO, k-fold CV and hm.compare.
+
+Statistical checks use fixed seeds and compare against known answers: the shrinkage
+pattern of the radon example (Gelman & Hill 2007, ch. 12), the analytic
+precision-weighted estimate, the exact marginal density of a new group, and the log
+predictive density of simulated data under the true parameters.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import comparison_fits as cases
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from scipy.special import logsumexp
+
+import hiermodels as hm
+from hiermodels.compare import (
+    ParetoKWarning,
+    PoolingComparison,
+    _Source,
+    compare,
+    compare_pooling,
+    heldout_log_likelihood,
+    pooling_formulas,
+    precision_weighted,
+)
+from hiermodels.errors import DataError, PriorError, SpecError
+
+# ------------------------------------------------------------------ no sampling
+
+
+def test_pooling_formulas():
+    f = pooling_formulas("log_radon", ["floor"], "county", [])
+    assert f.complete == "log_radon ~ floor"
+    assert f.none == "log_radon ~ 0 + county + floor"
+    assert f.partial == "log_radon ~ floor + (1 | county)"
+    f = pooling_formulas("y", ["x", "w"], "my g", ["x"])
+    assert f.complete == "y ~ x + w"
+    assert f.none == "y ~ 0 + `my g` + `my g`:x + w"
+    assert f.partial == "y ~ x + w + (1 + x | `my g`)"
+    f = pooling_formulas("y", [], "g", [])
+    assert (f.complete, f.none, f.partial) == ("y ~ 1", "y ~ 0 + g", "y ~ 1 + (1 | g)")
+
+
+def test_compare_pooling_rejects_bad_input_before_fitting():
+    radon = hm.datasets.load("radon")
+    with pytest.raises(DataError, match=r"Unknown column 'countie'.*Did you mean \['county'\]"):
+        compare_pooling(radon, response="log_radon", group="countie")
+    with pytest.raises(SpecError, match="cannot also be"):
+        compare_pooling(radon, response="log_radon", predictors=["county"], group="county")
+    with pytest.raises(PriorError, match=r"Unknown prior key\(s\) \['sd\|school'\].*valid keys"):
+        compare_pooling(
+            radon,
+            response="log_radon",
+            group="county",
+            priors={"sd|school": hm.Prior("HalfNormal", sigma=1)},
+        )
+
+
+def test_compare_rejects_bad_arguments():
+    with pytest.raises(SpecError, match="at least two models"):
+        compare({"a": object()})
+    with pytest.raises(SpecError, match="dict of name"):
+        compare([1, 2])
+    with pytest.raises(SpecError, match=r"Model 'b' is a int; compare\(\) takes hm.Fit"):
+        compare({"b": 2, "c": 3})
+
+
+# ------------------------------------------------------------------ radon pooling
+
+
+@pytest.fixture(scope="module")
+def radon() -> PoolingComparison:
+    return cases.radon_pooling()
+
+
+@pytest.mark.slow
+def test_radon_fits_share_rows(radon):
+    assert set(radon.fits) == {"complete", "none", "partial"}
+    rows = [fit.design.row_index for fit in radon.fits.values()]
+    assert all(r.equals(rows[0]) for r in rows)
+    assert radon.fits["none"].design.fixed.names[:2] == ("county[AITKIN]", "county[ANOKA]")
+    assert radon.fits["partial"].formula == "log_radon ~ floor + (1 | county)"
+
+
+@pytest.mark.slow
+def test_radon_loo_ranks_partial_pooling_first(radon):
+    table = radon.loo_table()
+    print("\n" + table.to_string())
+    assert list(table.index) == ["partial", "none", "complete"]
+    for col in ["elpd", "se", "p", "weight", "diag_elpd", "pareto_k_warning"]:
+        assert col in table.columns
+    assert table["weight"].sum() == pytest.approx(1.0, abs=1e-6)
+    assert table.loc["partial", "weight"] > 0.5
+    # partial beats both by more than 2 standard errors of the difference
+    for other in ["none", "complete"]:
+        assert table.loc[other, "elpd_diff"] < -2 * table.loc[other, "dse"]
+    # one- and two-house counties determine their own intercept: many high Pareto k
+    assert table.loc["none", "pareto_k_warning"]
+    assert table.loc["none", "diag_elpd"].startswith(tuple("123456789"))
+
+
+@pytest.mark.slow
+def test_radon_small_counties_are_shrunk_most(radon):
+    est = radon.estimates()
+    assert len(est) == 85 and est["n"].sum() == 919
+    gap = (est["none"] - est["partial"]).abs()
+    r = np.corrcoef(np.log(est["n"]), gap)[0, 1]
+    print(f"\ncorrelation of log(n) with |none - partial|: {r:.3f}")
+    assert r < -0.3
+    small, large = est["n"] <= 3, est["n"] >= 25
+    assert gap[small].median() > 4 * gap[large].median()
+
+
+@pytest.mark.slow
+def test_radon_partial_lies_between_no_pooling_and_its_pooling_target(radon):
+    """Partial pooling pulls each county from its own mean toward the population mean.
+
+    That target is the partial model's intercept (1.49), not the complete-pooling
+    intercept (1.36, which weights counties by their homes): so the partial estimate lies
+    between ``none`` and the population mean for every county, but between ``none`` and
+    ``complete`` only for about three quarters of them (counties whose own mean is close
+    to 1.36 are pulled past it).
+    """
+    est = radon.estimates()
+    summary = radon.summary()
+    print(f"\nbetween none and complete: {summary.between:.1%}")
+    print(f"between none and the population mean: {summary.between_population:.1%}")
+    assert summary.between_population > 0.9
+    assert est["population"].iloc[0] > est["complete"].iloc[0] + 0.05
+    # the shrinkage column follows its definition
+    expected = (est["none"] - est["partial"]) / (est["none"] - est["complete"])
+    np.testing.assert_allclose(est["shrinkage"], expected)
+
+
+@pytest.mark.slow
+def test_radon_precision_weighted_matches_partial(radon):
+    est = radon.estimates()
+    z = (est["precision_weighted"] - est["partial"]).abs() / est["partial_sd"]
+    assert z.max() < 0.1
+
+
+@pytest.mark.slow
+def test_radon_summary_text(radon):
+    text = str(radon.summary())
+    print("\n" + text)
+    for piece in [
+        "Pooling comparison of 'county': 85 levels, 919 rows",
+        "none     log_radon ~ 0 + county + floor",
+        "PSIS-LOO, best first:",
+        "correlation of log(n) with |none - partial|",
+        "partial-pooling SDs: county",
+    ]:
+        assert piece in text, piece
+    unreliable = next(line for line in text.splitlines() if "PSIS-LOO is unreliable" in line)
+    assert "'none'" in unreliable
+
+
+@pytest.mark.slow
+def test_loo_warns_for_high_pareto_k(radon):
+    with pytest.warns(ParetoKWarning, match=r"unreliable for \d+ of 919 rows.*kfold"):
+        result = radon.fits["none"].loo()
+    assert result.warning and result.elpd_i.shape == (919,)
+
+
+@pytest.mark.slow
+def test_compare_accepts_models_on_the_same_rows(radon):
+    models = {"floor": radon.fits["complete"], "floor + county": radon.fits["partial"]}
+    table = compare(models, warn=False)  # diag_elpd reports any high Pareto k
+    assert list(table.index) == ["floor + county", "floor"]
+    assert table.index.name == "model"
+    assert table.loc["floor + county", "rank"] == 0
+    np.testing.assert_allclose(
+        table["elpd"].sort_values(ascending=False).to_numpy(),
+        radon.loo_table().loc[["partial", "complete"], "elpd"].to_numpy(),
+    )
+
+
+@pytest.mark.slow
+def test_compare_refuses_models_fitted_on_different_data(radon):
+    sim = cases.simulated_fit()
+    with pytest.raises(DataError, match=r"'radon' and 'simulated' differ: 919 rows against 701"):
+        compare({"radon": radon.fits["partial"], "simulated": sim})
+    # same number of rows, one response value changed
+    loo = sim.loo()
+    other = copy.deepcopy(loo)
+    y = sim.design.y.copy()
+    y[3] += 1.0
+    other._hiermodels_source = _Source(y=y, rows=sim.design.row_index)
+    with pytest.raises(DataError, match=r"'a' and 'b' differ: different observed responses in 1"):
+        compare({"a": loo, "b": other})
+    # same values, different rows
+    other._hiermodels_source = _Source(y=sim.design.y, rows=sim.design.row_index + 1000)
+    with pytest.raises(DataError, match=r"'a' and 'b' differ: different row labels"):
+        compare({"a": loo, "b": other})
+
+
+# ------------------------------------------------------------------ simulated random intercept
+
+
+@pytest.fixture(scope="module")
+def sim() -> hm.Fit:
+    return cases.simulated_fit()
+
+
+@pytest.mark.slow
+def test_precision_weighted_estimate_matches_posterior_group_means(sim):
+    """Analytic (n/σ² ȳ + μ/τ²)/(n/σ² + 1/τ²) against the sampled group means."""
+    coef = sim.group_coefficients("g").xs("Intercept", level="term")
+    analytic = precision_weighted(sim, "g")
+    z = ((analytic - coef["mean"]) / coef["sd"]).abs()
+    print(f"\nmax |analytic - posterior mean| = {z.max():.4f} posterior SD")
+    assert list(analytic.index) == list(coef.index)
+    assert z.max() < 0.1
+
+
+@pytest.mark.slow
+def test_loo_is_pointwise(sim):
+    result = sim.loo()
+    assert result.kind == "loo"
+    assert result.elpd_i.shape == (sim.design.n_obs,)
+    assert result.elpd == pytest.approx(float(result.elpd_i.sum()))
+
+
+@pytest.mark.slow
+def test_heldout_rows_of_seen_levels_reproduce_the_stored_log_likelihood(sim):
+    rows = np.arange(0, sim.design.n_obs, 7)
+    data = sim.model.data.iloc[rows]
+    got = heldout_log_likelihood(sim, data, y=sim.design.y[rows])
+    stored = sim.idata["log_likelihood"]["y"].values[..., rows]
+    np.testing.assert_allclose(got, stored, rtol=1e-10)
+
+
+@pytest.mark.slow
+def test_heldout_rows_of_a_new_level_integrate_the_group_effect(sim):
+    """A new level's row is N(Intercept, σ² + τ²) per draw (exact for the gaussian)."""
+    data = sim.model.data.iloc[:4].copy()
+    data["g"] = "unseen"
+    y = sim.design.y[:4]
+    got = heldout_log_likelihood(sim, data, y=y)
+    post = sim.posterior
+    scale = np.sqrt(post["sigma"].values ** 2 + post["sd_g"].sel(g__term="Intercept").values ** 2)
+    expected = stats.norm.logpdf(y, post["Intercept"].values[..., None], scale[..., None])
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+    # the Monte Carlo integral used for other families agrees
+    mc = heldout_log_likelihood(
+        sim, data, y=y, method="monte_carlo", n_new_draws=400, random_seed=1
+    )
+    lpd = logsumexp(got.reshape(-1, 4), axis=0)
+    lpd_mc = logsumexp(mc.reshape(-1, 4), axis=0)
+    np.testing.assert_allclose(lpd_mc, lpd, atol=0.01)
+
+
+@pytest.mark.slow
+def test_kfold_rejects_bad_options(sim):
+    with pytest.raises(SpecError, match=r"by='rows' is not valid; choose 'group' or None"):
+        sim.kfold(3, by="rows")
+    with pytest.raises(SpecError, match="k must be an integer >= 2"):
+        sim.kfold(1)
+    with pytest.raises(SpecError, match=r"k=41 folds exceed the 40 levels of 'g'"):
+        sim.kfold(41)
+
+
+@pytest.fixture(scope="module")
+def kfold_by_group(sim):
+    return sim.kfold(3, by="group", random_seed=3)
+
+
+@pytest.mark.slow
+def test_grouped_kfold_matches_the_true_predictive_density(sim, kfold_by_group):
+    """Leave-group-out CV predicts rows of unseen groups: y ~ N(μ, σ² + τ²).
+
+    The known answer is the log density of every row under the true parameters; the
+    cross-validated estimate pays a little for estimating them from 2/3 of the groups.
+    """
+    cv = kfold_by_group
+    y = sim.design.y
+    oracle = stats.norm.logpdf(y, cases.MU, np.sqrt(cases.SIGMA**2 + cases.TAU**2)).sum()
+    print(f"\nelpd_kfold {cv.elpd:.1f} (se {cv.se:.1f}), oracle {oracle:.1f}")
+    assert cv.kind == "loo_kfold" and cv.n_folds == 3
+    assert cv.elpd_i.shape == (sim.design.n_obs,)
+    assert abs(cv.elpd - oracle) < 10
+    # predicting new groups is harder than new rows of known groups (PSIS-LOO)
+    assert cv.elpd < sim.loo().elpd - 10
+
+
+@pytest.mark.slow
+def test_compare_accepts_kfold_results(sim, kfold_by_group):
+    with pytest.warns(UserWarning, match="Comparing LOO-CV to K-fold-CV"):
+        table = compare({"psis-loo": sim, "grouped 3-fold": kfold_by_group})
+    assert list(table.index) == ["psis-loo", "grouped 3-fold"]
+    assert table.loc["grouped 3-fold", "elpd"] == pytest.approx(kfold_by_group.elpd)
+    # and refuses a k-fold result of other data
+    with pytest.raises(DataError, match="'radon' and 'cv' differ"):
+        compare({"radon": cases.radon_pooling().fits["complete"], "cv": kfold_by_group})
+
+
+def test_estimates_rejects_unknown_term():
+    fake = PoolingComparison.__new__(PoolingComparison)
+    fake.slopes = ()
+    with pytest.raises(SpecError, match=r"Unknown term 'floor'.*\['Intercept'\]"):
+        PoolingComparison.estimates(fake, "floor")
+
+
+def test_summary_frame_helpers():
+    from hiermodels.compare import _share_between
+
+    est = pd.DataFrame(
+        {"none": [2.0, 0.0, 1.0], "partial": [1.5, 0.5, 1.2], "complete": 1.0, "population": 1.1}
+    )
+    assert _share_between(est, "complete") == pytest.approx(2 / 3)
+    assert _share_between(est, "population") == pytest.approx(2 / 3)

@@ -1,0 +1,97 @@
+"""Every figure renders to PNG from the shared radon fits; nothing is shown."""
+
+from __future__ import annotations
+
+import comparison_fits as cases
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from hiermodels.errors import SpecError
+from hiermodels.plots import plot_group_effects, plot_shrinkage
+
+
+@pytest.fixture(scope="module")
+def radon():
+    return cases.radon_pooling()
+
+
+def _save(fig: Figure, path) -> None:
+    fig.savefig(path, dpi=100)
+    assert path.stat().st_size > 10_000
+
+
+def test_shrinkage_plot_without_fits(tmp_path):
+    est = pd.DataFrame(
+        {"n": [1, 2, 4, 30], "none": [2.0, 0.3, 0.5, 1.4], "partial": [1.5, 0.9, 0.8, 1.4]},
+        index=pd.Index(list("abcd"), name="g"),
+    ).assign(complete=1.2, population=1.3)
+    n_before = len(plt.get_fignums())
+    fig = plot_shrinkage(est, group="g", term="Intercept")
+    assert len(plt.get_fignums()) == n_before, "figures stay out of pyplot's registry"
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert len(ax.texts) == 3  # one arrow per level that moved
+    _save(fig, tmp_path / "shrinkage_small.png")
+
+
+def test_caterpillar_highlights_intervals_excluding_zero(tmp_path):
+    effects = pd.DataFrame(
+        {
+            "mean": [0.5, -0.1, -0.6, 0.05],
+            "eti89_lb": [0.1, -0.4, -0.9, -0.3],
+            "eti89_ub": [0.9, 0.2, -0.2, 0.4],
+        },
+        index=list("abcd"),
+    )
+    fig = plot_group_effects(effects, group="g", term="Intercept")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["c", "b", "d", "a"]  # sorted by posterior mean
+    assert "2 of 4 levels" in ax.get_title()
+    _save(fig, tmp_path / "caterpillar_small.png")
+
+
+@pytest.mark.slow
+def test_radon_shrinkage_plot(radon, tmp_path):
+    fig = radon.plot_shrinkage()
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    complete = radon.estimates()["complete"].iloc[0]
+    assert any(np.allclose(line.get_ydata(), complete) for line in ax.get_lines())
+    _save(fig, tmp_path / "radon_shrinkage.png")
+
+
+@pytest.mark.slow
+def test_radon_group_fits_plot(radon, tmp_path):
+    fig = radon.plot_group_fits()
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == 8
+    titles = [ax.get_title() for ax in visible]
+    assert titles[0].endswith("(n = 1)") and titles[-1] == "STLOUIS (n = 116)"
+    for ax in visible:
+        assert len(ax.get_lines()) == 3  # complete, none, partial
+    _save(fig, tmp_path / "radon_group_fits.png")
+    fig = radon.plot_group_fits(["LACQUIPARLE", "AITKIN", "STLOUIS"], ncols=3)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == ["LACQUIPARLE (n = 2)", "AITKIN (n = 4)", "STLOUIS (n = 116)"]
+    _save(fig, tmp_path / "radon_group_fits_3.png")
+    with pytest.raises(SpecError, match=r"Unknown level\(s\) \['Atlantis'\] of 'county'"):
+        radon.plot_group_fits(["Atlantis"])
+
+
+@pytest.mark.slow
+def test_radon_caterpillar_plot(radon, tmp_path):
+    fit = radon.fits["partial"]
+    fig = fit.plot_group_effects("county")
+    ax = fig.axes[0]
+    assert len(ax.get_yticklabels()) == 85
+    effects = fit.group_effects("county").xs("Intercept", level="term")
+    excluding = int(((effects["eti89_lb"] > 0) | (effects["eti89_ub"] < 0)).sum())
+    assert f"{excluding} of 85 levels" in ax.get_title()
+    _save(fig, tmp_path / "radon_caterpillar.png")
+    with pytest.raises(SpecError, match=r"Unknown term 'floor' for the factor 'county'"):
+        fit.plot_group_effects("county", term="floor")

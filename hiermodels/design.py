@@ -310,7 +310,9 @@ def offset_values(data: pd.DataFrame, offsets: tuple[str, ...], formula: str) ->
     total = np.zeros(len(data))
     for expr in offsets:
         try:
-            mm = model_matrix(f"0 + {expr}", data, na_action="raise", context=_TRANSFORMS)
+            # log(0) gives -inf quietly here; the finiteness check below names the rows
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mm = model_matrix(f"0 + {expr}", data, na_action="raise", context=_TRANSFORMS)
         except Exception as err:
             raise FormulaError(
                 f"Cannot evaluate offset({expr}): {plain_message(err)}", formula

@@ -43,7 +43,9 @@ def simulate(family: str, seed: int) -> tuple[pd.DataFrame, dict]:
         df["n"] = rng.integers(5, 20, size=len(df))
         df["y"] = rng.binomial(df["n"], expit(eta))
     elif family == "poisson":
-        df["y"] = rng.poisson(np.exp(eta))
+        # counts over a known exposure, modelled with offset(log(exposure))
+        df["exposure"] = rng.uniform(0.5, 3.0, size=len(df))
+        df["y"] = rng.poisson(df["exposure"] * np.exp(eta))
     elif family == "negative_binomial":
         alpha = 3.0
         mu = np.exp(eta)
@@ -60,7 +62,7 @@ def simulate(family: str, seed: int) -> tuple[pd.DataFrame, dict]:
     [
         ("bernoulli", "y ~ x + (1 + x | g)", 11),
         ("binomial", "y | trials(n) ~ x + (1 + x | g)", 12),
-        ("poisson", "y ~ x + (1 + x | g)", 13),
+        ("poisson", "y ~ x + offset(log(exposure)) + (1 + x | g)", 13),
         ("negative_binomial", "y ~ x + (1 + x | g)", 14),
         ("student_t", "y ~ x + (1 + x | g)", 15),
     ],

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import time
+import weakref
 from typing import Literal
 
 import numpy as np
@@ -101,6 +102,32 @@ def run_sampler(
         raise
 
 
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _graph_key(model: pm.Model) -> tuple:
+    """What the compiled function depends on: the model's variables, by identity."""
+    return tuple((name, id(var)) for name, var in model.named_vars.items())
+
+
+def _compiled_for(model: pm.Model):
+    """nutpie's compiled model, reused while the PyMC model is unchanged.
+
+    Refitting a model (other draws, seed or chains) skips the compilation, which costs
+    far more than sampling. A model edited since (a variable added or replaced) compiles
+    again.
+    """
+    import nutpie
+
+    key = _graph_key(model)
+    cached = _COMPILED.get(model)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    compiled = nutpie.compile_pymc_model(model, freeze_model=False)
+    _COMPILED[model] = (key, compiled)
+    return compiled
+
+
 def _run(
     model, sampler, draws, tune, chains, cores, seed, target_accept, progressbar, sampler_kwargs
 ):
@@ -109,7 +136,7 @@ def _run(
         import nutpie
 
         start = time.perf_counter()
-        compiled = nutpie.compile_pymc_model(model, freeze_model=False)
+        compiled = _compiled_for(model)
         timings["compile"] = time.perf_counter() - start
         kwargs = {} if target_accept is None else {"target_accept": float(target_accept)}
         kwargs.update(sampler_kwargs or {})

@@ -445,8 +445,9 @@ def test_same_seed_gives_identical_fits_and_predictions(sampler):
     bball = hm.datasets.load("bball1970")
     new = pd.DataFrame({"Player": ["Munson", "Rookie"], "AB": [30, 30]})
     results = []
+    model = hm.Model("Hits | trials(AB) ~ 1 + (1 | Player)", bball, family="binomial")
     for _ in range(2):
-        model = hm.Model("Hits | trials(AB) ~ 1 + (1 | Player)", bball, family="binomial")
+        # the second nutpie fit reuses the compiled model: same seed, same draws
         fit = model.fit(sampler=sampler, **REPRO)
         results.append(
             (fit.posterior, values(fit.predict(new, kind="response", random_seed=5), "Hits"))

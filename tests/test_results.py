@@ -128,3 +128,11 @@ def test_pymc_model_dims_are_named_after_factors(sleepstudy_fit):
     model = sleepstudy_fit.model.pymc_model
     assert model.named_vars_to_dims["r_Subject"] == ("Subject", "Subject__term")
     assert list(model.coords["Subject"]) == list(sleepstudy_fit.design.group("Subject").levels)
+
+
+def test_refit_reuses_the_compiled_model_and_the_seed_reproduces(sleepstudy_fit):
+    model = sleepstudy_fit.model
+    a = model.fit(draws=50, tune=50, chains=2, random_seed=9, progressbar=False)
+    b = model.fit(draws=50, tune=50, chains=2, random_seed=9, progressbar=False)
+    assert b.idata.attrs["seconds_compile"] < 0.5  # cached: no second compilation
+    np.testing.assert_array_equal(a.posterior["sigma"].values, b.posterior["sigma"].values)

@@ -29,7 +29,8 @@ __all__ = [
 ]
 
 
-def _names(value, what: str, *, allow_empty: bool = True) -> tuple[str, ...]:
+def column_names(value, what: str, *, allow_empty: bool = True) -> tuple[str, ...]:
+    """``value`` (a column name or a list of them) as a tuple; SpecError otherwise."""
     if isinstance(value, str):
         value = (value,)
     try:
@@ -65,7 +66,9 @@ def varying_intercept(
     """
     group = _one_name(group, "group")
     term = GroupTerm("1", GroupFactor((group,)))
-    return Model(_formula(response, _names(predictors, "predictors"), [term]), data, **options)
+    return Model(
+        _formula(response, column_names(predictors, "predictors"), [term]), data, **options
+    )
 
 
 def varying_slopes(
@@ -84,8 +87,8 @@ def varying_slopes(
     slopes are deviations around a population slope, as in lme4 practice.
     """
     group = _one_name(group, "group")
-    slopes = _names(slopes, "slopes", allow_empty=False)
-    fixed = list(_names(predictors, "predictors"))
+    slopes = column_names(slopes, "slopes", allow_empty=False)
+    fixed = list(column_names(predictors, "predictors"))
     fixed += [s for s in slopes if s not in fixed]
     expr = " + ".join(["1", *(_quote(s) for s in slopes)])
     term = GroupTerm(expr, GroupFactor((group,)), correlated=bool(correlated))
@@ -101,11 +104,11 @@ def cross_classified(
     **options,
 ) -> Model:
     """``response ~ predictors + (1 | a) + (1 | b) + ...`` for crossed factors."""
-    groups = _names(groups, "groups", allow_empty=False)
+    groups = column_names(groups, "groups", allow_empty=False)
     if len(groups) < 2:
         raise SpecError(f"cross_classified needs at least two groups, got {list(groups)}.")
     terms = [GroupTerm("1", GroupFactor((g,))) for g in groups]
-    return Model(_formula(response, _names(predictors, "predictors"), terms), data, **options)
+    return Model(_formula(response, column_names(predictors, "predictors"), terms), data, **options)
 
 
 def nested(
@@ -117,11 +120,11 @@ def nested(
     **options,
 ) -> Model:
     """``response ~ predictors + (1 | a) + (1 | a:b) + ...``; ``groups`` from outer to inner."""
-    groups = _names(groups, "groups", allow_empty=False)
+    groups = column_names(groups, "groups", allow_empty=False)
     if len(groups) < 2:
         raise SpecError(f"nested needs at least two groups (outer to inner), got {list(groups)}.")
     terms = [GroupTerm("1", GroupFactor(groups[: i + 1])) for i in range(len(groups))]
-    return Model(_formula(response, _names(predictors, "predictors"), terms), data, **options)
+    return Model(_formula(response, column_names(predictors, "predictors"), terms), data, **options)
 
 
 def multiple_membership(
@@ -135,13 +138,15 @@ def multiple_membership(
     **options,
 ) -> Model:
     """``response ~ predictors + (1 | mm(members..., weights=[...]))``."""
-    members = _names(members, "members", allow_empty=False)
+    members = column_names(members, "members", allow_empty=False)
     if weights is not None:
-        weights = _names(weights, "weights", allow_empty=False)
+        weights = column_names(weights, "weights", allow_empty=False)
         if len(weights) != len(members):
             raise SpecError(
                 f"members {list(members)} and weights {list(weights)} differ in length "
                 f"({len(members)} vs {len(weights)}); give one weight column per member."
             )
     term = GroupTerm("1", Membership(members, weights, bool(scale)))
-    return Model(_formula(response, _names(predictors, "predictors"), [term]), data, **options)
+    return Model(
+        _formula(response, column_names(predictors, "predictors"), [term]), data, **options
+    )

@@ -681,16 +681,9 @@ def precision_weighted(fit, group: str) -> pd.Series:
 
 
 def _names(value, what: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = (value,)
-    try:
-        names = tuple(value)
-    except TypeError:
-        raise SpecError(f"{what} must be a column name or a list of them, got {value!r}.") from None
-    bad = [n for n in names if not isinstance(n, str)]
-    if bad:
-        raise SpecError(f"{what} must hold column names (strings), got {bad!r}.")
-    return names
+    from hiermodels.builders import column_names
+
+    return column_names(value, what)
 
 
 def _as_factor(series: pd.Series) -> pd.Series:

@@ -259,11 +259,10 @@ def _read_metadata(tree: xr.DataTree, path: Path) -> dict:
     if version is None or META_ATTR not in tree.attrs:
         raise DataError(f"{str(path)!r} is not a fit saved by hiermodels (fit.save).")
     if version != FORMAT_VERSION:
-        meta = {}
         try:
             meta = json.loads(tree.attrs[META_ATTR])
         except (TypeError, ValueError):
-            pass
+            meta = {}
         by = meta.get("hiermodels_version", "unknown")
         raise DataError(
             f"{str(path)!r} uses hiermodels file format version {version!r} (written by "

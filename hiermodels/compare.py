@@ -552,13 +552,10 @@ class ComparisonMethods:
         >>> fit.icc().loc["school", "mean"]  # doctest: +SKIP
         0.147
         """
-        from hiermodels.diagnostics import describe_draws
         from hiermodels.variance import icc_draws
 
         draws = icc_draws(self.posterior, self.design, self.spec.family, self.spec.link)
-        frame = describe_draws(draws, prob=_check_prob(prob))
-        frame.index.name = "group"
-        return frame
+        return _draws_table(draws, prob, "group")
 
     def r2(self, *, prob: float = PROB) -> pd.DataFrame:
         """Bayesian R² (Gelman et al. 2019), marginal and conditional, per draw.
@@ -578,13 +575,10 @@ class ComparisonMethods:
         >>> fit.r2().loc["conditional", "mean"]  # doctest: +SKIP
         0.79
         """
-        from hiermodels.diagnostics import describe_draws
         from hiermodels.variance import r2_draws
 
         draws = r2_draws(self.posterior, self.design, self.spec.family, self.spec.link)
-        frame = describe_draws(draws, prob=_check_prob(prob))
-        frame.index.name = "r2"
-        return frame
+        return _draws_table(draws, prob, "r2")
 
     def plot_group_effects(
         self, group: str, *, term: str = naming.INTERCEPT, prob: float = PROB
@@ -609,6 +603,15 @@ class ComparisonMethods:
             )
         effects = self.group_effects(g.name, prob=_check_prob(prob)).xs(term, level="term")
         return plot_group_effects(effects, group=g.name, term=term, prob=prob)
+
+
+def _draws_table(draws, prob: float, index_name: str) -> pd.DataFrame:
+    """Summary table of per-draw quantities (ICC, R²), one row per label."""
+    from hiermodels.diagnostics import describe_draws
+
+    frame = describe_draws(draws, prob=_check_prob(prob))
+    frame.index.name = index_name
+    return frame
 
 
 def _check_prob(prob: float) -> float:

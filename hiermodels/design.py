@@ -197,9 +197,7 @@ def _column_position(col: str, formula: str) -> int | None:
     return match.start() if match else None
 
 
-def _handle_missing(
-    data: pd.DataFrame, columns: list[str], missing: Missing, weights_cols: set[str]
-) -> pd.DataFrame:
+def _handle_missing(data: pd.DataFrame, columns: list[str], missing: Missing) -> pd.DataFrame:
     if missing not in ("error", "drop"):
         raise SpecError(f"missing={missing!r} is not valid; choose 'error' or 'drop'.")
     na = data[columns].isna()
@@ -563,13 +561,7 @@ def build_design(
     data = _check_frame(data)
     columns = used_columns(parsed)
     _check_columns(columns, data, formula)
-    weight_cols = {
-        w
-        for t in parsed.group_terms
-        if isinstance(t.factor, Membership)
-        for w in (t.factor.weights or ())
-    }
-    frame = _handle_missing(data, columns, missing, weight_cols)
+    frame = _handle_missing(data, columns, missing)
     _check_finite(frame, columns)
     y = _response(frame, parsed.response.expr, family)
     fam = get_family(family)

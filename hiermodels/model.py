@@ -249,13 +249,13 @@ class Model:
         """
         import pymc as pm
 
-        from hiermodels.sampling import _positive_int, _seed
+        from hiermodels.sampling import check_positive_int, resolve_seed
 
-        _positive_int("draws", draws)
+        check_positive_int("draws", draws)
         tree = pm.sample_prior_predictive(
             draws=draws,
             model=self.pymc_model,
-            random_seed=_seed(random_seed),
+            random_seed=resolve_seed(random_seed),
             compile_kwargs={"mode": "FAST_COMPILE"},
         )
         groups = {k: tree[k].to_dataset() for k in ("prior", "prior_predictive", "observed_data")}

@@ -58,9 +58,9 @@ def _choice(what: str, value: object, valid: tuple[str, ...]) -> None:
 
 
 def _rng(random_seed) -> np.random.Generator:
-    from hiermodels.sampling import _seed
+    from hiermodels.sampling import resolve_seed
 
-    return np.random.default_rng(_seed(random_seed))
+    return np.random.default_rng(resolve_seed(random_seed))
 
 
 def _correlation_root(cor: np.ndarray) -> np.ndarray:

@@ -22,13 +22,20 @@ import xarray as xr
 
 from hiermodels.errors import SamplerError
 
-__all__ = ["SAMPLERS", "Sampler", "check_sampler_options", "run_sampler"]
+__all__ = [
+    "SAMPLERS",
+    "Sampler",
+    "check_positive_int",
+    "check_sampler_options",
+    "resolve_seed",
+    "run_sampler",
+]
 
 Sampler = Literal["nutpie", "pymc", "numpyro"]
 SAMPLERS: tuple[str, ...] = ("nutpie", "pymc", "numpyro")
 
 
-def _positive_int(name: str, value: object, *, allow_zero: bool = False) -> None:
+def check_positive_int(name: str, value: object, *, allow_zero: bool = False) -> None:
     ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
     if not ok or value < (0 if allow_zero else 1):
         bound = ">= 0" if allow_zero else ">= 1"
@@ -44,18 +51,18 @@ def check_sampler_options(*, sampler, draws, tune, chains, cores, target_accept)
             "sampler='numpyro' needs the optional numpyro package: "
             "pip install 'hiermodels[numpyro]' (or pip install numpyro jax)."
         )
-    _positive_int("draws", draws)
-    _positive_int("tune", tune, allow_zero=True)
-    _positive_int("chains", chains)
+    check_positive_int("draws", draws)
+    check_positive_int("tune", tune, allow_zero=True)
+    check_positive_int("chains", chains)
     if cores is not None:
-        _positive_int("cores", cores)
+        check_positive_int("cores", cores)
     if target_accept is not None and not (
         isinstance(target_accept, float | int) and 0 < target_accept < 1
     ):
         raise SamplerError(f"target_accept must be between 0 and 1, got {target_accept!r}.")
 
 
-def _seed(random_seed) -> int:
+def resolve_seed(random_seed) -> int:
     if random_seed is None:
         return int(np.random.default_rng().integers(2**31))
     if isinstance(random_seed, int | np.integer) and not isinstance(random_seed, bool):
@@ -79,7 +86,7 @@ def run_sampler(
     sampler_kwargs: dict | None = None,
 ) -> tuple[xr.DataTree, dict[str, float]]:
     """Sample ``model``; return the posterior and sample stats, and timings in seconds."""
-    seed = _seed(random_seed)
+    seed = resolve_seed(random_seed)
     try:
         return _run(
             model,

@@ -327,7 +327,10 @@ def inverse_link(link: str, eta):
 
 
 def _likelihood(design: Design, family: str, link: str, eta, priors: Mapping[str, Prior]):
-    name, y, dims = design.response_name, design.y, naming.OBS_DIM
+    name, dims = design.response_name, naming.OBS_DIM
+    # The response is a data container too, so a compiled model can be refitted to new
+    # responses (simulation-based calibration, refits) without compiling again.
+    y = pm.Data(naming.data_name("y"), design.y, dims=dims)
     if family == "gaussian":
         sigma = _random_variable(naming.SIGMA, priors[naming.SIGMA])
         return pm.Normal(name, mu=eta, sigma=sigma, observed=y, dims=dims)

@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Mapping
 from typing import Literal
@@ -28,7 +29,7 @@ from hiermodels.errors import ConvergenceWarning, SpecError
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.parameters import model_priors
 from hiermodels.pointwise import log_likelihood
-from hiermodels.sampling import Sampler, check_sampler_options, run_sampler
+from hiermodels.sampling import Sampler, check_sampler_options, resolve_seed, run_sampler
 from hiermodels.spec.families import get_family, resolve_link
 from hiermodels.spec.formula import parse_formula
 from hiermodels.spec.priors import Prior
@@ -38,6 +39,8 @@ __all__ = ["Model"]
 
 Parameterization = Literal["auto", "non_centered", "centered"]
 _PARAMETERIZATIONS = ("auto", "non_centered", "centered")
+Method = Literal["auto", "marginal", "full"]
+_METHODS = ("auto", "marginal", "full")
 #: A factor is centred under "auto" when the data determine more than this share of its
 #: group effects' variance (kappa > 1 for one factor: Papaspiliopoulos, Roberts & Skold
 #: 2007, Statistical Science 22:59).
@@ -146,6 +149,59 @@ class Model:
         self._data = data.loc[design.row_index, used_columns(parsed)].copy()
         self.centered = _centered(parameterization, [g.name for g in design.groups], design, family)
         self._pymc_model = self._build()
+        self._collapsed_models: dict[str, object] = {}
+
+    def collapsed_factor(self, method: Method = "auto") -> str | None:
+        """The factor whose group effects ``fit(method=...)`` integrates out, or ``None``.
+
+        ``"marginal"`` and ``"auto"`` collapse the gaussian family's factor with most
+        levels among those whose levels partition the rows (not a multiple-membership
+        factor); other factors stay sampled. ``"auto"`` falls back to the full model when
+        nothing can be collapsed; ``"marginal"`` raises instead.
+
+        Examples
+        --------
+        >>> import hiermodels as hm
+        >>> model = hm.Model("diameter ~ 1 + (1 | plate) + (1 | sample)",
+        ...                  hm.datasets.load("Penicillin"))
+        >>> model.collapsed_factor(), model.collapsed_factor("full")
+        ('plate', None)
+        """
+        from hiermodels.collapsed import collapsible_factor
+
+        if method not in _METHODS:
+            raise SpecError(f"Unknown method {method!r}; valid choices are {list(_METHODS)}.")
+        if method == "full":
+            return None
+        if self.family != "gaussian":
+            if method == "marginal":
+                raise SpecError(
+                    f"method='marginal' integrates group effects out of a gaussian model; "
+                    f"this model's family is {self.family!r}. Use method='full' or 'auto'."
+                )
+            return None
+        factor = collapsible_factor(self.design)
+        if factor is None and method == "marginal":
+            raise SpecError(
+                "method='marginal' needs a grouping factor whose levels partition the rows; "
+                f"this model has {[g.name for g in self.design.groups] or 'none'} "
+                "(multiple-membership factors cannot be collapsed). Use method='full' or 'auto'."
+            )
+        return factor
+
+    def _collapsed_model(self, factor: str):
+        if factor not in self._collapsed_models:
+            from hiermodels.backend.pymc import build_model
+
+            self._collapsed_models[factor] = build_model(
+                self.design,
+                family=self.spec.family,
+                link=self.spec.link,
+                priors=self.priors,
+                centered=self.centered,
+                collapsed=factor,
+            )
+        return self._collapsed_models[factor]
 
     def _build(self):
         from hiermodels.backend.pymc import build_model
@@ -249,7 +305,7 @@ class Model:
         """
         import pymc as pm
 
-        from hiermodels.sampling import check_positive_int, resolve_seed
+        from hiermodels.sampling import check_positive_int
 
         check_positive_int("draws", draws)
         tree = pm.sample_prior_predictive(
@@ -284,6 +340,7 @@ class Model:
         chains: int = 4,
         cores: int | None = None,
         sampler: Sampler = "nutpie",
+        method: Method = "auto",
         random_seed: int | None = None,
         target_accept: float | None = None,
         progressbar: bool = True,
@@ -299,6 +356,14 @@ class Model:
             Chains run in parallel (default: up to 4 for nutpie, 1 for pymc).
         sampler
             ``"nutpie"`` (default), ``"pymc"`` or ``"numpyro"`` (optional extra).
+        method
+            ``"auto"`` (default): for gaussian models, integrate the group effects of one
+            factor out analytically (:meth:`collapsed_factor`), sample the rest, then draw
+            those effects from their exact conditional distribution for every posterior
+            draw; other families sample everything. ``"marginal"`` insists on the
+            collapsed form; ``"full"`` samples every group effect. The Fit has the same
+            variables either way, and its pointwise log-likelihood (for LOO) is
+            conditional on the group effects in both.
         random_seed
             Seed; the same seed gives identical draws.
         target_accept
@@ -321,18 +386,24 @@ class Model:
             cores=cores,
             target_accept=target_accept,
         )
+        factor = self.collapsed_factor(method)
+        seed = resolve_seed(random_seed)
         tree, timings = run_sampler(
-            self.pymc_model,
+            self.pymc_model if factor is None else self._collapsed_model(factor),
             sampler=sampler,
             draws=draws,
             tune=tune,
             chains=chains,
             cores=cores,
-            random_seed=random_seed,
+            random_seed=seed,
             target_accept=target_accept,
             progressbar=progressbar,
             sampler_kwargs=dict(sampler_kwargs or {}),
         )
+        if factor is not None:
+            start = time.perf_counter()
+            tree = self._add_conditional_effects(tree, factor, seed)
+            timings["conditional_draws"] = time.perf_counter() - start
         tree = self._complete(tree)
         tree.attrs.update(
             {
@@ -340,6 +411,8 @@ class Model:
                 "hiermodels_family": self.family,
                 "hiermodels_link": self.link,
                 "sampler": sampler,
+                "method": "full" if factor is None else "marginal",
+                "collapsed_factor": factor or "",
                 "tune": tune,
                 **{f"seconds_{k}": v for k, v in timings.items()},
             }
@@ -355,6 +428,25 @@ class Model:
                 stacklevel=2,
             )
         return fit
+
+    def _add_conditional_effects(self, tree: xr.DataTree, factor: str, seed: int) -> xr.DataTree:
+        """Draw the collapsed factor's effects from their exact conditional per draw."""
+        from hiermodels.collapsed import conditional_group_effects
+
+        posterior = tree["posterior"].to_dataset()
+        g = self.design.group(factor)
+        draws = conditional_group_effects(
+            posterior, self.design, factor, rng=np.random.default_rng([seed, 1])
+        )
+        dims = (*naming.CHAIN_DRAW, naming.level_dim(g.name), naming.term_dim(g.name))
+        posterior[naming.effects_name(g.name)] = xr.DataArray(
+            draws,
+            dims=dims,
+            coords={dims[2]: list(g.levels), dims[3]: list(g.terms)},
+        )
+        groups = {k: tree[k].to_dataset() for k in tree.children}
+        groups["posterior"] = posterior
+        return xr.DataTree.from_dict(groups)
 
     def _complete(self, tree: xr.DataTree) -> xr.DataTree:
         """Add observed data, constant data and the pointwise log-likelihood."""

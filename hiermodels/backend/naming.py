@@ -127,3 +127,8 @@ def sd_slot(group: str, term: str) -> str:
 
 def cor_slot(group: str) -> str:
     return f"cor|{group}"
+
+
+def collapsed_loglik_name() -> str:
+    """The Potential holding the collapsed (marginal) gaussian log-likelihood."""
+    return "collapsed_loglik"

@@ -362,6 +362,7 @@ def build_model(
     link: str,
     priors: Mapping[str, Prior],
     centered: Mapping[str, bool] | None = None,
+    collapsed: str | None = None,
 ) -> pm.Model:
     """Build the PyMC model for ``design``.
 
@@ -375,6 +376,10 @@ def build_model(
         Slot name to prior, as returned by :func:`hiermodels.parameters.model_priors`.
     centered
         Factor name to ``True`` for the centred parameterisation (default: non-centred).
+    collapsed
+        A factor whose group effects are integrated out analytically (gaussian family
+        only; see :mod:`hiermodels.collapsed`). Its ``sd_``/``cor_`` are sampled, its
+        ``r_`` are not: they are drawn from their exact conditional after sampling.
 
     Returns
     -------
@@ -385,6 +390,8 @@ def build_model(
         check_prior(key, prior)
     centered = centered or {}
     masks = sheared_terms(design)
+    if collapsed is not None:
+        masks[collapsed] = np.zeros_like(masks[collapsed])
     sheared = {t for g in design.groups for t, m in zip(g.terms, masks[g.name]) if m}
     X = design.fixed.matrix
     slope_idx = [i for i, n in enumerate(design.fixed.names) if n != naming.INTERCEPT]
@@ -407,7 +414,11 @@ def build_model(
         # unchanged; the posterior loses the ridge between a coefficient and the mean of
         # its group effects (long when levels are few and precisely measured).
         shift = {t: 0.0 for t in sheared}
+        collapsed_scales = None
         for g in design.groups:
+            if g.name == collapsed:
+                collapsed_scales = _scales(g, priors)
+                continue
             effects = _group_effects(g, priors, bool(centered.get(g.name, False)))
             mask = masks[g.name]
             if mask.any():
@@ -426,5 +437,36 @@ def build_model(
             if centre is not None:
                 value = value - pt.dot(pt.as_tensor(centre), slopes)
             pm.Deterministic(naming.INTERCEPT, value)
-        _likelihood(design, family, link, eta, priors)
+        if collapsed is None:
+            _likelihood(design, family, link, eta, priors)
+        else:
+            parts = ([intercept_c[None]] if intercept_c is not None else []) + (
+                [slopes] if slopes is not None else []
+            )
+            theta = pt.concatenate(parts) if parts else pt.zeros(0)
+            _collapsed_likelihood(design, collapsed, collapsed_scales, eta, theta, priors)
     return model
+
+
+def _collapsed_likelihood(design: Design, factor: str, blocks, eta, theta, priors) -> None:
+    """The gaussian likelihood with ``factor``'s effects integrated out, as a Potential.
+
+    ``theta`` holds the sampled coefficients of the centred fixed columns; it is used
+    (with sufficient statistics, at a cost independent of the rows) when no other factor
+    is sampled. Otherwise the row residual ``y - eta`` enters.
+    """
+    from hiermodels.backend.collapsed import collapsed_normal_logp, covariance_factor
+    from hiermodels.collapsed import collapsed_statistics
+
+    g = design.group(factor)
+    stats = collapsed_statistics(design, factor)
+    sigma = _random_variable(naming.SIGMA, priors[naming.SIGMA])
+    L = covariance_factor(blocks, len(g.terms))
+    if len(design.groups) > 1:
+        residual = pt.as_tensor(design.y.astype(float)) - eta
+        logp = collapsed_normal_logp(
+            stats, L=L, sigma=sigma, residual=residual, codes=g.codes[:, 0], Z=g.Z
+        )
+    else:
+        logp = collapsed_normal_logp(stats, L=L, sigma=sigma, theta=theta)
+    pm.Potential(naming.collapsed_loglik_name(), logp)

@@ -1,0 +1,229 @@
+"""Collapsed (marginal) Gaussian likelihood: which factor to collapse, its sufficient
+statistics, and exact conditional draws of its group effects after sampling.
+
+For a Gaussian model ``y = F theta + o + Z_g b + e`` with ``b_j ~ N(0, Sigma)`` for each
+level ``j`` of the collapsed factor ``g`` and ``e ~ N(0, sigma^2 I)``, the rows of level
+``j`` are jointly ``N(F_j theta + o_j, Z_j Sigma Z_j' + sigma^2 I)``. With ``Sigma = L L'``
+and ``A_j = I + L' Z_j'Z_j L / sigma^2`` (Woodbury identity and matrix determinant lemma)::
+
+    log p(r_j) = -1/2 [n_j log(2 pi sigma^2) + log|A_j|
+                       + r_j'r_j / sigma^2 - c_j' A_j^-1 c_j / sigma^4],   c_j = L' Z_j' r_j
+
+with ``r_j`` the residual of level ``j`` after everything but ``b``. When no other factor
+is sampled, ``Z_j'r_j`` and ``r'r`` follow from the per-level sufficient statistics
+``Z_j'Z_j``, ``Z_j'F_j``, ``Z_j'y_j`` and the global ``F'F``, ``F'y``, ``y'y``, so one
+log-density costs ``O(J q^2 (q + p))`` whatever the number of rows. Other factors (crossed
+or nested ones) stay sampled; their contribution enters the residual, which then costs
+one ``O(N)`` pass per evaluation.
+
+Given the other parameters, ``u_j = L^-1 b_j`` is ``N(A_j^-1 c_j / sigma^2, A_j^-1)``, so
+the group effects of every posterior draw are drawn exactly afterwards
+(:func:`conditional_group_effects`).
+
+This module is NumPy only; the PyMC graph is in :mod:`hiermodels.backend.collapsed`.
+
+Examples
+--------
+>>> import hiermodels as hm
+>>> model = hm.Model("diameter ~ 1 + (1 | plate) + (1 | sample)",
+...                  hm.datasets.load("Penicillin"))
+>>> collapsible_factor(model.design)
+'plate'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hiermodels.backend import naming
+from hiermodels.design import Design, GroupDesign
+
+__all__ = [
+    "CollapsedStatistics",
+    "collapsed_statistics",
+    "collapsible_factor",
+    "conditional_group_effects",
+    "fixed_columns",
+    "is_collapsible",
+]
+
+
+def is_collapsible(g: GroupDesign) -> bool:
+    """A factor whose levels partition the rows (one member per row, unit weight)."""
+    return g.codes.shape[1] == 1 and bool(np.all(g.weights == 1.0))
+
+
+def collapsible_factor(design: Design) -> str | None:
+    """The factor to integrate out: the collapsible one with most levels (or ``None``).
+
+    Multiple-membership factors do not partition the rows, so they are never collapsed.
+    """
+    candidates = [g for g in design.groups if is_collapsible(g)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda g: (g.n_levels * len(g.terms), -design.groups.index(g))).name
+
+
+def fixed_columns(design: Design) -> tuple[np.ndarray, np.ndarray | None]:
+    """The fixed design as the backend samples it: ``[1, X - centre]`` and the centre.
+
+    The intercept column comes first when the model has one; slopes are centred on
+    their column means when there is an intercept (as in brms).
+    """
+    X = design.fixed.matrix
+    slope_idx = [i for i, n in enumerate(design.fixed.names) if n != naming.INTERCEPT]
+    slopes = X[:, slope_idx]
+    centre = None
+    if design.fixed.has_intercept:
+        if slope_idx:
+            centre = slopes.mean(axis=0)
+            slopes = slopes - centre
+        slopes = np.column_stack([np.ones(design.n_obs), slopes])
+    return slopes, centre
+
+
+def _segment_sum(values: np.ndarray, codes: np.ndarray, J: int) -> np.ndarray:
+    """Sum ``values`` (rows, ...) within levels; returns (J, ...)."""
+    flat = values.reshape(len(values), -1)
+    out = np.stack(
+        [np.bincount(codes, weights=flat[:, k], minlength=J) for k in range(flat.shape[1])], axis=-1
+    )
+    return out.reshape((J, *values.shape[1:]))
+
+
+@dataclass(frozen=True, eq=False)
+class CollapsedStatistics:
+    """Per-level and global sufficient statistics of the collapsed factor.
+
+    ``y`` is the response minus the offset and minus its mean ``y_mean`` (for numerical
+    accuracy of ``y'y``); the intercept absorbs ``y_mean``.
+    """
+
+    factor: str
+    counts: np.ndarray  # (J,)
+    ZtZ: np.ndarray  # (J, q, q)
+    ZtF: np.ndarray  # (J, q, p)
+    Zty: np.ndarray  # (J, q)
+    FtF: np.ndarray  # (p, p)
+    Fty: np.ndarray  # (p,)
+    yty: float
+    y_mean: float
+    n_obs: int
+
+
+def collapsed_statistics(design: Design, factor: str) -> CollapsedStatistics:
+    """One O(N) pass over the rows: the statistics the collapsed log-density needs."""
+    g = design.group(factor)
+    F, _ = fixed_columns(design)
+    y = design.y.astype(float)
+    if design.offset is not None:
+        y = y - design.offset
+    y_mean = float(y.mean()) if design.fixed.has_intercept else 0.0
+    y = y - y_mean
+    codes, Z, J = g.codes[:, 0], g.Z, g.n_levels
+    return CollapsedStatistics(
+        factor=g.name,
+        counts=np.bincount(codes, minlength=J),
+        ZtZ=_segment_sum(Z[:, :, None] * Z[:, None, :], codes, J),
+        ZtF=_segment_sum(Z[:, :, None] * F[:, None, :], codes, J),
+        Zty=_segment_sum(Z * y[:, None], codes, J),
+        FtF=F.T @ F,
+        Fty=F.T @ y,
+        yty=float(y @ y),
+        y_mean=y_mean,
+        n_obs=design.n_obs,
+    )
+
+
+def _covariance_factor(posterior, g: GroupDesign) -> np.ndarray:
+    """``L`` with ``L L' = Sigma`` for every draw, shape (chain, draw, q, q)."""
+    sd = posterior[naming.sd_name(g.name)].values
+    q = len(g.terms)
+    if sd.ndim == 2:  # one term stored as a scalar
+        sd = sd[..., None]
+    cor_name = naming.cor_name(g.name)
+    if cor_name not in posterior:
+        return sd[..., :, None] * np.eye(q)
+    cor = posterior[cor_name].values
+    eye = np.eye(q)
+    for jitter in (0.0, 1e-10, 1e-8, 1e-6):
+        try:
+            chol_cor = np.linalg.cholesky(cor + jitter * eye)
+            break
+        except np.linalg.LinAlgError:
+            continue
+    return sd[..., :, None] * chol_cor
+
+
+def conditional_group_effects(
+    posterior, design: Design, factor: str, *, rng: np.random.Generator, chunk: int = 200
+) -> np.ndarray:
+    """Exact draws of the collapsed factor's group effects, one per posterior draw.
+
+    ``posterior`` must hold the fixed coefficients, ``sigma``, the factor's ``sd_`` (and
+    ``cor_``) and the effects ``r_`` of every other factor. Returns an array of shape
+    (chain, draw, levels, terms).
+    """
+    from hiermodels.linear_predictor import fixed_coefficients, group_contribution
+
+    g = design.group(factor)
+    others = [h for h in design.groups if h.name != g.name]
+    J, q = g.n_levels, len(g.terms)
+    L = _covariance_factor(posterior, g)
+    sigma = posterior[naming.SIGMA].values
+    beta = fixed_coefficients(posterior, design.fixed.names)
+    n_chain, n_draw = sigma.shape
+    stats = None if others else collapsed_statistics(design, factor)
+    X = design.fixed.matrix
+    y = design.y.astype(float) - (design.offset if design.offset is not None else 0.0)
+    out = np.empty((n_chain, n_draw, J, q))
+    codes = g.codes[:, 0]
+    ZtZ = (
+        stats.ZtZ
+        if stats is not None
+        else _segment_sum(g.Z[:, :, None] * g.Z[:, None, :], codes, J)
+    )
+    _F, centre = fixed_columns(design)
+    for start in range(0, n_draw, chunk):
+        sl = slice(start, min(start + chunk, n_draw))
+        if stats is not None:
+            # Z'r = Z'y - Z'X beta, from statistics in the centred fixed columns.
+            theta = _centred_coefficients(beta[:, sl], design, centre)
+            if design.fixed.has_intercept:
+                theta[..., 0] -= stats.y_mean
+            Ztr = stats.Zty - np.einsum("jqp,cdp->cdjq", stats.ZtF, theta)
+        else:
+            resid = y - beta[:, sl] @ X.T
+            for h in others:
+                effects = posterior[naming.effects_name(h.name)].values[:, sl]
+                resid = resid - group_contribution(effects, h)
+            weighted = resid[..., :, None] * g.Z  # (c, d, N, q)
+            Ztr = np.zeros((*resid.shape[:2], J, q))
+            np.add.at(Ztr, (slice(None), slice(None), codes), weighted)
+        Ls = L[:, sl]  # (c, d, q, q)
+        s2 = sigma[:, sl, None, None] ** 2
+        # A = I + L' ZtZ L / sigma^2, per draw and level.
+        A = np.eye(q) + np.einsum("cdak,jab,cdbl->cdjkl", Ls, ZtZ, Ls) / s2[..., None]
+        c = np.einsum("cdak,cdja->cdjk", Ls, Ztr)
+        M = np.linalg.cholesky(A)
+        mean = np.linalg.solve(A, c[..., None])[..., 0] / s2
+        noise = rng.standard_normal(mean.shape)
+        # u ~ N(mean, A^-1): A^-1 = M'^-1 M^-1, so add M'^-1 noise.
+        u = mean + np.linalg.solve(np.swapaxes(M, -1, -2), noise[..., None])[..., 0]
+        out[:, sl] = np.einsum("cdkl,cdjl->cdjk", Ls, u)
+    return out
+
+
+def _centred_coefficients(beta: np.ndarray, design: Design, centre) -> np.ndarray:
+    """Coefficients on the columns of :func:`fixed_columns` from design-order ``beta``."""
+    names = design.fixed.names
+    slope_idx = [i for i, n in enumerate(names) if n != naming.INTERCEPT]
+    slopes = beta[..., slope_idx]
+    if not design.fixed.has_intercept:
+        return slopes
+    intercept = beta[..., [names.index(naming.INTERCEPT)]]
+    if centre is not None:
+        intercept = intercept + (slopes @ centre)[..., None]
+    return np.concatenate([intercept, slopes], axis=-1)

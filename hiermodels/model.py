@@ -51,7 +51,10 @@ def _centered(choice, groups: list[str], design: Design, family: str) -> dict[st
     """Validate the parameterisation choice; return factor -> centred?"""
     if isinstance(choice, str):
         choice = dict.fromkeys(groups, choice)
-    elif not isinstance(choice, Mapping):
+    elif isinstance(choice, Mapping):
+        # Factors not named keep the default, "auto".
+        choice = {**dict.fromkeys(groups, "auto"), **choice}
+    else:
         raise SpecError(
             f"parameterization must be one of {list(_PARAMETERIZATIONS)} or a dict of "
             f"factor -> choice, got {choice!r}."
@@ -77,6 +80,21 @@ def _centered(choice, groups: list[str], design: Design, family: str) -> dict[st
         for group in auto:
             out[group] = dominance[group] > DATA_DOMINANCE_THRESHOLD
     return out
+
+
+#: Above this many pointwise values (rows x draws), ``fit`` skips the log-likelihood
+#: unless asked (8 bytes each: 400 MB).
+LOG_LIKELIHOOD_MAX_VALUES = 50_000_000
+
+
+def pointwise_log_likelihood(posterior, design: Design, family: str, link: str) -> np.ndarray:
+    """Log-likelihood of every row given every draw's parameters (chain, draw, rows).
+
+    Conditional on the group effects, for every family and both fitting methods.
+    """
+    eta = linear_predictor(posterior, design)
+    aux = {p: posterior[p].values for p in get_family(family).parameters}
+    return log_likelihood(family, link, eta=eta, y=design.y, trials=design.trials, aux=aux)
 
 
 class Model:
@@ -264,12 +282,15 @@ class Model:
         ]
         return pd.DataFrame(rows).set_index("parameter")
 
-    def optimize(self, *, criterion: Literal["reml", "ml"] = "reml"):
-        """REML or ML point estimates with the group effects integrated out, as lme4.
+    def optimize(self, *, criterion: Literal["reml", "ml", "map"] = "reml"):
+        """Point estimates with the group effects integrated out: REML, ML or MAP.
 
         Only for the gaussian family. Returns a
         :class:`hiermodels.optimize.PointEstimate` with lme4-style tables, the
-        log-likelihood, AIC and BIC. Priors play no part.
+        log-likelihood, AIC and BIC. For ``"reml"`` and ``"ml"`` priors play no part
+        (the numbers match lme4); ``"map"`` is the mode of the collapsed posterior that
+        ``fit(method="marginal")`` samples, priors included, with Laplace standard errors
+        (one grouping factor; see :mod:`hiermodels.map_estimate`).
 
         Examples
         --------
@@ -285,6 +306,10 @@ class Model:
             raise SpecError(
                 f"optimize() fits gaussian models only; this model's family is {self.family!r}."
             )
+        if criterion == "map":
+            from hiermodels.map_estimate import fit_map
+
+            return fit_map(self)
         return fit_point_estimate(self.design, criterion=criterion)
 
     def sample_prior_predictive(
@@ -345,6 +370,7 @@ class Model:
         target_accept: float | None = None,
         progressbar: bool = True,
         sampler_kwargs: Mapping[str, object] | None = None,
+        log_likelihood: bool | None = None,
     ):
         """Sample the posterior with NUTS and return a :class:`hiermodels.Fit`.
 
@@ -373,6 +399,11 @@ class Model:
         sampler_kwargs
             Extra options passed to the sampler as they are, like brms's ``control``:
             e.g. ``{"adaptation": "low_rank"}`` or ``{"maxdepth": 12}`` for nutpie.
+        log_likelihood
+            Store the pointwise log-likelihood (rows x draws; needed by LOO and
+            :func:`hiermodels.compare`). ``None`` (default) stores it unless it would hold
+            more than ``LOG_LIKELIHOOD_MAX_VALUES`` numbers (400 MB); a fit without it
+            says so when LOO is asked for.
 
         Returns
         -------
@@ -404,7 +435,10 @@ class Model:
             start = time.perf_counter()
             tree = self._add_conditional_effects(tree, factor, seed)
             timings["conditional_draws"] = time.perf_counter() - start
-        tree = self._complete(tree)
+        if log_likelihood is None:
+            size = self.design.n_obs * draws * chains
+            log_likelihood = size <= LOG_LIKELIHOOD_MAX_VALUES
+        tree = self._complete(tree, log_likelihood=bool(log_likelihood))
         tree.attrs.update(
             {
                 "hiermodels_formula": self.formula,
@@ -448,16 +482,11 @@ class Model:
         groups["posterior"] = posterior
         return xr.DataTree.from_dict(groups)
 
-    def _complete(self, tree: xr.DataTree) -> xr.DataTree:
-        """Add observed data, constant data and the pointwise log-likelihood."""
+    def _complete(self, tree: xr.DataTree, *, log_likelihood: bool = True) -> xr.DataTree:
+        """Add observed data, constant data and (optionally) the pointwise log-likelihood."""
         design = self.design
         name = design.response_name
         posterior = tree["posterior"].to_dataset()
-        eta = linear_predictor(posterior, design)
-        aux = {p: posterior[p].values for p in get_family(self.family).parameters}
-        ll = log_likelihood(
-            self.family, self.link, eta=eta, y=design.y, trials=design.trials, aux=aux
-        )
         dims = (*naming.CHAIN_DRAW, naming.OBS_DIM)
         coords = {
             "chain": posterior["chain"].values,
@@ -465,7 +494,11 @@ class Model:
             naming.OBS_DIM: np.arange(design.n_obs),
         }
         groups = {k: tree[k].to_dataset() for k in tree.children}
-        groups["log_likelihood"] = xr.Dataset({name: xr.DataArray(ll, dims=dims, coords=coords)})
+        if log_likelihood:
+            ll = pointwise_log_likelihood(posterior, design, self.family, self.link)
+            groups["log_likelihood"] = xr.Dataset(
+                {name: xr.DataArray(ll, dims=dims, coords=coords)}
+            )
         groups["observed_data"] = xr.Dataset(
             {
                 name: xr.DataArray(

@@ -197,3 +197,11 @@ def test_marginal_and_full_agree_within_monte_carlo_error(sleep_fits):
         loo_marginal, loo_full = marginal.loo(), full.loo()
     # The same conditional pointwise log-likelihood: ELPDs agree to a fraction of their SE.
     assert abs(loo_marginal.elpd - loo_full.elpd) < 0.2 * loo_full.se
+
+
+def test_unnamed_factors_keep_the_automatic_parameterisation():
+    pen = hm.datasets.load("Penicillin")
+    formula = "diameter ~ 1 + (1 | plate) + (1 | sample)"
+    auto = hm.Model(formula, pen).parameterization
+    partial = hm.Model(formula, pen, parameterization={"plate": "non_centered"})
+    assert partial.parameterization == {**auto, "plate": "non_centered"}

@@ -85,3 +85,26 @@ def test_bad_criterion_and_family_are_clear_errors():
     binomial = hm.Model("incidence | trials(size) ~ period + (1 | herd)", cbpp, family="binomial")
     with pytest.raises(SpecError, match=r"gaussian models only.*'binomial'"):
         binomial.optimize()
+
+
+@pytest.mark.slow
+def test_map_is_close_to_ml_when_priors_are_weak():
+    """radon (919 rows, 85 counties): the default priors are weak, so the mode of the
+    collapsed posterior sits within 0.1 standard errors of ML for the fixed effects and
+    within 3% for the SDs; the Laplace standard errors are within 5% of ML's."""
+    model = hm.Model("log_radon ~ floor + (1 | county)", hm.datasets.load("radon"))
+    map_est, ml = model.optimize(criterion="map"), model.optimize(criterion="ml")
+    assert map_est.criterion == "map" and map_est.converged
+    fixed = (map_est.fixed_effects["estimate"] - ml.fixed_effects["estimate"]).abs()
+    assert (fixed / ml.fixed_effects["std_error"]).max() < 0.1
+    se_ratio = map_est.fixed_effects["std_error"] / ml.fixed_effects["std_error"]
+    assert (se_ratio - 1).abs().max() < 0.05
+    sds = map_est.variance_components["estimate"] / ml.variance_components["estimate"]
+    assert (sds - 1).abs().max() < 0.03
+    assert abs(map_est.loglik - ml.loglik) < 0.5
+
+
+def test_map_refuses_several_factors():
+    pen = hm.Model("diameter ~ 1 + (1 | plate) + (1 | sample)", hm.datasets.load("Penicillin"))
+    with pytest.raises(SpecError, match=r"criterion='map'.*'plate', 'sample'"):
+        pen.optimize(criterion="map")

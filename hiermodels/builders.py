@@ -41,18 +41,31 @@ def column_names(value, what: str, *, allow_empty: bool = True) -> tuple[str, ..
         raise SpecError(f"{what} must hold column names (strings), got {names!r}.")
     if not names and not allow_empty:
         raise SpecError(f"{what} must name at least one column.")
+    for name in names:
+        _writable(name, what)
     return names
+
+
+def _writable(name: str, what: str) -> str:
+    """A name a formula can hold: non-empty and without a backtick (backticks quote)."""
+    if not name or "`" in name:
+        raise SpecError(
+            f"{what} names the column {name!r}, which a formula cannot refer to: column "
+            "names must be non-empty and free of backticks. Rename the column."
+        )
+    return name
 
 
 def _one_name(value, what: str) -> str:
     if not isinstance(value, str):
         raise SpecError(f"{what} must be one column name (a string), got {value!r}.")
-    return value
+    return _writable(value, what)
 
 
 def _formula(response: str, fixed: Sequence[str], terms: Sequence[GroupTerm]) -> str:
     if not isinstance(response, str):
         raise SpecError(f"response must be a column name, got {response!r}.")
+    _writable(response, "response")
     rhs = " + ".join(_quote(p) for p in fixed) or "1"
     return f"{_quote(response)} ~ " + " + ".join([rhs, *(t.text for t in terms)])
 

@@ -37,6 +37,14 @@ __all__ = ["Design", "FixedDesign", "GroupDesign", "build_design", "used_columns
 
 Missing = Literal["error", "drop"]
 
+#: Largest magnitude accepted in a numeric array of the design. The computations square
+#: and cross-multiply the data (standard deviations, ranks, REML), which overflows or
+#: loses all precision long before the float64 limit; no measured quantity needs more.
+LARGEST_MAGNITUDE = 1e100
+#: Counts (responses of count families, binomial trials) are held as float64, which
+#: represents every integer up to 2**53 exactly and no longer all of them above.
+LARGEST_COUNT = 2**53
+
 
 @dataclass(frozen=True, eq=False)
 class FixedDesign:
@@ -109,6 +117,8 @@ class Design:
     groups: tuple[GroupDesign, ...]
     row_index: pd.Index
     offset: np.ndarray | None = None
+    #: Positions of the model's rows in the caller's DataFrame (labels may repeat).
+    row_positions: np.ndarray | None = None
 
     @property
     def n_obs(self) -> int:
@@ -125,10 +135,28 @@ class Design:
 
 
 def formula_variables(expr: str) -> set[str]:
+    """The data columns a formulaic expression reads.
+
+    A name looked up as it is (``x`` or a backticked ```x.y```) counts whole; formulaic's
+    own ``required_variables`` keeps only the part before a dot, which loses dotted names
+    such as R's ``Sepal.Length``.
+    """
     from formulaic import Formula
+    from formulaic.formula import SimpleFormula
+    from formulaic.parser.types import Factor
 
     try:
-        return set(Formula(expr).required_variables)
+        formula = Formula(expr)
+        if not isinstance(formula, SimpleFormula):
+            return {str(v) for v in formula.required_variables}
+        names: set[str] = set()
+        for term in formula:
+            for factor in term.factors:
+                if factor.eval_method is Factor.EvalMethod.LOOKUP:
+                    names.add(str(factor.expr))
+                else:
+                    names |= {str(v) for v in factor.required_variables}
+        return names
     except Exception as err:  # formulaic's syntax errors
         raise FormulaError(f"Cannot parse {expr!r}: {plain_message(err)}") from None
 
@@ -152,6 +180,32 @@ def used_columns(parsed: ParsedFormula) -> list[str]:
         cols += sorted(formula_variables(term.expr))
         cols += list(term.factor.used_columns)
     return list(dict.fromkeys(cols))
+
+
+def _check_roles(parsed: ParsedFormula, formula: str) -> None:
+    """A response column may not also predict, offset, group or weight; no predictor column
+    may be called ``Intercept`` (formulaic would silently take it for the intercept)."""
+    predictors = formula_variables(parsed.fixed)
+    for term in parsed.group_terms:
+        predictors |= formula_variables(term.expr)
+    others = {c for t in parsed.group_terms for c in t.factor.used_columns}
+    for offset in parsed.offsets:
+        others |= formula_variables(offset)
+    both = sorted(formula_variables(parsed.response.expr) & (predictors | others))
+    if both:
+        raise FormulaError(
+            f"The response column {both[0]!r} also appears on the right-hand side of the "
+            "formula; a column cannot predict, offset, group or weight itself. Remove it "
+            "from the right-hand side.",
+            formula,
+        )
+    if "Intercept" in predictors:
+        raise FormulaError(
+            "The column 'Intercept' is used as a predictor, but 'Intercept' is the name of "
+            "the intercept, so the two would be confused. Rename the column, e.g. "
+            "data.rename(columns={'Intercept': 'intercept_value'}).",
+            formula,
+        )
 
 
 def _rows(n: int) -> str:
@@ -197,14 +251,17 @@ def _column_position(col: str, formula: str) -> int | None:
     return match.start() if match else None
 
 
-def _handle_missing(data: pd.DataFrame, columns: list[str], missing: Missing) -> pd.DataFrame:
+def _handle_missing(
+    data: pd.DataFrame, columns: list[str], missing: Missing
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows to model and their positions in ``data``."""
     if missing not in ("error", "drop"):
         raise SpecError(f"missing={missing!r} is not valid; choose 'error' or 'drop'.")
     na = data[columns].isna()
     counts = na.sum()
     counts = counts[counts > 0]
     if counts.empty:
-        return data
+        return data, np.arange(len(data))
     if missing == "error":
         detail = ", ".join(f"{col!r}: {int(n)}" for col, n in counts.items())
         raise DataError(
@@ -221,12 +278,17 @@ def _handle_missing(data: pd.DataFrame, columns: list[str], missing: Missing) ->
         MissingDataWarning,
         stacklevel=4,
     )
-    return kept
+    return kept, np.flatnonzero(~rows.to_numpy())
 
 
 def _check_finite(data: pd.DataFrame, columns: list[str]) -> None:
     for col in columns:
         series = data[col]
+        if pd.api.types.is_complex_dtype(series):
+            raise DataError(
+                f"Column {col!r} holds complex numbers (dtype {series.dtype}); hiermodels "
+                "needs real numbers. Use its real part, absolute value or angle."
+            )
         if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             values = series.to_numpy(dtype=float)
             bad = np.isinf(values)
@@ -236,6 +298,41 @@ def _check_finite(data: pd.DataFrame, columns: list[str]) -> None:
                     f"Column {col!r} has {int(bad.sum())} infinite value(s) (first rows: "
                     f"{rows}); hiermodels needs finite numbers."
                 )
+
+
+def _check_magnitude(values: np.ndarray, what: str, index: pd.Index) -> None:
+    """``values`` must be finite and at most :data:`LARGEST_MAGNITUDE` in size."""
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(values) <= LARGEST_MAGNITUDE)
+    if bad.any():
+        rows = index[bad][:5].tolist()
+        shown = values[bad][:5].tolist()
+        raise DataError(
+            f"{what} is not finite or larger than {LARGEST_MAGNITUDE:g} in size in "
+            f"{_rows(int(bad.sum()))} (first rows: {rows}, values {shown}). Rescale it, "
+            "e.g. divide by a power of ten, or fix the values."
+        )
+
+
+def _check_count_size(series: pd.Series, what: str) -> None:
+    """Counts above 2**53 are not exact in float64: comparisons with them are unreliable.
+
+    Integer columns are compared as integers, before any rounding to float.
+    """
+    if pd.api.types.is_unsigned_integer_dtype(series):
+        bad = series.to_numpy(dtype="uint64") > LARGEST_COUNT
+    elif pd.api.types.is_integer_dtype(series):
+        values = series.to_numpy(dtype="int64")
+        bad = (values > LARGEST_COUNT) | (values < -LARGEST_COUNT)
+    else:
+        bad = np.abs(series.to_numpy(dtype=float)) > LARGEST_COUNT
+    if bad.any():
+        rows = series.index[bad][:5].tolist()
+        raise DataError(
+            f"{what} holds counts above 2**53 = {LARGEST_COUNT} in {_rows(int(bad.sum()))} "
+            f"(first rows: {rows}); counts that large are not exact as floating-point "
+            "numbers. Model a rescaled continuous response instead."
+        )
 
 
 def _response(data: pd.DataFrame, expr: str, family: str) -> np.ndarray:
@@ -267,8 +364,16 @@ def _response(data: pd.DataFrame, expr: str, family: str) -> np.ndarray:
             f"The response {expr!r} is not numeric (dtype {series.dtype}, e.g. {example!r}); "
             f"family {family!r} needs {_support_words(fam.support)}."
         )
+    if pd.api.types.is_complex_dtype(series):
+        raise DataError(
+            f"The response {expr!r} holds complex numbers; family {family!r} needs "
+            f"{_support_words(fam.support)}."
+        )
     values = series.to_numpy(dtype=float)
+    _check_magnitude(values, f"The response {expr!r}", data.index)
     _check_support(values, fam.support, expr, data.index)
+    if fam.support in ("count", "bounded_count"):
+        _check_count_size(series, f"The response {expr!r}")
     return values
 
 
@@ -315,7 +420,7 @@ def offset_values(data: pd.DataFrame, offsets: tuple[str, ...], formula: str) ->
             raise FormulaError(
                 f"Cannot evaluate offset({expr}): {plain_message(err)}", formula
             ) from None
-        values = np.asarray(mm, dtype=float)
+        values = _numbers(mm, f"offset({expr})")
         if values.shape[1] != 1:
             raise FormulaError(f"offset({expr}) must give one numeric column.", formula)
         bad = ~np.isfinite(values[:, 0])
@@ -325,6 +430,7 @@ def offset_values(data: pd.DataFrame, offsets: tuple[str, ...], formula: str) ->
                 f"offset({expr}) is not finite in {_rows(int(bad.sum()))} (first rows: {rows}); "
                 "for log(exposure) the exposure must be positive."
             )
+        _check_magnitude(values[:, 0], f"offset({expr})", data.index)
         total += values[:, 0]
     return total
 
@@ -339,9 +445,45 @@ def _fixed(data: pd.DataFrame, rhs: str, formula: str) -> FixedDesign:
             f"Cannot build the fixed part {rhs!r}: {plain_message(err)}", formula
         ) from None
     names = tuple(_rename_column(c) for c in mm.columns)
-    matrix = np.asarray(mm, dtype=float)
+    _check_unique_names(names, f"The fixed part {rhs!r}", formula)
+    matrix = _numbers(mm, "The fixed part")
+    for j, name in enumerate(names):
+        _check_magnitude(matrix[:, j], f"The fixed-effects column {name!r}", data.index)
     _check_rank(matrix, names)
     return FixedDesign(matrix=matrix, names=names, formulaic_spec=mm.model_spec)
+
+
+def _numbers(mm: pd.DataFrame, what: str) -> np.ndarray:
+    """A formulaic model matrix as floats. Formulaic passes dates, durations, periods and
+    intervals through as they are; such a column is named in a DataError (NumPy would
+    turn durations silently into nanoseconds)."""
+    columns = []
+    for name in mm.columns:
+        column = mm[name]
+        try:
+            if column.dtype.kind in "mMc" or isinstance(
+                column.dtype, pd.PeriodDtype | pd.IntervalDtype
+            ):
+                raise TypeError(column.dtype)
+            columns.append(np.asarray(column, dtype=float))
+        except (TypeError, ValueError):
+            example = column.iloc[0]
+            raise DataError(
+                f"{what} has the column {str(name)!r} of {type(example).__name__} values "
+                f"(e.g. {example!r}), which are neither numbers nor categories. Convert it "
+                "to numbers (e.g. durations to days) or to a categorical column."
+            ) from None
+    return np.column_stack(columns) if columns else np.empty((len(mm), 0))
+
+
+def _check_unique_names(names: tuple[str, ...], what: str, formula: str) -> None:
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise FormulaError(
+            f"{what} gives several columns named {dup}: a data column has the name of "
+            "another term (e.g. a column 'a[b]' next to level 'b' of 'a'). Rename it.",
+            formula,
+        )
 
 
 def _rename_column(name: str) -> str:
@@ -369,6 +511,13 @@ def _level_labels(series: pd.Series) -> tuple[np.ndarray, list[str]]:
     numerically when every label is an integer, else alphabetically.
     """
     values = series.astype(object).to_numpy()
+    unhashable = next((v for v in values if not _hashable(v)), None)
+    if unhashable is not None:
+        raise DataError(
+            f"Column {series.name!r} holds values such as {unhashable!r} "
+            f"({type(unhashable).__name__}) that cannot label a group; a grouping column "
+            "needs strings, numbers or categories."
+        )
     labels = np.array([level_label(v) for v in values], dtype=object)
     if isinstance(series.dtype, pd.CategoricalDtype):
         present = set(labels)
@@ -384,6 +533,14 @@ def _level_labels(series: pd.Series) -> tuple[np.ndarray, list[str]]:
             )
         raw.setdefault(lab, v)
     return labels, levels
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _order_levels(labels) -> list[str]:
@@ -425,6 +582,7 @@ def membership_weights(data: pd.DataFrame, factor: Membership) -> np.ndarray:
             if not pd.api.types.is_numeric_dtype(data[w]):
                 raise DataError(f"Membership weight column {w!r} is not numeric ({data[w].dtype}).")
             cols.append(data[w].to_numpy(dtype=float))
+            _check_magnitude(cols[-1], f"Membership weight column {w!r}", data.index)
         weights = np.column_stack(cols)
         negative = (weights < 0).any(axis=1)
         if negative.any():
@@ -469,7 +627,11 @@ def _term_columns(data: pd.DataFrame, term: GroupTerm, formula: str):
     names = tuple(_rename_column(c) for c in mm.columns)
     if not names:
         raise FormulaError(f"The group term {term.text} has no varying columns.", formula)
-    return np.asarray(mm, dtype=float), names, mm.model_spec
+    _check_unique_names(names, f"The group term {term.text}", formula)
+    matrix = _numbers(mm, f"The group term {term.text}")
+    for j, name in enumerate(names):
+        _check_magnitude(matrix[:, j], f"The varying column {name!r} of {term.text}", data.index)
+    return matrix, names, mm.model_spec
 
 
 def _group_designs(
@@ -527,6 +689,33 @@ def _group_designs(
     return tuple(designs)
 
 
+def _trials(frame: pd.DataFrame, name: str, y: np.ndarray) -> np.ndarray:
+    """The binomial number of trials: positive integer counts, at least the successes."""
+    series = frame[name]
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        raise DataError(
+            f"The trials column {name!r} must hold positive integer counts; it has dtype "
+            f"{series.dtype} (e.g. {series.iloc[0]!r})."
+        )
+    trials = series.to_numpy(dtype=float)
+    _check_count_size(series, f"The trials column {name!r}")
+    empty = trials == 0
+    if empty.any():
+        rows = frame.index[empty][:5].tolist()
+        raise DataError(
+            f"The trials column {name!r} is 0 in {_rows(int(empty.sum()))} (first rows: "
+            f"{rows}); a row without trials carries no information. Drop those rows."
+        )
+    bad = (trials < 0) | (trials != np.round(trials)) | (y > trials)
+    if bad.any():
+        rows = frame.index[bad][:5].tolist()
+        raise DataError(
+            f"Binomial successes must be integers in [0, trials]; {int(bad.sum())} rows "
+            f"are not (first rows: {rows})."
+        )
+    return trials
+
+
 def build_design(
     parsed: ParsedFormula,
     data: pd.DataFrame,
@@ -561,7 +750,8 @@ def build_design(
     data = _check_frame(data)
     columns = used_columns(parsed)
     _check_columns(columns, data, formula)
-    frame = _handle_missing(data, columns, missing)
+    _check_roles(parsed, formula)
+    frame, positions = _handle_missing(data, columns, missing)
     _check_finite(frame, columns)
     y = _response(frame, parsed.response.expr, family)
     fam = get_family(family)
@@ -577,17 +767,17 @@ def build_design(
             raise FormulaError(
                 f"trials() is only valid for family 'binomial', not {family!r}.", formula
             )
-        trials = frame[parsed.response.trials].to_numpy(dtype=float)
-        bad = (trials < 0) | (trials != np.round(trials)) | (y > trials)
-        if bad.any():
-            rows = frame.index[bad][:5].tolist()
-            raise DataError(
-                f"Binomial successes must be integers in [0, trials]; {int(bad.sum())} rows "
-                f"are not (first rows: {rows})."
-            )
+        trials = _trials(frame, parsed.response.trials, y)
     fixed = _fixed(frame, parsed.fixed, formula)
     offset = offset_values(frame, parsed.offsets, formula)
     groups = _group_designs(frame, parsed.group_terms, formula)
+    if fixed.matrix.shape[1] == 0 and not groups and not fam.parameters:
+        raise FormulaError(
+            "The model has nothing to estimate: no intercept, no predictors, no group "
+            f"terms, and family {family!r} has no other parameters. Remove the '0' or '-1', "
+            "or add terms.",
+            formula,
+        )
     from hiermodels.backend.naming import response_name
 
     return Design(
@@ -598,4 +788,5 @@ def build_design(
         groups=groups,
         row_index=frame.index.copy(),
         offset=offset,
+        row_positions=positions,
     )

@@ -164,7 +164,8 @@ class Model:
         self.priors: dict[str, Prior] = resolved
         self.prior_sources: dict[str, str] = sources
         self._slots = slots
-        self._data = data.loc[design.row_index, used_columns(parsed)].copy()
+        # by position: row labels may repeat
+        self._data = data[used_columns(parsed)].iloc[design.row_positions].copy()
         self.centered = _centered(parameterization, [g.name for g in design.groups], design, family)
         self._pymc_model = self._build()
         self._collapsed_models: dict[str, object] = {}

@@ -36,7 +36,7 @@ from scipy import optimize, sparse
 from scipy.sparse import linalg as splinalg
 
 from hiermodels.design import Design, GroupDesign
-from hiermodels.errors import SpecError
+from hiermodels.errors import DataError, SpecError
 
 __all__ = ["PointEstimate", "data_dominance", "fit_point_estimate"]
 
@@ -200,6 +200,24 @@ class _Profile:
         return value
 
 
+def _not_estimable(design: Design, criterion: Criterion) -> str | None:
+    """Why the profiled deviance has no finite minimum, or ``None`` if it has one.
+
+    REML needs more rows than fixed effects. Both criteria need a response that the
+    fixed effects do not fit exactly: the residual sum of squares is then 0 for every
+    theta and the deviance is minus infinity.
+    """
+    n, p = design.fixed.matrix.shape
+    if criterion == "reml" and n <= p:
+        return f"REML needs more rows than fixed effects; there are {n} rows and {p} fixed effects"
+    y = design.y - (design.offset if design.offset is not None else 0.0)
+    X = design.fixed.matrix
+    residual = y - X @ np.linalg.lstsq(X, y, rcond=None)[0] if p else y
+    if not float(residual @ residual) > 1e-20 * float(y @ y):
+        return "the fixed effects fit the response exactly (no residual variation is left)"
+    return None
+
+
 def _minimize(profile: _Profile):
     return optimize.minimize(
         profile.deviance,
@@ -228,6 +246,8 @@ def data_dominance(design: Design) -> dict[str, float]:
     >>> data_dominance(model.design)["Subject"] > 0.9
     True
     """
+    if _not_estimable(design, "reml") is not None:  # no pilot: keep the non-centred default
+        return {g.name: 0.0 for g in design.groups}
     profile = _Profile(design, "reml")
     theta = _minimize(profile).x
     _, _, r2, _, _, Lam = profile.solve(theta)
@@ -235,14 +255,12 @@ def data_dominance(design: Design) -> dict[str, float]:
     sigma2 = r2 / (n - p)
     A = (Lam.T @ profile.ZtZ @ Lam + sparse.identity(Lam.shape[0])).tocsc()
     if A.shape[0] <= 4000:
+        Lam_dense = Lam.toarray()
         A_inv = np.linalg.inv(A.toarray())
-    else:  # large designs: the block-diagonal approximation is enough for a pilot
-        A_inv = np.diag(1.0 / A.diagonal())
-    Lam_dense = Lam.toarray() if Lam.shape[0] <= 4000 else None
-    if Lam_dense is not None:
         cond_var = sigma2 * np.einsum("ij,jk,ik->i", Lam_dense, A_inv, Lam_dense)
-    else:
-        cond_var = sigma2 * np.asarray(Lam.multiply(Lam).sum(axis=1)).ravel() * np.diag(A_inv)
+    else:  # large designs: the diagonal approximation is enough for a pilot
+        A_inv_diag = 1.0 / A.diagonal()
+        cond_var = sigma2 * np.asarray(Lam.multiply(Lam).sum(axis=1)).ravel() * A_inv_diag
     out = {}
     start = 0
     for g, entries in zip(design.groups, profile.layout):
@@ -265,6 +283,9 @@ def fit_point_estimate(design: Design, *, criterion: Criterion = "reml") -> Poin
         raise SpecError(f"Unknown criterion {criterion!r}; valid criteria are ['reml', 'ml'].")
     if not design.groups:
         raise SpecError("optimize() needs at least one group term; use ordinary least squares.")
+    reason = _not_estimable(design, criterion)
+    if reason is not None:
+        raise DataError(f"optimize(criterion={criterion!r}) cannot fit this model: {reason}.")
     start = time.perf_counter()
     profile = _Profile(design, criterion)
     result = _minimize(profile)

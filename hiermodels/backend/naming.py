@@ -31,6 +31,7 @@ _RESERVED = {
     INTERCEPT,
     CENTERED_INTERCEPT,
     SLOPES,
+    CENTERED_SLOPES,
     SIGMA,
     "nu",
     "alpha",
@@ -38,7 +39,16 @@ _RESERVED = {
     "term",
     "level",
     "pair",
+    "y_obs",
 }
+#: Beginnings and endings of the names made per factor below: a factor or response named
+#: like them could take the name of another factor's variable or dimension.
+_PREFIXES = ("sd_", "cor_", "z_", "zbar_", "w_", "r_", "chol_", "data_")
+_SUFFIXES = ("__level", "__term", "__term_bis")
+
+
+def _clashes(name: str) -> bool:
+    return name in _RESERVED or name.startswith(_PREFIXES) or name.endswith(_SUFFIXES)
 
 
 def level_dim(group: str) -> str:
@@ -46,10 +56,11 @@ def level_dim(group: str) -> str:
 
     Commas become ``+`` (nutpie stores dims comma-separated), so ``mm(s1, s2)`` gives
     ``mm(s1+s2)``; a name that clashes with a sample dimension or a model variable gets
-    the suffix ``__level``.
+    the suffix ``__level``, as does a name that looks like one made here (``r_g``,
+    ``g__term``).
     """
     key = group.replace(", ", "+").replace(",", "+")
-    return f"{key}__level" if key in _RESERVED else key
+    return f"{key}__level" if _clashes(key) else key
 
 
 def term_dim(group: str) -> str:
@@ -113,7 +124,9 @@ def data_name(what: str) -> str:
 def response_name(expr: str) -> str:
     """Name of the observed variable: the response expression, unless it clashes."""
     reserved = {INTERCEPT, CENTERED_INTERCEPT, SLOPES, CENTERED_SLOPES, SIGMA, "nu", "alpha", "mu"}
-    return "y_obs" if expr in reserved else expr
+    if expr == "y_obs":
+        return expr
+    return "y_obs" if expr in reserved or _clashes(expr) else expr
 
 
 # Prior slots (the keys users write in ``priors={...}``)

@@ -39,7 +39,9 @@ __all__ = ["ParsedFormula", "parse_formula"]
 
 _OPEN = "([{"
 _CLOSE = ")]}"
-_NAME = re.compile(r"^\s*(`[^`]+`|[A-Za-z_.][A-Za-z0-9_.]*)\s*$")
+# A backticked name, or an identifier (Unicode letters too, as Python and formulaic allow)
+# that may also hold dots, as R names do.
+_NAME = re.compile(r"^\s*(`[^`]+`|(?:[^\W\d]|\.)[\w.]*)\s*$")
 
 
 @dataclass(frozen=True)

@@ -166,8 +166,14 @@ class Model:
         self._slots = slots
         # by position: row labels may repeat
         self._data = data[used_columns(parsed)].iloc[design.row_positions].copy()
-        self.centered = _centered(parameterization, [g.name for g in design.groups], design, family)
-        self._pymc_model = self._build()
+        from hiermodels.backend.pymc import check_priors
+
+        check_priors(design, resolved)
+        # Validate the choice now; the REML pilot behind "auto" runs when first needed.
+        _centered(parameterization, [g.name for g in design.groups], design, "none")
+        self._parameterization_choice = parameterization
+        self._centered: dict[str, bool] | None = None
+        self._pymc_model = None
         self._collapsed_models: dict[str, object] = {}
 
     def collapsed_factor(self, method: Method = "auto") -> str | None:
@@ -217,10 +223,23 @@ class Model:
                 family=self.spec.family,
                 link=self.spec.link,
                 priors=self.priors,
-                centered=self.centered,
+                # The collapsed factor needs no parameterisation; skip the pilot if alone.
+                centered=self.centered if len(self.design.groups) > 1 else {},
                 collapsed=factor,
             )
         return self._collapsed_models[factor]
+
+    @property
+    def centered(self) -> dict[str, bool]:
+        """Factor -> centred?, with "auto" resolved by the REML pilot (computed once)."""
+        if self._centered is None:
+            self._centered = _centered(
+                self._parameterization_choice,
+                [g.name for g in self.design.groups],
+                self.design,
+                self.family,
+            )
+        return self._centered
 
     def _build(self):
         from hiermodels.backend.pymc import build_model
@@ -254,6 +273,8 @@ class Model:
     @property
     def pymc_model(self):
         """The ``pymc.Model``; dims are named after the grouping factors."""
+        if self._pymc_model is None:
+            self._pymc_model = self._build()
         return self._pymc_model
 
     @property

@@ -191,19 +191,37 @@ def _fixed_coefficients(design: Design, priors: Mapping[str, Prior], sheared_slo
     return intercept, slopes, names
 
 
-def _block_scale(g: GroupDesign, block: tuple[int, ...], index: int, priors):
-    """Scale of one block: ``(sd, None, None)`` for one term, ``(sds, chol, corr)`` else."""
+def correlated_sd_prior(g: GroupDesign, block: tuple[int, ...], priors) -> Prior:
+    """The one SD prior of a correlated block; its terms' SD priors must stack."""
     terms = [g.terms[i] for i in block]
     sd_priors = [priors[naming.sd_slot(g.name, t)] for t in terms]
-    if len(block) == 1:
-        sd = _random_variable(naming.block_sd_name(g.name, index), sd_priors[0])
-        return pt.stack([sd]), None, None
     stacked = _stacked(sd_priors)
     if stacked is None:
         raise PriorError(
             f"The SD priors of the correlated terms {terms} of {g.name!r} must share one "
             f"distribution; got {[str(p) for p in sd_priors]}."
         )
+    return stacked
+
+
+def check_priors(design: Design, priors: Mapping[str, Prior]) -> None:
+    """Every prior names a PyMC distribution with valid parameters, and correlated
+    blocks have SD priors that stack. Raises :class:`PriorError`."""
+    for key, prior in priors.items():
+        check_prior(key, prior)
+    for g in design.groups:
+        for block in g.blocks:
+            if len(block) > 1:
+                correlated_sd_prior(g, block, priors)
+
+
+def _block_scale(g: GroupDesign, block: tuple[int, ...], index: int, priors):
+    """Scale of one block: ``(sd, None, None)`` for one term, ``(sds, chol, corr)`` else."""
+    if len(block) == 1:
+        sd_prior = priors[naming.sd_slot(g.name, g.terms[block[0]])]
+        sd = _random_variable(naming.block_sd_name(g.name, index), sd_prior)
+        return pt.stack([sd]), None, None
+    stacked = correlated_sd_prior(g, block, priors)
     cor_prior = priors[naming.cor_slot(g.name)]
     sd_dist = _distribution(stacked).dist(**stacked.params, shape=len(block))
     chol, corr, sds = pm.LKJCholeskyCov(

@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 import hiermodels as hm
 
-# (data set, formula, model options, sampler options); the parameterisation is "auto".
-LME4_CASES = {
-    "sleepstudy": ("sleepstudy", "Reaction ~ Days + (Days | Subject)", {}, {}),
-    "oxboys": ("Oxboys", "height ~ age + (age | Subject)", {}, {}),
-    "penicillin": ("Penicillin", "diameter ~ 1 + (1 | plate) + (1 | sample)", {}, {}),
-    "pastes": ("Pastes", "strength ~ 1 + (1 | batch/cask)", {}, {"target_accept": 0.95}),
-    "hsb82": ("Hsb82", "mAch ~ meanses + cses + (1 + cses | school)", {}, {}),
-}
+# The lme4 reference cases, their sampler settings and the comparison live next to the
+# reference numbers, so docs/validation.md is generated from the same definitions.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
+import agreement
 
 
 class FitCache:
-    """Fits each lme4 reference case once per session, on first use."""
+    """Fits each lme4 reference case (``agreement.CASES``) once per session, on first use."""
 
     def __init__(self):
         self._fits: dict[str, hm.Fit] = {}
 
     def __getitem__(self, case: str) -> hm.Fit:
         if case not in self._fits:
-            dataset, formula, options, sampling = LME4_CASES[case]
-            model = hm.Model(formula, hm.datasets.load(dataset), **options)
-            settings = {"draws": 1000, "tune": 1000, **sampling}
-            self._fits[case] = model.fit(
-                chains=4, cores=2, random_seed=20261122, progressbar=False, **settings
-            )
+            self._fits[case] = agreement.fit_case(case)
         return self._fits[case]
 
 

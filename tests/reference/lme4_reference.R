@@ -131,6 +131,7 @@ alcohol    <- read_data("alcohol1_pp")
 cbpp       <- read_data("cbpp")
 tumors     <- read_data("tumors")
 tumors$experiment <- factor(seq_len(nrow(tumors)))
+bball      <- read_data("bball1970")
 
 run_case("sleepstudy", sleepstudy,
   quote(lmer(Reaction ~ Days + (Days | Subject), data = sleepstudy, REML = TRUE)))
@@ -161,11 +162,22 @@ run_case("radon", radon,
   quote(lmer(log_radon ~ floor + (1 | county), data = radon, REML = TRUE)))
 run_case("alcohol", alcohol,
   quote(lmer(alcuse ~ age_14 * coa + (age_14 | id), data = alcohol, REML = FALSE)))
+run_case("alcohol_reml", alcohol,
+  quote(lmer(alcuse ~ age_14 * coa + (age_14 | id), data = alcohol, REML = TRUE)))
+# Singer & Willett (2003), model F: peer alcohol use centred on its sample mean
+run_case("alcohol_peer", alcohol,
+  quote(lmer(alcuse ~ coa + cpeer * age_14 + (age_14 | id), data = alcohol, REML = TRUE)))
 run_case("cbpp", cbpp,
   quote(glmer(cbind(incidence, size - incidence) ~ period + (1 | herd),
               data = cbpp, family = binomial)))
 run_case("tumors", tumors,
   quote(glmer(cbind(y, K - y) ~ 1 + (1 | experiment), data = tumors, family = binomial)))
+# Efron & Morris (1975): 45 early-season at-bats per player, and the rest of the season
+run_case("bball1970", bball,
+  quote(glmer(cbind(Hits, AB - Hits) ~ 1 + (1 | Player), data = bball, family = binomial)))
+run_case("bball1970_remaining", bball,
+  quote(glmer(cbind(RemainingHits, RemainingAB - RemainingHits) ~ 1 + (1 | Player),
+              data = bball, family = binomial)))
 
 out <- do.call(rbind, rows)
 write.csv(out, out_csv, row.names = FALSE, na = "")

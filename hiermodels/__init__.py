@@ -12,6 +12,8 @@ Examples
 180
 """
 
+import sys
+import types
 from importlib import import_module
 
 from hiermodels import datasets, errors
@@ -32,6 +34,8 @@ _LAZY = {
     "PoolingComparison": "hiermodels.compare",
     "load": "hiermodels.persistence",
     "summarize_predictions": "hiermodels.predict",
+    "sbc": "hiermodels.sbc",
+    "SBCResult": "hiermodels.sbc",
 }
 
 __all__ = ["Prior", "__version__", "datasets", "errors", *_LAZY]
@@ -47,3 +51,28 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(_LAZY))
+
+
+#: Public functions named like the submodule that holds them (``hiermodels.compare``).
+_SHADOWED = frozenset(name for name, module in _LAZY.items() if module == f"{__name__}.{name}")
+
+
+class _Package(types.ModuleType):
+    """Keeps ``hm.compare`` and ``hm.sbc`` the functions once their submodules are imported.
+
+    Importing ``hiermodels.compare`` binds the submodule as the package's ``compare``
+    attribute, which would hide the function of that name. Those two names are bound
+    to the functions instead. ``from hiermodels.compare import ...`` is unaffected.
+    """
+
+    def __setattr__(self, name, value):
+        if (
+            name in _SHADOWED
+            and isinstance(value, types.ModuleType)
+            and value.__name__ == f"{__name__}.{name}"
+        ):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -37,6 +37,8 @@ import xarray as xr
 
 from hiermodels.backend import naming
 from hiermodels.errors import DataError, ParetoKWarning, PriorError, SpecError
+from hiermodels.parallel import process_cache, run_tasks
+from hiermodels.recipe import ModelRecipe
 
 if TYPE_CHECKING:  # pragma: no cover
     from arviz_stats import ELPDData
@@ -50,6 +52,7 @@ __all__ = [
     "compare",
     "compare_pooling",
     "heldout_log_likelihood",
+    "kfold_folds",
 ]
 
 PROB = 0.89
@@ -345,66 +348,111 @@ def heldout_log_likelihood(
     return total - math.log(n_new_draws)
 
 
-def _refit_wrapper(fit, fit_kwargs: dict, seeds: list[int | None], n_new_draws: int):
-    """An ``arviz_stats`` SamplingWrapper that refits ``fit``'s model on training rows."""
-    from arviz_stats.loo import SamplingWrapper
+def kfold_folds(k: int, n: int, *, group_by=None, seed: int | None = None) -> np.ndarray:
+    """The fold (1 to ``k``) of each of ``n`` rows, split as ``arviz_stats.loo_kfold`` does.
 
+    Rows are shuffled into ``k`` folds of near-equal size. With ``group_by`` (a label
+    per row) the levels are shuffled into folds instead, so that all rows of a level
+    share a fold; with exactly ``k`` levels, level ``i`` (in sorted order) is fold ``i``.
+
+    Examples
+    --------
+    >>> kfold_folds(3, 6, group_by=np.array([0, 0, 1, 1, 2, 2]), seed=1).tolist()
+    [1, 1, 2, 2, 3, 3]
+    >>> np.bincount(kfold_folds(3, 10, seed=1)).tolist()
+    [0, 4, 3, 3]
+    """
+    rng = np.random.default_rng(seed)
+
+    def shuffled(k: int, n: int) -> np.ndarray:
+        folds = np.repeat(np.arange(1, k + 1), [n // k + (i < n % k) for i in range(k)])
+        return folds[rng.permutation(n)]
+
+    if group_by is None:
+        return shuffled(k, n)
+    levels, level_of_row = np.unique(np.asarray(group_by), return_inverse=True)
+    if len(levels) == k:
+        return level_of_row + 1
+    return shuffled(k, len(levels))[level_of_row]
+
+
+@dataclass(frozen=True, eq=False)
+class _KFoldSetup:
+    """What every fold's refit shares (picklable: no PyMC objects)."""
+
+    formula: str
+    data: pd.DataFrame
+    family: str
+    link: str
+    priors: Mapping[str, object]
+    parameterization: Mapping[str, str]
+    fit_options: Mapping[str, object]
+    y: np.ndarray
+    trials: np.ndarray | None
+    n_new_draws: int
+
+
+@dataclass(frozen=True, eq=False)
+class _Fold:
+    number: int
+    test: np.ndarray
+    seed: int
+
+
+def _heldout_fold(setup: _KFoldSetup, fold: _Fold) -> np.ndarray:
+    """Refit on the rows outside ``fold``; log density of its rows: (chain, draw, rows)."""
     from hiermodels.model import Model
 
-    class _Refit(SamplingWrapper):
-        def __init__(self):
-            super().__init__(model=fit.model, idata_orig=fit.idata)
-            self.fold = 0
+    keep = np.ones(len(setup.data), dtype=bool)
+    keep[fold.test] = False
+    try:
+        model = Model(
+            setup.formula,
+            setup.data.iloc[keep],
+            family=setup.family,
+            link=setup.link,
+            priors=setup.priors,
+            parameterization=dict(setup.parameterization),
+        )
+    except PriorError as err:
+        raise DataError(
+            f"Fold {fold.number}'s training rows cannot fit the model (a categorical "
+            f"predictor lost a level?): {err}. Use fewer folds or by=None."
+        ) from None
+    fit = model.fit(random_seed=fold.seed, **setup.fit_options)
+    return heldout_log_likelihood(
+        fit,
+        setup.data.iloc[fold.test],
+        y=setup.y[fold.test],
+        trials=None if setup.trials is None else setup.trials[fold.test],
+        random_seed=fold.seed,
+        n_new_draws=setup.n_new_draws,
+    )
 
+
+def _precomputed_folds(fit, heldout: Mapping[tuple[int, ...], np.ndarray]):
+    """An ``arviz_stats`` SamplingWrapper that hands ``loo_kfold`` refits already made."""
+    from arviz_stats.loo import SamplingWrapper
+
+    class _Precomputed(SamplingWrapper):
         def sel_observations(self, idx):
-            data = fit.model.data
-            idx = np.asarray(idx, dtype=int)
-            keep = np.ones(len(data), dtype=bool)
-            keep[idx] = False
-            trials = None if fit.design.trials is None else fit.design.trials[idx]
-            test = (data.iloc[idx], fit.design.y[idx], trials, idx)
-            return data.iloc[keep], test
+            return None, np.asarray(idx, dtype=int)
 
         def sample(self, modified_observed_data):
-            seed = seeds[self.fold]
-            self.fold += 1
-            try:
-                model = Model(
-                    fit.formula,
-                    modified_observed_data,
-                    family=fit.spec.family,
-                    link=fit.spec.link,
-                    priors=fit.model.priors,
-                    parameterization={
-                        g: "centered" if c else "non_centered"
-                        for g, c in fit.model.centered.items()
-                    },
-                )
-            except PriorError as err:
-                raise DataError(
-                    f"Fold {self.fold}'s training rows cannot fit the model (a categorical "
-                    f"predictor lost a level?): {err}. Use fewer folds or by=None."
-                ) from None
-            return model.fit(random_seed=seed, **fit_kwargs)
+            return None
 
         def get_inference_data(self, fitted_model):
-            return fitted_model
+            return None
 
         def log_likelihood__i(self, excluded_obs, idata__i):
-            data, y, trials, idx = excluded_obs
-            ll = heldout_log_likelihood(
-                idata__i,
-                data,
-                y=y,
-                trials=trials,
-                random_seed=seeds[self.fold - 1],
-                n_new_draws=n_new_draws,
-            )
+            idx = excluded_obs
             return xr.DataArray(
-                ll, dims=(*naming.CHAIN_DRAW, naming.OBS_DIM), coords={naming.OBS_DIM: idx}
+                heldout[tuple(int(i) for i in idx)],
+                dims=(*naming.CHAIN_DRAW, naming.OBS_DIM),
+                coords={naming.OBS_DIM: idx},
             )
 
-    return _Refit()
+    return _Precomputed(model=fit.model, idata_orig=fit.idata)
 
 
 # ---------------------------------------------------------------------------- Fit methods
@@ -438,6 +486,7 @@ class ComparisonMethods:
         by: Literal["group"] | None = "group",
         random_seed: int | None = None,
         n_new_draws: int = 100,
+        executor: object = None,
         **fit_kwargs,
     ) -> ELPDData:
         """Exact k-fold cross-validation: refit the model ``k`` times (``arviz_stats.loo_kfold``).
@@ -465,9 +514,13 @@ class ComparisonMethods:
             Seeds the split of the folds, the refits and the Monte Carlo draws.
         n_new_draws
             Monte Carlo draws of new group effects per posterior draw (non-gaussian).
+        executor
+            Where the ``k`` refits run: ``None`` (here, one after the other), a
+            :class:`concurrent.futures.Executor` or a ``distributed.Client`` (see
+            :func:`hiermodels.parallel.run_tasks`). The result is the same.
         **fit_kwargs
             Options for :meth:`hiermodels.Model.fit` of each refit; by default the draws,
-            tuning steps, chains and sampler of this fit, without a progress bar.
+            tuning steps, chains, sampler and method of this fit, without a progress bar.
 
         Returns
         -------
@@ -515,19 +568,36 @@ class ComparisonMethods:
             "progressbar": False,
             **fit_kwargs,
         }
+        if "method" in self.idata.attrs and "method" not in options:
+            options["method"] = str(self.idata.attrs["method"])  # "full" or "marginal"
         options.pop("random_seed", None)
         rng = np.random.default_rng(random_seed)
         seeds = [int(s) for s in rng.integers(2**31, size=k)]
         split_seed = int(rng.integers(2**31))
-        wrapper = _refit_wrapper(self, options, seeds, n_new_draws)
+        folds = kfold_folds(int(k), design.n_obs, group_by=group_by, seed=split_seed)
+        setup = _KFoldSetup(
+            formula=self.formula,
+            data=self.model.data,
+            family=self.spec.family,
+            link=self.spec.link,
+            priors=self.model.priors,
+            parameterization=self.model.parameterization,
+            fit_options=options,
+            y=np.asarray(design.y),
+            trials=design.trials,
+            n_new_draws=n_new_draws,
+        )
+        tasks = [
+            _Fold(number=f, test=np.flatnonzero(folds == f), seed=seeds[f - 1])
+            for f in range(1, int(k) + 1)
+        ]
+        heldout = run_tasks(_heldout_fold, tasks, shared=setup, executor=executor)
         result = azs.loo_kfold(
             self.idata,
-            wrapper,
+            _precomputed_folds(self, {tuple(t.test.tolist()): ll for t, ll in zip(tasks, heldout)}),
             pointwise=True,
             var_name=design.response_name,
-            k=int(k),
-            group_by=group_by,
-            seed=split_seed,
+            folds=folds,
         )
         setattr(result, _SOURCE, _source_of(self))
         return result
@@ -762,11 +832,47 @@ def _split_priors(formulas: PoolingFormulas, frame: pd.DataFrame, family: str, p
     return {name: {k: v for k, v in priors.items() if k in valid[name]} for name in POOLING}
 
 
-def _fit_pooling_model(formula: str, data: pd.DataFrame, family: str, priors, fit_kwargs):
-    """One of the three fits; independent of the others (they may run in parallel later)."""
+@dataclass(frozen=True, eq=False)
+class _PoolingSetup:
+    """What the three fits of a pooling comparison share."""
+
+    data: pd.DataFrame
+    family: str
+    fit_kwargs: Mapping[str, object]
+
+
+@dataclass(frozen=True, eq=False)
+class _PoolingModel:
+    name: str
+    formula: str
+    priors: Mapping[str, object] | None
+
+
+@dataclass(frozen=True, eq=False)
+class _FittedDraws:
+    """A fit as it travels between processes: the model's recipe and the draws."""
+
+    recipe: ModelRecipe
+    idata: xr.DataTree
+
+
+def _fit_pooling_model(setup: _PoolingSetup, task: _PoolingModel) -> _FittedDraws:
+    """One of the three fits; independent of the others, so they may run in parallel."""
     from hiermodels.model import Model
 
-    return Model(formula, data, family=family, priors=priors or None).fit(**fit_kwargs)
+    model = Model(task.formula, setup.data, family=setup.family, priors=task.priors or None)
+    fit = model.fit(**setup.fit_kwargs)
+    recipe = ModelRecipe.of(model)
+    process_cache(("model", recipe.key), lambda: model)  # no rebuild if this process is the caller
+    return _FittedDraws(recipe=recipe, idata=fit.idata)
+
+
+def _as_fit(fitted: _FittedDraws):
+    """The :class:`hiermodels.Fit`; its model is rebuilt from the recipe if made elsewhere."""
+    from hiermodels.results import Fit
+
+    model = process_cache(("model", fitted.recipe.key), fitted.recipe.build)
+    return Fit(model=model, idata=fitted.idata)
 
 
 def compare_pooling(
@@ -778,6 +884,7 @@ def compare_pooling(
     slopes: Sequence[str] = (),
     family: str = "gaussian",
     priors: Mapping[str, object] | None = None,
+    executor: object = None,
     **fit_kwargs,
 ) -> PoolingComparison:
     """Fit complete, no and partial pooling of ``group`` on the same rows, and compare them.
@@ -788,7 +895,8 @@ def compare_pooling(
       ``response ~ 0 + group + group:slope + predictors``.
     - ``"partial"``: the multilevel model ``response ~ predictors + (1 + slopes | group)``.
 
-    The three models are fitted one after the other with the same ``fit_kwargs``.
+    The three models are fitted with the same ``fit_kwargs``: one after the other, or
+    at the same time in the workers of ``executor``.
 
     Parameters
     ----------
@@ -802,6 +910,10 @@ def compare_pooling(
     priors
         Priors by key; each model takes the keys it has (e.g. ``"sd"`` only the
         partial model). A key that no model has is an error.
+    executor
+        Where the three fits run: ``None`` (here, one after the other), a
+        :class:`concurrent.futures.Executor` or a ``distributed.Client`` (see
+        :func:`hiermodels.parallel.run_tasks`). The same seed gives the same fits.
     **fit_kwargs
         Passed to :meth:`hiermodels.Model.fit` (draws, chains, random_seed, ...).
 
@@ -838,10 +950,13 @@ def compare_pooling(
     frame[group] = _as_factor(frame[group])
     formulas = pooling_formulas(response, predictors, group, slopes)
     model_priors = _split_priors(formulas, frame, family, priors)
-    fits = {
-        name: _fit_pooling_model(formula, frame, family, model_priors[name], fit_kwargs)
+    setup = _PoolingSetup(data=frame, family=family, fit_kwargs=dict(fit_kwargs))
+    tasks = [
+        _PoolingModel(name=name, formula=formula, priors=model_priors[name])
         for name, formula in formulas.as_dict().items()
-    }
+    ]
+    fitted = run_tasks(_fit_pooling_model, tasks, shared=setup, executor=executor)
+    fits = {task.name: _as_fit(draws) for task, draws in zip(tasks, fitted)}
     return PoolingComparison(
         fits=fits,
         formulas=formulas,

@@ -314,3 +314,74 @@ def test_summary_frame_helpers():
     )
     assert _share_between(est, "complete") == pytest.approx(2 / 3)
     assert _share_between(est, "population") == pytest.approx(2 / 3)
+
+
+# ------------------------------------------------------------------ refits on an executor
+
+
+@pytest.fixture(scope="module")
+def process_pool():
+    """Two spawned worker processes, each compiling in its own cache folder."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+def test_compare_pooling_rejects_a_bad_executor_before_fitting():
+    radon = hm.datasets.load("radon")
+    with pytest.raises(SpecError, match=r"executor must be None.*got str 'localhost'"):
+        compare_pooling(radon, response="log_radon", group="county", executor="localhost")
+
+
+@pytest.mark.slow
+def test_kfold_rejects_a_bad_executor_before_fitting(sim):
+    with pytest.raises(SpecError, match=r"executor must be None.*got int 2"):
+        sim.kfold(3, executor=2)
+
+
+@pytest.mark.slow
+def test_kfold_folds_are_arviz_stats_splits():
+    from arviz_stats.loo.loo_kfold_helper import _kfold_split_grouped, _kfold_split_random
+
+    from hiermodels.compare import kfold_folds
+
+    groups = np.repeat(np.arange(12), 3)
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        np.testing.assert_array_equal(
+            kfold_folds(4, groups.size, group_by=groups, seed=seed),
+            _kfold_split_grouped(k=4, x=groups, rng=rng),
+        )
+        np.testing.assert_array_equal(
+            kfold_folds(5, 23, seed=seed),
+            _kfold_split_random(k=5, n=23, rng=np.random.default_rng(seed)),
+        )
+
+
+@pytest.mark.slow
+def test_kfold_on_worker_processes_equals_the_serial_kfold(sim, kfold_by_group, process_pool):
+    parallel = sim.kfold(3, by="group", random_seed=3, executor=process_pool)
+    np.testing.assert_array_equal(parallel.elpd_i.values, kfold_by_group.elpd_i.values)
+    assert parallel.elpd == kfold_by_group.elpd and parallel.n_folds == 3
+
+
+@pytest.mark.slow
+def test_compare_pooling_on_worker_processes_equals_the_serial_fits(radon, process_pool):
+    parallel = compare_pooling(
+        hm.datasets.load("radon"),
+        response="log_radon",
+        predictors=["floor"],
+        group="county",
+        executor=process_pool,
+        **cases.FIT,
+    )
+    for name, fit in radon.fits.items():
+        other = parallel.fits[name]
+        assert other.formula == fit.formula
+        assert other.model.parameterization == fit.model.parameterization
+        for var in ("Intercept", "b", "sigma"):
+            np.testing.assert_array_equal(other.posterior[var].values, fit.posterior[var].values)
+    pd.testing.assert_frame_equal(parallel.loo_table(), radon.loo_table())
+    pd.testing.assert_frame_equal(parallel.estimates(), radon.estimates())

@@ -101,6 +101,12 @@ def _loo(fit, *, warn: bool = True) -> ELPDData:
     """PSIS-LOO of a fit, pointwise; arviz's Pareto-k warning replaced by ours."""
     import arviz_stats as azs
 
+    if "log_likelihood" not in fit.idata.children:
+        raise SpecError(
+            f"This fit of {fit.formula!r} has no pointwise log-likelihood (it is not stored "
+            "when asked not to, or by default above 50 million rows x draws). Refit with "
+            "fit(log_likelihood=True) to use LOO or hm.compare."
+        )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
         result = azs.loo(fit.idata, pointwise=True, var_name=fit.design.response_name)

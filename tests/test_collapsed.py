@@ -205,3 +205,13 @@ def test_unnamed_factors_keep_the_automatic_parameterisation():
     auto = hm.Model(formula, pen).parameterization
     partial = hm.Model(formula, pen, parameterization={"plate": "non_centered"})
     assert partial.parameterization == {**auto, "plate": "non_centered"}
+
+
+@pytest.mark.slow
+def test_a_fit_without_pointwise_values_says_how_to_get_them(sleep_fits):
+    fit = sleep_fits["marginal"].model.fit(
+        draws=50, tune=50, chains=1, random_seed=1, progressbar=False, log_likelihood=False
+    )
+    assert "log_likelihood" not in fit.idata.children
+    with pytest.raises(SpecError, match=r"log_likelihood=True"):
+        fit.loo()

@@ -360,11 +360,17 @@ def test_kfold_folds_are_arviz_stats_splits():
         )
 
 
+# Other processes may round the design's constants (BLAS products) differently in the
+# last bit; the draws then agree to about 1e-12, not bit for bit.
+SAME = dict(rtol=1e-9, atol=0)
+
+
 @pytest.mark.slow
 def test_kfold_on_worker_processes_equals_the_serial_kfold(sim, kfold_by_group, process_pool):
     parallel = sim.kfold(3, by="group", random_seed=3, executor=process_pool)
-    np.testing.assert_array_equal(parallel.elpd_i.values, kfold_by_group.elpd_i.values)
-    assert parallel.elpd == kfold_by_group.elpd and parallel.n_folds == 3
+    np.testing.assert_allclose(parallel.elpd_i.values, kfold_by_group.elpd_i.values, **SAME)
+    assert parallel.elpd == pytest.approx(kfold_by_group.elpd, rel=1e-9)
+    assert parallel.n_folds == 3
 
 
 @pytest.mark.slow
@@ -382,6 +388,8 @@ def test_compare_pooling_on_worker_processes_equals_the_serial_fits(radon, proce
         assert other.formula == fit.formula
         assert other.model.parameterization == fit.model.parameterization
         for var in ("Intercept", "b", "sigma"):
-            np.testing.assert_array_equal(other.posterior[var].values, fit.posterior[var].values)
-    pd.testing.assert_frame_equal(parallel.loo_table(), radon.loo_table())
-    pd.testing.assert_frame_equal(parallel.estimates(), radon.estimates())
+            np.testing.assert_allclose(
+                other.posterior[var].values, fit.posterior[var].values, **SAME
+            )
+    pd.testing.assert_frame_equal(parallel.loo_table(), radon.loo_table(), rtol=1e-9)
+    pd.testing.assert_frame_equal(parallel.estimates(), radon.estimates(), rtol=1e-9)

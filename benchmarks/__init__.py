@@ -1,0 +1,1 @@
+"""Benchmarks of hiermodels against bambi and hand-written PyMC (see ``benchmarks/run.py``)."""

@@ -10,7 +10,7 @@
 # alcohol = Singer & Willett's model C, penicillin, pastes, hsb82, cbpp, tumors) are not
 # repeated here; the notebooks read them from that file. This script adds the nlme fits of
 # the growth-curve models, the other Singer & Willett (2003, ch. 4) models, InstEval (all
-# students, and the subsets of students 1-150 and 1-500 that notebook 03 can use), the
+# students, and the subsets of students 1-150 and 1-300 that notebook 03 can use), the
 # batting glmer and the Hsb82 candidate structures fitted by ML.
 #
 # Output columns: case,package,method,kind,group,term,estimate,std_error
@@ -150,7 +150,7 @@ run_lme4("alcohol_B", alcohol, alcuse ~ age_14 + (age_14 | id), reml = FALSE)
 # Notebook 03: crossed factors -----------------------------------------------------
 run_lme4("insteval", InstEval, y ~ service + (1 | s) + (1 | d) + (1 | dept), reml = TRUE)
 # the subsets the notebook uses: students 1..n (its INSTEVAL_STUDENTS setting)
-for (n in c(150, 500)) {
+for (n in c(150, 300)) {
   sub <- droplevels(InstEval[as.integer(as.character(InstEval$s)) <= n, ])
   run_lme4(paste0("insteval_", n), sub, y ~ service + (1 | s) + (1 | d) + (1 | dept), reml = TRUE)
 }

@@ -327,7 +327,11 @@ def main(argv=None) -> None:
                         "chains": args.chains,
                         "cores": args.cores,
                     }
-                    row = _run(spec, cache, args.timeout)
+                    if temperature == "warm" and study["runs"][-1].get("status") == "timeout":
+                        # The cold run left no complete cache; a warm run would time out too.
+                        row = {"status": "skipped", "error": "the cold run timed out"}
+                    else:
+                        row = _run(spec, cache, args.timeout)
                     row.update({"variant": f"{kind} {temperature}", "kind": kind, "repeat": repeat})
                     study["runs"].append(row)
                     args.out.write_text(json.dumps(study, indent=1) + "\n", encoding="utf-8")

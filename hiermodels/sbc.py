@@ -271,8 +271,7 @@ def _refit_simulation(setup: _Setup, sim: _Simulation) -> _Refit:
     return _Refit(
         index=sim.index,
         ranks=_thinned_ranks(draws, sim.truth, setup.rank_draws),
-        parameterization=", ".join(f"{g}: {c}" for g, c in model.parameterization.items())
-        + note,
+        parameterization=", ".join(f"{g}: {c}" for g, c in model.parameterization.items()) + note,
         n_divergent=int(tree["sample_stats"]["diverging"].values.sum()),
         ess_bulk_min=float(np.nanmin(ess)),
         r_hat_max=float(np.nanmax(rhat)) if draws.shape[1] > 1 else float("nan"),

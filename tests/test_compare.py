@@ -361,8 +361,14 @@ def test_kfold_folds_are_arviz_stats_splits():
 
 
 # Other processes may round the design's constants (BLAS products) differently in the
-# last bit; the draws then agree to about 1e-12, not bit for bit.
+# last bit; the draws then agree to about 1e-12 (kfold) or, after 1000 NUTS steps, to
+# about 1e-7 relative (measured 6e-8), not bit for bit.
 SAME = dict(rtol=1e-9, atol=0)
+
+
+def assert_same_draws(actual, expected):
+    """Draws agree to 1e-4 posterior SD: a different seed would differ by about 1 SD."""
+    np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-4 * float(np.std(expected)))
 
 
 @pytest.mark.slow
@@ -387,9 +393,8 @@ def test_compare_pooling_on_worker_processes_equals_the_serial_fits(radon, proce
         other = parallel.fits[name]
         assert other.formula == fit.formula
         assert other.model.parameterization == fit.model.parameterization
-        for var in ("Intercept", "b", "sigma"):
-            np.testing.assert_allclose(
-                other.posterior[var].values, fit.posterior[var].values, **SAME
-            )
-    pd.testing.assert_frame_equal(parallel.loo_table(), radon.loo_table(), rtol=1e-9)
-    pd.testing.assert_frame_equal(parallel.estimates(), radon.estimates(), rtol=1e-9)
+        assert set(other.posterior.data_vars) == set(fit.posterior.data_vars)
+        for var in fit.posterior.data_vars:
+            assert_same_draws(other.posterior[var].values, fit.posterior[var].values)
+    pd.testing.assert_frame_equal(parallel.loo_table(), radon.loo_table(), rtol=1e-5)
+    pd.testing.assert_frame_equal(parallel.estimates(), radon.estimates(), rtol=1e-5)

@@ -179,9 +179,7 @@ def test_tracked_parameters_of_correlated_crossed_and_membership_factors():
             "w2": 0.5,
         }
     )
-    model = hm.Model(
-        "y ~ x + (1 + x | a) + (1 | site) + (1 | mm(s1, s2, weights=[w1, w2]))", data
-    )
+    model = hm.Model("y ~ x + (1 + x | a) + (1 | site) + (1 | mm(s1, s2, weights=[w1, w2]))", data)
     labels = [p.label for p in tracked_parameters(model, n_group_levels=1)]
     assert labels == [
         "Intercept",

@@ -13,7 +13,8 @@ missing. The designs are small (150-250 rows) and simulated here with fixed seed
 each refit takes about a second.
 
 Options: ``--n-sims``, ``--timing-sims``, ``--structures``, ``--workers``, ``--timing-only``
-(rerun the timing and rewrite the section from ``sbc_summary.json``) and ``--quick``
+(rerun the timing and rewrite the section from ``sbc_summary.json``), ``--page-only``
+(only rewrite the section from ``sbc_summary.json``) and ``--quick``
 (a smoke test: 8 simulations, nothing written unless ``--write``).
 
 To run the same code on a real cluster, pass ``--scheduler tcp://host:8786``. The
@@ -329,6 +330,18 @@ def section(results: dict[str, dict], times: list[dict], settings: dict) -> str:
             " runs it.",
             "",
         ]
+        load = np.mean([t["load_before"] for t in times])
+        if load > settings.get("cores", 2):
+            lines += [
+                f"These timings were taken while other jobs kept the {settings.get('cores', 2)} "
+                f"cores busy (load average {load:.0f}). The second worker then adds no CPU "
+                "time: the sampling time summed over simulations doubles with 2 workers, "
+                "because each worker runs at half speed. On an idle machine the sampling part "
+                "should take about half as long with 2 workers, which was not measured here; "
+                "each worker's one-off compilation is not shortened. Run "
+                "`run_sbc.py --timing-only` there to measure it.",
+                "",
+            ]
     lines += ["### Rank ECDFs", ""]
     for name in results:
         lines += [f"![SBC rank ECDFs: {name.replace('_', ' ')}](validation/sbc_{name}.png)", ""]
@@ -421,6 +434,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="rerun only the timing; the structures' results come from sbc_summary.json",
     )
+    parser.add_argument(
+        "--page-only", action="store_true", help="rewrite the section from sbc_summary.json"
+    )
     parser.add_argument("--quick", action="store_true", help="8 simulations, nothing written")
     parser.add_argument("--write", action="store_true", help="write outputs even with --quick")
     args = parser.parse_args(argv)
@@ -428,20 +444,25 @@ def main(argv: list[str] | None = None) -> int:
         args.n_sims, args.timing_sims = 8, 8
     write = args.write or not args.quick
 
-    if args.timing_only:
+    saved = None
+    if args.timing_only or args.page_only:
         saved = json.loads((OUT / "sbc_summary.json").read_text())
         results = {n: {"summary": r} for n, r in saved["structures"].items()}
         args.n_sims, args.workers = saved["settings"]["n_sims"], saved["settings"]["workers"]
     else:
         results = run_structures(args, write)
-    times = (
-        [] if args.no_timing or args.scheduler else timing(args.timing_structure, args.timing_sims)
-    )
+    if args.page_only:
+        times = saved["timing"]
+    elif args.no_timing or args.scheduler:
+        times = []
+    else:
+        times = timing(args.timing_structure, args.timing_sims)
     settings = {
         **SBC_OPTIONS,
         "n_sims": args.n_sims,
         "workers": args.workers,
         "timing_structure": args.timing_structure,
+        "cores": os.cpu_count(),
         "machine": f"{os.cpu_count()} cores ({platform.machine()}, "
         f"Python {platform.python_version()})",
     }

@@ -64,6 +64,9 @@ class Case:
         A ``hiermodels.datasets`` name, or ``None`` for simulated data.
     n_rows, n_groups
         Size of the simulated data (``None`` for real data).
+    simulation
+        Which simulation: ``"slopes"`` (:func:`simulate`, the scaling cases) or
+        ``"crossed"`` (:func:`simulate_crossed`, a tiny crossed variance component).
     quick_rows
         Rows kept under ``--quick`` (the first rows of the data); ``None`` keeps all.
     """
@@ -81,6 +84,7 @@ class Case:
     n_rows: int | None = None
     n_groups: int | None = None
     quick_rows: int | None = None
+    simulation: Literal["slopes", "crossed"] = "slopes"
 
     @property
     def simulated(self) -> bool:
@@ -192,8 +196,26 @@ def _simulated_case(n_rows: int, n_groups: int) -> Case:
 
 _SIMULATED_CASES = [_simulated_case(10**k, j) for j in (100, 1000) for k in (3, 4, 5, 6)]
 
+#: ScotsSec-like crossed data (3,435 pupils, 148 primary x 19 secondary schools) whose
+#: secondary-school SD is a tenth of the residual SD: the funnel that left bambi with
+#: divergences on ScotsSec.
+CROSSED_TRUTH = {"Intercept": 1.0, "x": 0.5, "sd_primary": 0.5, "sd_secondary": 0.1, "sigma": 1.0}
+_CROSSED_CASE = Case(
+    "sim_crossed_small_sd",
+    "y ~ x + (1 | primary) + (1 | secondary)",
+    "y ~ x + (1 | primary) + (1 | secondary)",
+    "intercepts",
+    "y",
+    ("x",),
+    ("primary", "secondary"),
+    n_rows=3435,
+    n_groups=148,
+    quick_rows=1000,
+    simulation="crossed",
+)
+
 #: Every case by name, real data first.
-CASES: dict[str, Case] = {c.name: c for c in _REAL_CASES + _SIMULATED_CASES}
+CASES: dict[str, Case] = {c.name: c for c in _REAL_CASES + _SIMULATED_CASES + [_CROSSED_CASE]}
 
 
 def select_cases(patterns: list[str]) -> list[str]:
@@ -225,12 +247,39 @@ def simulate(n_rows: int, n_groups: int, *, seed: int = SIMULATION_SEED) -> pd.D
     return pd.DataFrame({"y": y, "x": x, "g": labels[codes]})
 
 
+def simulate_crossed(n_rows: int, *, seed: int = SIMULATION_SEED) -> pd.DataFrame:
+    """Rows of ``y ~ x + (1 | primary) + (1 | secondary)`` with :data:`CROSSED_TRUTH`.
+
+    148 primary and 19 secondary schools, crossed at random (each pupil's secondary
+    school depends on nothing), as in ScotsSec's design.
+    """
+    t = CROSSED_TRUTH
+    rng = np.random.default_rng([seed, n_rows, 148, 19])
+    primary = rng.permutation(np.arange(n_rows) % 148)
+    secondary = rng.permutation(np.arange(n_rows) % 19)
+    a = rng.normal(0.0, t["sd_primary"], size=148)
+    b = rng.normal(0.0, t["sd_secondary"], size=19)
+    x = rng.normal(size=n_rows)
+    noise = t["sigma"] * rng.normal(size=n_rows)
+    y = t["Intercept"] + t["x"] * x + a[primary] + b[secondary] + noise
+    return pd.DataFrame(
+        {
+            "y": y,
+            "x": x,
+            "primary": pd.Categorical([f"p{c:03d}" for c in primary]),
+            "secondary": pd.Categorical([f"s{c:02d}" for c in secondary]),
+        }
+    )
+
+
 def load(case: Case, *, quick: bool = False) -> pd.DataFrame:
     """The case's data; under ``quick`` only its first ``quick_rows`` rows."""
     if case.simulated:
         n_rows = case.n_rows
         if quick and case.quick_rows is not None:
             n_rows = min(n_rows, case.quick_rows)
+        if case.simulation == "crossed":
+            return simulate_crossed(n_rows)
         return simulate(n_rows, case.n_groups)
     from hiermodels import datasets
 

@@ -178,7 +178,7 @@ def _scaling(groups: dict[tuple[str, str], list[dict]], docs: Path) -> list[str]
         key=lambda kv: (kv[0][1], CASES[kv[0][0]].n_groups or 0, CASES[kv[0][0]].n_rows or 0),
     ):
         spec = CASES.get(case)
-        if spec is None or not spec.simulated:
+        if spec is None or not spec.simulated or spec.simulation != "slopes":
             continue
         ok = [r for r in rows if r.get("status") == "ok"]
         for r in ok:

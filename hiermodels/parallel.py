@@ -15,9 +15,6 @@ process, :func:`prepare_worker_process` gives that process its own PyTensor
 there. The directories are slots ``slot-0``, ``slot-1``, ... under
 :func:`worker_cache_root`. A process claims the first free slot and holds a file lock on
 it while it lives. Later workers take the slots over, and with them the compiled code.
-A slot starts with a copy of the caller's numba cache (PyTensor keeps it in
-``<base_compiledir>/numba``; files are written whole and only read here), so a worker
-does not compile again what the caller compiled already.
 
 So that nothing imports PyTensor too early, a task's function is sent by name, and
 its module is imported in the worker after the setup. Its items and shared argument
@@ -57,7 +54,6 @@ from __future__ import annotations
 import concurrent.futures
 import importlib
 import os
-import shutil
 import sys
 import tempfile
 import threading
@@ -350,40 +346,6 @@ def _claim_slot(root: Path) -> Path:
         return root / f"slot-{index}"
 
 
-def seed_numba_cache(source: Path, target: Path) -> int:
-    """Copy the compiled-code files of ``source`` that ``target`` lacks; return how many.
-
-    Best effort: a file that vanishes or cannot be read is skipped, and a missing
-    ``source`` copies nothing.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     source, target = Path(tmp, "a"), Path(tmp, "b")
-    ...     source.mkdir()
-    ...     _ = Path(source, "f.nbi").write_bytes(b"index")
-    ...     seed_numba_cache(source, target), seed_numba_cache(source, target)
-    (1, 0)
-    """
-    if not source.is_dir() or source.resolve() == target.resolve():
-        return 0
-    target.mkdir(parents=True, exist_ok=True)
-    copied = 0
-    for path in source.iterdir():
-        destination = target / path.name
-        if not path.is_file() or destination.exists():
-            continue
-        partial = destination.with_name(f".{path.name}.{os.getpid()}.part")
-        try:
-            shutil.copy2(path, partial)
-            os.replace(partial, destination)
-            copied += 1
-        except OSError:
-            partial.unlink(missing_ok=True)
-    return copied
-
-
 def prepare_worker_process(root: Path | str | None = None) -> tuple[tuple[type[Warning], str], ...]:
     """Give this process its own PyTensor compile folder and numba cache folder.
 
@@ -417,9 +379,6 @@ def prepare_worker_process(root: Path | str | None = None) -> tuple[tuple[type[W
         (slot / "pytensor").mkdir(parents=True, exist_ok=True)
         (slot / "numba").mkdir(parents=True, exist_ok=True)
         flags = os.environ.get("PYTENSOR_FLAGS", "")
-        base = _flag(flags, "base_compiledir")
-        caller = Path(base).expanduser() if base else Path.home() / ".pytensor"
-        seed_numba_cache(caller / "numba", slot / "pytensor" / "numba")
         os.environ["PYTENSOR_FLAGS"] = _with_flag(flags, "base_compiledir", str(slot / "pytensor"))
         os.environ["NUMBA_CACHE_DIR"] = str(slot / "numba")
         if "numba" in sys.modules:  # numba reads its settings at import; read them again

@@ -199,6 +199,7 @@ _SIMULATED_CASES = [_simulated_case(10**k, j) for j in (100, 1000) for k in (3, 
 #: ScotsSec-like crossed data (3,435 pupils, 148 primary x 19 secondary schools) whose
 #: secondary-school SD is a tenth of the residual SD: the funnel that left bambi with
 #: divergences on ScotsSec.
+CROSSED_LEVELS = {"primary": 148, "secondary": 19}
 CROSSED_TRUTH = {"Intercept": 1.0, "x": 0.5, "sd_primary": 0.5, "sd_secondary": 0.1, "sigma": 1.0}
 _CROSSED_CASE = Case(
     "sim_crossed_small_sd",
@@ -209,7 +210,7 @@ _CROSSED_CASE = Case(
     ("x",),
     ("primary", "secondary"),
     n_rows=3435,
-    n_groups=148,
+    n_groups=CROSSED_LEVELS["primary"],
     quick_rows=1000,
     simulation="crossed",
 )
@@ -254,11 +255,12 @@ def simulate_crossed(n_rows: int, *, seed: int = SIMULATION_SEED) -> pd.DataFram
     school depends on nothing), as in ScotsSec's design.
     """
     t = CROSSED_TRUTH
-    rng = np.random.default_rng([seed, n_rows, 148, 19])
-    primary = rng.permutation(np.arange(n_rows) % 148)
-    secondary = rng.permutation(np.arange(n_rows) % 19)
-    a = rng.normal(0.0, t["sd_primary"], size=148)
-    b = rng.normal(0.0, t["sd_secondary"], size=19)
+    n_primary, n_secondary = CROSSED_LEVELS["primary"], CROSSED_LEVELS["secondary"]
+    rng = np.random.default_rng([seed, n_rows, n_primary, n_secondary])
+    primary = rng.permutation(np.arange(n_rows) % n_primary)
+    secondary = rng.permutation(np.arange(n_rows) % n_secondary)
+    a = rng.normal(0.0, t["sd_primary"], size=n_primary)
+    b = rng.normal(0.0, t["sd_secondary"], size=n_secondary)
     x = rng.normal(size=n_rows)
     noise = t["sigma"] * rng.normal(size=n_rows)
     y = t["Intercept"] + t["x"] * x + a[primary] + b[secondary] + noise

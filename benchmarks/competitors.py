@@ -27,6 +27,12 @@ from benchmarks.metrics import count_divergences, sampling_quality
 __all__ = ["run_bambi", "run_handwritten", "run_hiermodels"]
 
 
+def _sampler_settings(settings: Mapping, *, seed_name: str = "random_seed") -> dict:
+    """Draws, tuning steps, chains, cores and seed, named as every tool's fit takes them."""
+    keys = ("draws", "tune", "chains", "cores")
+    return {**{k: settings[k] for k in keys}, seed_name: settings["seed"]}
+
+
 def _tree_dataset(tree, group: str):
     return tree[group].to_dataset() if hasattr(tree[group], "to_dataset") else tree[group]
 
@@ -109,15 +115,7 @@ def run_hiermodels(
     model = hm.Model(case.formula, data, **model_kwargs)
     build_s = time.perf_counter() - start
     start = time.perf_counter()
-    fit = model.fit(
-        draws=settings["draws"],
-        tune=settings["tune"],
-        chains=settings["chains"],
-        cores=settings["cores"],
-        random_seed=settings["seed"],
-        progressbar=False,
-        **fit_kwargs,
-    )
+    fit = model.fit(**_sampler_settings(settings), progressbar=False, **fit_kwargs)
     fit_s = time.perf_counter() - start
     attrs = dict(fit.idata.attrs)
     compile_s = float(attrs.get("seconds_compile", float("nan")))
@@ -162,13 +160,7 @@ def run_handwritten(case: Case, data: pd.DataFrame, *, settings: Mapping) -> dic
     compile_s = time.perf_counter() - start
     start = time.perf_counter()
     tree = nutpie.sample(
-        compiled,
-        draws=settings["draws"],
-        tune=settings["tune"],
-        chains=settings["chains"],
-        cores=settings["cores"],
-        seed=settings["seed"],
-        progress_bar=False,
+        compiled, **_sampler_settings(settings, seed_name="seed"), progress_bar=False
     )
     sampling_s = time.perf_counter() - start
     posterior = _tree_dataset(tree, "posterior")
@@ -222,13 +214,7 @@ def run_bambi(case: Case, data: pd.DataFrame, *, inference_method: str, settings
     build_s = time.perf_counter() - start
     start = time.perf_counter()
     tree = model.fit(
-        draws=settings["draws"],
-        tune=settings["tune"],
-        chains=settings["chains"],
-        cores=settings["cores"],
-        random_seed=settings["seed"],
-        inference_method=inference_method,
-        progressbar=False,
+        **_sampler_settings(settings), inference_method=inference_method, progressbar=False
     )
     fit_s = time.perf_counter() - start
     posterior = _tree_dataset(tree, "posterior")

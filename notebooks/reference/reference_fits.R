@@ -28,6 +28,7 @@ script_dir <- local({
   a <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
   if (length(a)) dirname(normalizePath(sub("^--file=", "", a[1]))) else getwd()
 })
+source(file.path(script_dir, "..", "..", "tests", "reference", "lme4_names.R"))  # fixef_term(), ranef_term()
 args <- commandArgs(trailingOnly = TRUE)
 data_dir <- if (length(args) >= 1) args[1] else file.path(script_dir, "..", "..", "datasets")
 out_csv  <- if (length(args) >= 2) args[2] else file.path(script_dir, "reference_fits.csv")
@@ -41,21 +42,6 @@ read_data <- function(name) {
   d
 }
 
-fixef_term <- function(nm, data) {
-  if (nm == "(Intercept)") return("Intercept")
-  parts <- strsplit(nm, ":", fixed = TRUE)[[1]]
-  parts <- vapply(parts, function(p) {
-    for (v in names(data)) {
-      if (is.factor(data[[v]]) && startsWith(p, v)) {
-        lev <- substring(p, nchar(v) + 1)
-        if (lev %in% levels(data[[v]])) return(sprintf("%s[T.%s]", v, lev))
-      }
-    }
-    p
-  }, character(1))
-  paste(parts, collapse = ":")
-}
-ranef_term <- function(x) ifelse(x == "(Intercept)", "Intercept", x)
 
 rows <- list()
 add <- function(case, package, method, kind, group, term, estimate, std_error = NA_real_) {

@@ -15,6 +15,7 @@ script_dir <- local({
   a <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
   if (length(a)) dirname(normalizePath(sub("^--file=", "", a[1]))) else getwd()
 })
+source(file.path(script_dir, "lme4_names.R"))  # fixef_term(), ranef_term()
 args <- commandArgs(trailingOnly = TRUE)
 data_dir <- if (length(args) >= 1) args[1] else file.path(script_dir, "..", "..", "datasets")
 out_csv  <- if (length(args) >= 2) args[2] else file.path(script_dir, "lme4_reference.csv")
@@ -33,24 +34,6 @@ read_data <- function(name) {
 }
 
 # ---- name mapping ----------------------------------------------------------
-
-ranef_term <- function(x) ifelse(x == "(Intercept)", "Intercept", x)
-
-# lme4 fixed-effect names -> formulaic style
-fixef_term <- function(nm, data) {
-  if (nm == "(Intercept)") return("Intercept")
-  parts <- strsplit(nm, ":", fixed = TRUE)[[1]]
-  parts <- vapply(parts, function(p) {
-    for (v in names(data)) {
-      if (is.factor(data[[v]]) && startsWith(p, v)) {
-        lev <- substring(p, nchar(v) + 1)
-        if (lev %in% levels(data[[v]])) return(sprintf("%s[T.%s]", v, lev))
-      }
-    }
-    p
-  }, character(1))
-  paste(parts, collapse = ":")
-}
 
 # lme4 group names -> outer:inner order; "school.1" (from ||) -> "school"
 group_name <- function(g) {

@@ -234,8 +234,13 @@ def run_process(
     return row
 
 
+#: (case, configuration) pairs whose warm cache this invocation has primed already.
+_PRIMED: set[tuple[str, str]] = set()
+
+
 def run_config(case: str, config: Config, seed: int, args) -> dict:
-    """One timed run (after an untimed priming run under ``--cache warm``)."""
+    """One timed run (under ``--cache warm``, after an untimed priming run the first time
+    this invocation meets the case and configuration)."""
     base = {
         "tool": config.tool,
         "case": case,
@@ -276,12 +281,13 @@ def run_config(case: str, config: Config, seed: int, args) -> dict:
         cache_dir = CACHE_ROOT / args.cache
     env = _cache_env(cache_dir)
     try:
-        if args.cache == "warm":
+        if args.cache == "warm" and (case, config.name) not in _PRIMED:
             prime = {**base, "draws": 10, "tune": 10, "chains": 1, "seed": seed}
             primed = run_process(
                 interpreter, prime, env=env, timeout=args.timeout, max_rss_gb=args.max_rss_gb
             )
             row["prime_wall_s"] = primed["wall_s"]
+            _PRIMED.add((case, config.name))
         row.update(
             run_process(
                 interpreter, spec, env=env, timeout=args.timeout, max_rss_gb=args.max_rss_gb

@@ -27,6 +27,11 @@ def group_contribution(effects, g: GroupDesign, *, codes=None, Z=None, weights=N
     ``effects`` has the level and term axes last: ``(..., levels, terms)``; the result
     has the leading axes of ``effects`` followed by the rows of ``g``. ``codes``, ``Z``
     and ``weights`` default to the design's arrays; the backend passes data tensors.
+
+    Each term's column is gathered on its own (``effects[..., t][..., codes]``): in
+    PyTensor's numba backend the gradient of a one-dimensional gather is a plain
+    scatter-add, while gathering whole rows of the (levels, terms) matrix costs four
+    times as much per row (InstEval: 2.4 ms against 0.55 ms per gradient).
     """
     codes = g.codes if codes is None else codes
     Z = g.Z if Z is None else Z
@@ -35,8 +40,11 @@ def group_contribution(effects, g: GroupDesign, *, codes=None, Z=None, weights=N
     unit_weights = bool(np.all(g.weights == 1.0))
     total = 0
     for k in range(g.codes.shape[1]):
-        gathered = effects[..., codes[:, k], :]
-        part = gathered[..., 0] if intercept_only else (gathered * Z).sum(axis=-1)
+        rows = codes[:, k]
+        if intercept_only:
+            part = effects[..., 0][..., rows]
+        else:
+            part = sum(effects[..., t][..., rows] * Z[:, t] for t in range(len(g.terms)))
         total = total + (part if unit_weights else part * weights[:, k])
     return total
 

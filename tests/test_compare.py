@@ -9,6 +9,7 @@ predictive density of simulated data under the true parameters.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import comparison_fits as cases
 import numpy as np
@@ -135,6 +136,34 @@ def test_radon_partial_lies_between_no_pooling_and_its_pooling_target(radon):
     # the shrinkage column follows its definition
     expected = (est["none"] - est["partial"]) / (est["none"] - est["complete"])
     np.testing.assert_allclose(est["shrinkage"], expected)
+
+
+@pytest.mark.slow
+def test_radon_pooling_estimates_agree_with_lm_and_lmer(radon):
+    """Known answer: lm (complete, none) and lmer (partial) per county, from R.
+
+    ``tests/reference/radon_pooling.R`` wrote the reference. lme4's own estimates lie
+    between no and complete pooling for the same 75.3% of counties (64 of 85), so the
+    three-quarter share is a property of the data, not of the sampler.
+    """
+    ref = pd.read_csv(Path(__file__).parent / "reference" / "radon_pooling.csv")
+    ref = ref.set_index("county")
+    est = radon.estimates().loc[ref.index]
+    assert (est["n"] == ref["n"]).all()
+    # Posterior means against least squares and conditional modes, in posterior SDs. The
+    # partial tolerance allows for the posterior of tau being wider than its REML point.
+    assert ((est["none"] - ref["none"]).abs() / est["none_sd"]).max() < 0.15
+    assert ((est["partial"] - ref["partial"]).abs() / est["partial_sd"]).max() < 0.25
+    complete_sd = float(radon._fixed_draws(radon.fits["complete"], "Intercept").std())
+    assert abs(est["complete"].iloc[0] - ref["complete"].iloc[0]) < 0.1 * complete_sd
+    population_sd = float(radon._fixed_draws(radon.fits["partial"], "Intercept").std())
+    assert abs(est["population"].iloc[0] - ref["population"].iloc[0]) < 0.25 * population_sd
+    from hiermodels.compare import _share_between
+
+    lme4_share = _share_between(ref, "complete")
+    assert lme4_share == pytest.approx(64 / 85)
+    assert abs(_share_between(est, "complete") - lme4_share) <= 2 / 85
+    assert _share_between(ref, "population") == 1.0
 
 
 @pytest.mark.slow

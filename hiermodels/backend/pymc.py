@@ -277,6 +277,9 @@ def _scales(g: GroupDesign, priors):
 def _group_effects(g: GroupDesign, priors: Mapping[str, Prior], centered: bool):
     """Group effects of one factor, shape (levels, terms), registered as ``r_<factor>``.
 
+    Returns them in two parts: the deviations from the level mean (levels, terms), which
+    sum to zero over the levels, and that mean (terms,).
+
     The effects of the ``J`` levels are split exactly into their mean over the levels
     and the deviations from it: ``r = E(w) + rbar``, with ``E`` the orthonormal
     sum-zero embedding (:func:`sum_zero_embedding`), ``w`` holding ``J - 1`` rows and
@@ -311,22 +314,35 @@ def _group_effects(g: GroupDesign, priors: Mapping[str, Prior], centered: bool):
                 deviations = pm.MvNormal(
                     name, mu=np.zeros(len(cols)), chol=chol, shape=(J - 1, len(cols))
                 )
-        parts.append(sum_zero_embedding(deviations, J) + mean[None, :])
-    return pm.Deterministic(naming.effects_name(g.name), pt.concatenate(parts, axis=1), dims=dims)
+        parts.append((sum_zero_embedding(deviations, J), mean))
+    deviations = pt.concatenate([p[0] for p in parts], axis=1)
+    mean = pt.concatenate([p[1] for p in parts])
+    pm.Deterministic(naming.effects_name(g.name), deviations + mean[None, :], dims=dims)
+    return deviations, mean
 
 
-def _group_data_contribution(g: GroupDesign, effects):
-    """The factor's contribution to the linear predictor, with its data as ``pm.Data``."""
+def _group_data_contribution(g: GroupDesign, deviations, mean):
+    """The factor's contribution to the linear predictor, with its data as ``pm.Data``.
+
+    The effects are ``deviations + mean`` (one row per level). The mean enters per row
+    as ``sum_t mean_t Z_t`` rather than through the gather, so the gradient scatters the
+    rows onto the levels once (with ``mean`` inside the gather, PyTensor scattered twice,
+    once more for the gradient of ``mean``: 30% of a gradient on InstEval).
+    """
     codes = pm.Data(naming.group_data_name("codes", g.name), g.codes)
-    Z = (
-        None
-        if g.terms == (naming.INTERCEPT,)
-        else pm.Data(naming.group_data_name("Z", g.name), g.Z)
-    )
+    intercept_only = g.terms == (naming.INTERCEPT,)
+    Z = None if intercept_only else pm.Data(naming.group_data_name("Z", g.name), g.Z)
+    unit_weights = bool(np.all(g.weights == 1.0))
     weights = None
-    if not np.all(g.weights == 1.0):
+    if not unit_weights:
         weights = pm.Data(naming.group_data_name("weights", g.name), g.weights)
-    return group_contribution(effects, g, codes=codes, Z=Z, weights=weights)
+    varying = group_contribution(deviations, g, codes=codes, Z=Z, weights=weights)
+    common = mean[0] if intercept_only else pt.dot(Z, mean)
+    if not unit_weights:
+        common = common * weights.sum(axis=1)
+    elif g.codes.shape[1] > 1:
+        common = common * g.codes.shape[1]
+    return varying + common
 
 
 def inverse_link(link: str, eta):
@@ -437,15 +453,16 @@ def build_model(
             if g.name == collapsed:
                 collapsed_scales = _scales(g, priors)
                 continue
-            effects = _group_effects(g, priors, bool(centered.get(g.name, False)))
+            deviations, mean = _group_effects(g, priors, bool(centered.get(g.name, False)))
             mask = masks[g.name]
             if mask.any():
-                level_mean = effects.mean(axis=0)
-                effects = effects - level_mean * mask.astype(float)
+                # The deviations sum to zero over the levels, so ``mean`` is the level
+                # mean of the effects.
                 for j, term in enumerate(g.terms):
                     if mask[j]:
-                        shift[term] = shift[term] + level_mean[j]
-            eta = eta + _group_data_contribution(g, effects)
+                        shift[term] = shift[term] + mean[j]
+                mean = mean * (1.0 - mask.astype(float))
+            eta = eta + _group_data_contribution(g, deviations, mean)
         if slopes is not None and sheared - {naming.INTERCEPT}:
             shifts = pt.stack([pt.as_tensor(shift.get(n, 0.0)) for n in slope_names])
             pm.Deterministic(naming.SLOPES, slopes - shifts, dims=naming.FIXED_DIM)

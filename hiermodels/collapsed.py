@@ -55,15 +55,39 @@ def is_collapsible(g: GroupDesign) -> bool:
     return g.codes.shape[1] == 1 and bool(np.all(g.weights == 1.0))
 
 
-def collapsible_factor(design: Design) -> str | None:
-    """The factor to integrate out: the collapsible one with most levels (or ``None``).
+def collapsible_factor(design: Design, *, dominance=None) -> str | None:
+    """The factor to integrate out (or ``None`` when no factor can be).
 
     Multiple-membership factors do not partition the rows, so they are never collapsed.
+    Among crossed candidates, with ``dominance`` (a zero-argument callable returning the
+    share of each factor's effects the data determine, as
+    :func:`hiermodels.optimize.data_dominance` does) the least determined one: sampled,
+    it would form the funnel (a ScotsSec-like simulation: no divergences in 10 seeds
+    against 1 in 10, and twice the ESS). Otherwise (nested factors, no ``dominance`` or
+    ties) the one with most effects: on Pastes, collapsing ``batch`` instead of
+    ``batch:cask`` cut the ESS of ``sd_batch`` three-fold.
     """
     candidates = [g for g in design.groups if is_collapsible(g)]
     if not candidates:
         return None
-    return max(candidates, key=lambda g: (g.n_levels * len(g.terms), -design.groups.index(g))).name
+    crossed = len(candidates) > 1 and not any(
+        _nested(g, h) for g in candidates for h in candidates if g is not h
+    )
+    shares = dominance() if dominance is not None and crossed else {}
+    return min(
+        candidates,
+        key=lambda g: (
+            shares.get(g.name, 0.0),
+            -g.n_levels * len(g.terms),
+            design.groups.index(g),
+        ),
+    ).name
+
+
+def _nested(inner: GroupDesign, outer: GroupDesign) -> bool:
+    """Whether every level of ``inner`` lies within one level of ``outer``."""
+    pairs = np.unique(np.column_stack([inner.codes[:, 0], outer.codes[:, 0]]), axis=0)
+    return len(pairs) == len(np.unique(inner.codes[:, 0]))
 
 
 def fixed_columns(design: Design) -> tuple[np.ndarray, np.ndarray | None]:
@@ -186,6 +210,13 @@ def conditional_group_effects(
         else _segment_sum(g.Z[:, :, None] * g.Z[:, None, :], codes, J)
     )
     _F, centre = fixed_columns(design)
+    if stats is None:
+        import scipy.sparse as sp
+
+        rows = np.arange(design.n_obs)
+        level_sums = [
+            sp.csr_matrix((g.Z[:, t], (codes, rows)), shape=(J, design.n_obs)) for t in range(q)
+        ]
     for start in range(0, n_draw, chunk):
         sl = slice(start, min(start + chunk, n_draw))
         if stats is not None:
@@ -199,9 +230,11 @@ def conditional_group_effects(
             for h in others:
                 effects = posterior[naming.effects_name(h.name)].values[:, sl]
                 resid = resid - group_contribution(effects, h)
-            weighted = resid[..., :, None] * g.Z  # (c, d, N, q)
-            Ztr = np.zeros((*resid.shape[:2], J, q))
-            np.add.at(Ztr, (slice(None), slice(None), codes), weighted)
+            # Z'r per level as one sparse product per term: (J, N) @ (N, c*d).
+            flat = resid.reshape(-1, resid.shape[-1]).T
+            Ztr = np.stack([np.asarray(S @ flat).T for S in level_sums], axis=-1).reshape(
+                (*resid.shape[:2], J, q)
+            )
         Ls = L[:, sl]  # (c, d, q, q)
         s2 = sigma[:, sl, None, None] ** 2
         # A = I + L' ZtZ L / sigma^2, per draw and level.

@@ -59,20 +59,28 @@ def reported_variables(posterior: xr.Dataset) -> xr.Dataset:
     return xr.Dataset(out)
 
 
-def describe_draws(da: xr.DataArray, *, prob: float = 0.89) -> pd.DataFrame:
+#: The convergence columns of :func:`describe_draws` (what :func:`diagnose` needs).
+CONVERGENCE_COLUMNS = ("r_hat", "ess_bulk", "ess_tail", "mcse_mean")
+
+
+def describe_draws(
+    da: xr.DataArray, *, prob: float = 0.89, only_convergence: bool = False
+) -> pd.DataFrame:
     """Mean, sd, ETI, ESS, R-hat and MCSE of a variable, one row per element.
 
     The index holds the labels of the non-sample dimensions (a MultiIndex when there
-    are several).
+    are several). ``only_convergence`` computes just :data:`CONVERGENCE_COLUMNS`.
     """
-    lower = f"eti{round(prob * 100)}_lb"
-    upper = f"eti{round(prob * 100)}_ub"
-    eti = azs.eti(da, prob=prob)
-    columns = {
-        "mean": da.mean(naming.CHAIN_DRAW),
-        "sd": da.std(naming.CHAIN_DRAW, ddof=1),
-        lower: eti.sel(ci_bound="lower", drop=True),
-        upper: eti.sel(ci_bound="upper", drop=True),
+    columns = {}
+    if not only_convergence:
+        eti = azs.eti(da, prob=prob)
+        columns = {
+            "mean": da.mean(naming.CHAIN_DRAW),
+            "sd": da.std(naming.CHAIN_DRAW, ddof=1),
+            f"eti{round(prob * 100)}_lb": eti.sel(ci_bound="lower", drop=True),
+            f"eti{round(prob * 100)}_ub": eti.sel(ci_bound="upper", drop=True),
+        }
+    columns |= {
         "ess_bulk": azs.ess(da, method="bulk"),
         "ess_tail": azs.ess(da, method="tail"),
         "r_hat": azs.rhat(da),
@@ -152,16 +160,12 @@ def diagnose(idata: xr.DataTree) -> DiagnosticsReport:
     posterior = reported_variables(idata["posterior"].to_dataset())
     frames = []
     for name, da in posterior.data_vars.items():
-        frame = describe_draws(da)
+        frame = describe_draws(da, only_convergence=True)
         frame.index = [
             name if len(da.dims) == 2 else f"{name}[{_index_label(i)}]" for i in frame.index
         ]
-        frames.append(frame[["r_hat", "ess_bulk", "ess_tail", "mcse_mean"]])
-    table = (
-        pd.concat(frames)
-        if frames
-        else pd.DataFrame(columns=["r_hat", "ess_bulk", "ess_tail", "mcse_mean"])
-    )
+        frames.append(frame[list(CONVERGENCE_COLUMNS)])
+    table = pd.concat(frames) if frames else pd.DataFrame(columns=list(CONVERGENCE_COLUMNS))
     n_chains = idata["posterior"].sizes["chain"]
     n_draws = idata["posterior"].sizes["draw"]
     stats = idata["sample_stats"].to_dataset() if "sample_stats" in idata.children else None

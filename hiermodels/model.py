@@ -47,8 +47,14 @@ _METHODS = ("auto", "marginal", "full")
 DATA_DOMINANCE_THRESHOLD = 0.5
 
 
-def _centered(choice, groups: list[str], design: Design, family: str) -> dict[str, bool]:
-    """Validate the parameterisation choice; return factor -> centred?"""
+def _centered(
+    choice, groups: list[str], design: Design, family: str, dominance=None
+) -> dict[str, bool]:
+    """Validate the parameterisation choice; return factor -> centred?
+
+    ``dominance`` is a zero-argument callable returning the REML pilot's
+    :func:`~hiermodels.optimize.data_dominance` (computed here when not given).
+    """
     if isinstance(choice, str):
         choice = dict.fromkeys(groups, choice)
     elif isinstance(choice, Mapping):
@@ -74,11 +80,14 @@ def _centered(choice, groups: list[str], design: Design, family: str) -> dict[st
         out[group] = value == "centered"
     auto = [g for g, v in choice.items() if v == "auto"]
     if auto and family == "gaussian":
-        from hiermodels.optimize import data_dominance
+        if dominance is None:
+            from hiermodels.optimize import data_dominance
 
-        dominance = data_dominance(design)
+            shares = data_dominance(design)
+        else:
+            shares = dominance()
         for group in auto:
-            out[group] = dominance[group] > DATA_DOMINANCE_THRESHOLD
+            out[group] = shares[group] > DATA_DOMINANCE_THRESHOLD
     return out
 
 
@@ -173,15 +182,19 @@ class Model:
         _centered(parameterization, [g.name for g in design.groups], design, "none")
         self._parameterization_choice = parameterization
         self._centered: dict[str, bool] | None = None
+        self._dominance: dict[str, float] | None = None
         self._pymc_model = None
         self._collapsed_models: dict[str, object] = {}
 
     def collapsed_factor(self, method: Method = "auto") -> str | None:
         """The factor whose group effects ``fit(method=...)`` integrates out, or ``None``.
 
-        ``"marginal"`` and ``"auto"`` collapse the gaussian family's factor with most
-        levels among those whose levels partition the rows (not a multiple-membership
-        factor); other factors stay sampled. ``"auto"`` falls back to the full model when
+        ``"marginal"`` and ``"auto"`` collapse one of the gaussian family's factors whose
+        levels partition the rows (not a multiple-membership factor); other factors stay
+        sampled. With several candidates, the REML pilot picks the one whose effects the
+        data determine least (lowest :func:`~hiermodels.optimize.data_dominance`): sampled,
+        that factor would be the funnel (a small SD over few levels), while the
+        better-determined ones sample well. ``"auto"`` falls back to the full model when
         nothing can be collapsed; ``"marginal"`` raises instead.
 
         Examples
@@ -205,7 +218,7 @@ class Model:
                     f"this model's family is {self.family!r}. Use method='full' or 'auto'."
                 )
             return None
-        factor = collapsible_factor(self.design)
+        factor = collapsible_factor(self.design, dominance=self._data_dominance)
         if factor is None and method == "marginal":
             raise SpecError(
                 "method='marginal' needs a grouping factor whose levels partition the rows; "
@@ -238,8 +251,17 @@ class Model:
                 [g.name for g in self.design.groups],
                 self.design,
                 self.family,
+                dominance=self._data_dominance,
             )
         return self._centered
+
+    def _data_dominance(self) -> dict[str, float]:
+        """The REML pilot's share of each factor's effects the data determine (cached)."""
+        if self._dominance is None:
+            from hiermodels.optimize import data_dominance
+
+            self._dominance = data_dominance(self.design)
+        return self._dominance
 
     def _build(self):
         from hiermodels.backend.pymc import build_model

@@ -105,6 +105,30 @@ def test_factor_choice():
     assert pastes.collapsed_factor("full") is None
 
 
+def test_crossed_factors_collapse_the_least_determined_one():
+    """Crossed: the pilot picks the factor the data determine least; nested: the inner."""
+    rng = np.random.default_rng(3)
+    n = 2000
+    a, b = rng.normal(0, 1.0, 100), rng.normal(0, 0.1, 10)
+    A, B = rng.integers(0, 100, n), rng.integers(0, 10, n)
+    frame = pd.DataFrame(
+        {
+            "y": a[A] + b[B] + rng.normal(size=n),
+            "A": [f"a{i}" for i in A],
+            "B": [f"b{i}" for i in B],
+        }
+    )
+    model = hm.Model("y ~ 1 + (1 | A) + (1 | B)", frame)
+    shares = model._data_dominance()
+    # kappa = n_j tau^2 / sigma^2: about 20 for A, about 2 for B
+    assert shares["B"] < shares["A"]
+    assert collapsible_factor(model.design) == "A"  # without the pilot: most levels
+    assert model.collapsed_factor() == "B"
+    pastes = hm.Model("strength ~ 1 + (1 | batch/cask)", hm.datasets.load("Pastes"))
+    assert pastes._data_dominance()["batch"] < pastes._data_dominance()["batch:cask"]
+    assert pastes.collapsed_factor() == "batch:cask"
+
+
 def test_marginal_errors_name_the_problem():
     sleep = hm.datasets.load("sleepstudy")
     model = hm.Model("Reaction ~ Days + (1 | Subject)", sleep)

@@ -118,7 +118,10 @@ def run_hiermodels(
     fit = model.fit(**_sampler_settings(settings), progressbar=False, **fit_kwargs)
     fit_s = time.perf_counter() - start
     attrs = dict(fit.idata.attrs)
-    compile_s = float(attrs.get("seconds_compile", float("nan")))
+    # The Gibbs sampler (method="gibbs") compiles nothing.
+    compile_s = float(
+        attrs.get("seconds_compile", 0.0 if attrs.get("method") == "gibbs" else "nan")
+    )
     sampling_s = float(attrs.get("seconds_sampling", float("nan")))
     posterior = fit.idata["posterior"].to_dataset()
     quality = sampling_quality(reported_variables(posterior))
@@ -130,9 +133,14 @@ def run_hiermodels(
         "post_s": fit_s - compile_s - sampling_s,
         "fit_s": fit_s,
         **quality,
-        "divergences": count_divergences(fit.idata["sample_stats"].to_dataset()),
+        "divergences": (
+            count_divergences(fit.idata["sample_stats"].to_dataset())
+            if "sample_stats" in fit.idata.children
+            else 0  # Gibbs sampling: no trajectories, nothing can diverge
+        ),
         "notes": {
-            "parameterization": model.parameterization,
+            # (Gibbs sampling has no parameterisation; asking would run the REML pilot.)
+            "parameterization": {} if attrs.get("method") == "gibbs" else model.parameterization,
             "method": attrs.get("method", "full"),
             "collapsed_factor": attrs.get("collapsed_factor", ""),
             "timings": {k: v for k, v in attrs.items() if k.startswith("seconds_")},

@@ -100,6 +100,12 @@ def make_configs(method: bool) -> dict[str, Config]:
                 "one factor's effects integrated out (method='marginal')",
                 {"method": "marginal"},
             ),
+            Config(
+                "hm_gibbs",
+                "hiermodels",
+                "Gibbs sampler for varying intercepts (method='gibbs'), no NUTS",
+                {"method": "gibbs"},
+            ),
         ]
     configs += [
         Config(

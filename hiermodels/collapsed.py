@@ -47,6 +47,7 @@ __all__ = [
     "conditional_group_effects",
     "fixed_columns",
     "is_collapsible",
+    "is_nested",
 ]
 
 
@@ -71,7 +72,7 @@ def collapsible_factor(design: Design, *, dominance=None) -> str | None:
     if not candidates:
         return None
     crossed = len(candidates) > 1 and not any(
-        _nested(g, h) for g in candidates for h in candidates if g is not h
+        is_nested(g, h) for g in candidates for h in candidates if g is not h
     )
     shares = dominance() if dominance is not None and crossed else {}
     return min(
@@ -84,7 +85,7 @@ def collapsible_factor(design: Design, *, dominance=None) -> str | None:
     ).name
 
 
-def _nested(inner: GroupDesign, outer: GroupDesign) -> bool:
+def is_nested(inner: GroupDesign, outer: GroupDesign) -> bool:
     """Whether every level of ``inner`` lies within one level of ``outer``."""
     pairs = np.unique(np.column_stack([inner.codes[:, 0], outer.codes[:, 0]]), axis=0)
     return len(pairs) == len(np.unique(inner.codes[:, 0]))

@@ -25,7 +25,7 @@ import xarray as xr
 from hiermodels.backend import naming
 from hiermodels.design import Design, build_design, used_columns
 from hiermodels.diagnostics import diagnose
-from hiermodels.errors import ConvergenceWarning, SpecError
+from hiermodels.errors import ConvergenceWarning, SamplerError, SpecError
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.parameters import model_priors
 from hiermodels.pointwise import log_likelihood
@@ -39,8 +39,8 @@ __all__ = ["Model"]
 
 Parameterization = Literal["auto", "non_centered", "centered"]
 _PARAMETERIZATIONS = ("auto", "non_centered", "centered")
-Method = Literal["auto", "marginal", "full"]
-_METHODS = ("auto", "marginal", "full")
+Method = Literal["auto", "marginal", "full", "gibbs"]
+_METHODS = ("auto", "marginal", "full", "gibbs")
 #: A factor is centred under "auto" when the data determine more than this share of its
 #: group effects' variance (kappa > 1 for one factor: Papaspiliopoulos, Roberts & Skold
 #: 2007, Statistical Science 22:59).
@@ -209,7 +209,7 @@ class Model:
 
         if method not in _METHODS:
             raise SpecError(f"Unknown method {method!r}; valid choices are {list(_METHODS)}.")
-        if method == "full":
+        if method in ("full", "gibbs"):
             return None
         if self.family != "gaussian":
             if method == "marginal":
@@ -431,9 +431,13 @@ class Model:
             factor out analytically (:meth:`collapsed_factor`), sample the rest, then draw
             those effects from their exact conditional distribution for every posterior
             draw; other families sample everything. ``"marginal"`` insists on the
-            collapsed form; ``"full"`` samples every group effect. The Fit has the same
-            variables either way, and its pointwise log-likelihood (for LOO) is
-            conditional on the group effects in both.
+            collapsed form; ``"full"`` samples every group effect. ``"gibbs"`` runs the
+            Gibbs sampler of :mod:`hiermodels.gibbs` instead of NUTS (gaussian models with
+            varying intercepts only; ``sampler``, ``cores``, ``target_accept`` and
+            ``sampler_kwargs`` do not apply): no compilation, and the fastest choice for
+            large crossed designs such as InstEval. The Fit has the same variables every
+            way, and its pointwise log-likelihood (for LOO) is conditional on the group
+            effects in all.
         random_seed
             Seed; the same seed gives identical draws.
         target_accept
@@ -463,18 +467,28 @@ class Model:
         )
         factor = self.collapsed_factor(method)
         seed = resolve_seed(random_seed)
-        tree, timings = run_sampler(
-            self.pymc_model if factor is None else self._collapsed_model(factor),
-            sampler=sampler,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            cores=cores,
-            random_seed=seed,
-            target_accept=target_accept,
-            progressbar=progressbar,
-            sampler_kwargs=dict(sampler_kwargs or {}),
-        )
+        if method == "gibbs":
+            tree, timings = self._sample_gibbs(
+                draws,
+                tune,
+                chains,
+                seed,
+                target_accept=target_accept,
+                sampler_kwargs=sampler_kwargs,
+            )
+        else:
+            tree, timings = run_sampler(
+                self.pymc_model if factor is None else self._collapsed_model(factor),
+                sampler=sampler,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                cores=cores,
+                random_seed=seed,
+                target_accept=target_accept,
+                progressbar=progressbar,
+                sampler_kwargs=dict(sampler_kwargs or {}),
+            )
         if factor is not None:
             start = time.perf_counter()
             tree = self._add_conditional_effects(tree, factor, seed)
@@ -488,8 +502,8 @@ class Model:
                 "hiermodels_formula": self.formula,
                 "hiermodels_family": self.family,
                 "hiermodels_link": self.link,
-                "sampler": sampler,
-                "method": "full" if factor is None else "marginal",
+                "sampler": "gibbs" if method == "gibbs" else sampler,
+                "method": method if method == "gibbs" else "full" if factor is None else "marginal",
                 "collapsed_factor": factor or "",
                 "tune": tune,
                 **{f"seconds_{k}": v for k, v in timings.items()},
@@ -506,6 +520,19 @@ class Model:
                 stacklevel=2,
             )
         return fit
+
+    def _sample_gibbs(self, draws, tune, chains, seed, *, target_accept, sampler_kwargs):
+        from hiermodels.gibbs import check_gibbs, sample_gibbs
+
+        check_gibbs(self.design, self.family, self.link)
+        if target_accept is not None or sampler_kwargs:
+            raise SamplerError(
+                "method='gibbs' does not run NUTS, so target_accept and sampler_kwargs do not "
+                f"apply; got target_accept={target_accept!r}, sampler_kwargs={sampler_kwargs!r}."
+            )
+        return sample_gibbs(
+            self.design, self.priors, draws=draws, tune=tune, chains=chains, seed=seed
+        )
 
     def _add_conditional_effects(self, tree: xr.DataTree, factor: str, seed: int) -> xr.DataTree:
         """Draw the collapsed factor's effects from their exact conditional per draw."""

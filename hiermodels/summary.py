@@ -122,8 +122,9 @@ class Summary:
     def __str__(self) -> str:
         kind = "linear" if self.family == "gaussian" else "generalized linear"
         groups = ";  ".join(f"{name}, {n}" for name, n in self.levels.items())
+        sampler_label = "Gibbs sampling" if self.sampler == "gibbs" else f"NUTS ({self.sampler})"
         lines = [
-            f"Bayesian {kind} mixed model fit by NUTS ({self.sampler}) [hiermodels]",
+            f"Bayesian {kind} mixed model fit by {sampler_label} [hiermodels]",
             f"Formula: {self.formula}",
             f"Family: {self.family} (link = {self.link})",
             f"Draws: {self.chains} chains x {self.draws} (posterior mean, sd and "

@@ -21,6 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from hiermodels.backend import naming
+from hiermodels.convergence import convergence_table
 
 __all__ = ["DiagnosticsReport", "describe_draws", "diagnose", "reported_variables"]
 
@@ -80,12 +81,7 @@ def describe_draws(
             f"eti{round(prob * 100)}_lb": eti.sel(ci_bound="lower", drop=True),
             f"eti{round(prob * 100)}_ub": eti.sel(ci_bound="upper", drop=True),
         }
-    columns |= {
-        "ess_bulk": azs.ess(da, method="bulk"),
-        "ess_tail": azs.ess(da, method="tail"),
-        "r_hat": azs.rhat(da),
-        "mcse_mean": azs.mcse(da),
-    }
+    columns |= _convergence_columns(da)
     dims = [d for d in da.dims if d not in naming.CHAIN_DRAW]
     if not dims:
         return pd.DataFrame({k: [float(v.values)] for k, v in columns.items()}, index=[da.name])
@@ -98,6 +94,26 @@ def describe_draws(
         order = pd.MultiIndex.from_product([list(da[d].values) for d in dims])
         frame = frame.reorder_levels(dims).reindex(order)
     return frame
+
+
+def _convergence_columns(da: xr.DataArray) -> dict[str, xr.DataArray]:
+    """ESS, R-hat and MCSE per element: vectorised (:mod:`hiermodels.convergence`), or
+    ArviZ for the cases that module leaves to it (few draws, missing values)."""
+    dims = [d for d in da.dims if d not in naming.CHAIN_DRAW]
+    ordered = da.transpose(*naming.CHAIN_DRAW, *dims)
+    table = convergence_table(ordered.values.reshape(*ordered.shape[:2], -1))
+    if table is None:
+        return {
+            "ess_bulk": azs.ess(da, method="bulk"),
+            "ess_tail": azs.ess(da, method="tail"),
+            "r_hat": azs.rhat(da),
+            "mcse_mean": azs.mcse(da),
+        }
+    template = ordered.isel(chain=0, draw=0, drop=True)
+    return {
+        key: template.copy(data=table[key].reshape(template.shape))
+        for key in ("ess_bulk", "ess_tail", "r_hat", "mcse_mean")
+    }
 
 
 @dataclass

@@ -7,21 +7,27 @@ one sweep costs ``O(N (K + p))`` for ``N`` rows, ``K`` factors and ``p`` fixed
 columns. On large crossed designs (InstEval: 73,421 rows, 4,128 effects) NUTS needs
 deep trees of ``O(N)`` gradients, while a sweep here costs a few passes over the rows.
 
-One sweep updates, for every factor ``k``:
+The fixed coefficients and the effects of the small factors (at most
+:data:`SMALL_FACTOR_LEVELS` levels, while the block stays within :data:`BLOCK_MAX`
+columns) form one Gaussian block ``theta``. One sweep updates:
 
-1. ``(theta, u_k)`` jointly given the other factors: ``theta`` from its distribution
-   with ``u_k`` integrated out, then ``u_k`` given ``theta``. This is the collapsed Gibbs
-   sampler of Papaspiliopoulos, Roberts & Zanella (2020, *Biometrika* 107:25), whose
-   convergence does not slow down as crossed designs grow.
-2. ``tau_k`` twice, by ancillarity-sufficiency interweaving (Yu & Meng 2011, *Journal
-   of Computational and Graphical Statistics* 20:531): given ``u_k`` (the centred
-   update, good when the data determine the effects) and given ``u_k / tau_k`` (the
-   non-centred update, good when they do not, as for a small SD). Either regime mixes.
+1. for every large factor ``k``: ``tau_k`` with ``u_k`` integrated out, then ``theta``
+   with ``u_k`` integrated out, then ``u_k`` given both. Updating the block jointly with
+   one factor at a time is the collapsed Gibbs sampler of Papaspiliopoulos, Roberts &
+   Zanella (2020, *Biometrika* 107:25), whose convergence does not slow down as crossed
+   designs grow; drawing ``tau_k`` with the effects integrated out avoids the slow
+   centred update of an SD given its effects when the data say little about them;
+2. every small factor's ``tau`` with the whole block integrated out, then the block;
+3. ``sigma`` given the residuals.
 
-and then ``sigma`` given the residuals. ``theta`` and ``u_k`` have Gaussian
-conditionals. The one-dimensional conditionals of ``tau_k`` and ``sigma`` are drawn by
-slice sampling on the log scale (Neal 2003, *Annals of Statistics* 31:705), so any
-prior of :data:`SCALE_PRIORS` works. Every chain runs in the same vectorised sweep.
+Steps that integrate something out and leave it to be drawn by a later step form a
+partially collapsed Gibbs sampler (van Dyk & Park 2008, *Journal of the American
+Statistical Association* 103:790); the order above keeps its stationary distribution
+the posterior. ``theta`` and ``u_k`` have Gaussian conditionals; the one-dimensional
+conditionals of the SDs and ``sigma`` are drawn by slice sampling on the log scale
+(Neal 2003, *Annals of Statistics* 31:705), so any prior of :data:`SCALE_PRIORS`
+works. Every chain runs in the same vectorised sweep. Large factors nested in other
+large factors are refused (the level-by-level updates of a nested pair mix slowly).
 
 The prior of the intercept applies to the intercept at the centred fixed predictors,
 as in the NUTS model; there, the sampled intercept also absorbs the mean of the

@@ -45,6 +45,7 @@ __all__ = [
     "collapsed_statistics",
     "collapsible_factor",
     "conditional_group_effects",
+    "draw_gaussian",
     "fixed_columns",
     "is_collapsible",
     "is_nested",
@@ -241,13 +242,28 @@ def conditional_group_effects(
         # A = I + L' ZtZ L / sigma^2, per draw and level.
         A = np.eye(q) + np.einsum("cdak,jab,cdbl->cdjkl", Ls, ZtZ, Ls) / s2[..., None]
         c = np.einsum("cdak,cdja->cdjk", Ls, Ztr)
-        M = np.linalg.cholesky(A)
-        mean = np.linalg.solve(A, c[..., None])[..., 0] / s2
-        noise = rng.standard_normal(mean.shape)
-        # u ~ N(mean, A^-1): A^-1 = M'^-1 M^-1, so add M'^-1 noise.
-        u = mean + np.linalg.solve(np.swapaxes(M, -1, -2), noise[..., None])[..., 0]
+        u = draw_gaussian(A, c / s2, rng)
         out[:, sl] = np.einsum("cdkl,cdjl->cdjk", Ls, u)
     return out
+
+
+def draw_gaussian(precision: np.ndarray, linear: np.ndarray, rng) -> np.ndarray:
+    """One draw of ``N(precision^-1 linear, precision^-1)`` per leading index.
+
+    ``precision`` has shape (..., k, k) and ``linear`` (..., k). With ``precision = M M'``
+    (Cholesky), ``M'^-1 z`` for standard normal ``z`` has covariance ``precision^-1``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = draw_gaussian(np.full((20000, 1, 1), 4.0), np.full((20000, 1), 2.0), rng)
+    >>> round(float(x.mean()), 1), round(float(x.std()), 1)
+    (0.5, 0.5)
+    """
+    chol = np.linalg.cholesky(precision)
+    mean = np.linalg.solve(precision, linear[..., None])[..., 0]
+    noise = rng.standard_normal(mean.shape)
+    return mean + np.linalg.solve(np.swapaxes(chol, -1, -2), noise[..., None])[..., 0]
 
 
 def _centred_coefficients(beta: np.ndarray, design: Design, centre) -> np.ndarray:

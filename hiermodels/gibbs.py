@@ -54,7 +54,7 @@ import numpy as np
 import xarray as xr
 
 from hiermodels.backend import naming
-from hiermodels.collapsed import fixed_columns, is_collapsible, is_nested
+from hiermodels.collapsed import draw_gaussian, fixed_columns, is_collapsible, is_nested
 from hiermodels.design import Design
 from hiermodels.errors import PriorError, SpecError
 from hiermodels.spec.priors import Prior
@@ -342,7 +342,7 @@ def _level_marginal(R: np.ndarray, counts: np.ndarray, s2: np.ndarray) -> Callab
     return f
 
 
-def _block_marginal(BtB, Br, precision, columns: slice, s2) -> Callable:
+def _block_marginal(BtB, linear, precision, columns: slice, s2) -> Callable:
     """log p(residuals | tau) with the whole block integrated out, in log tau of the
     small factor at ``columns``.
 
@@ -360,19 +360,11 @@ def _block_marginal(BtB, Br, precision, columns: slice, s2) -> Callable:
         Q = base.copy()
         Q[:, diag, diag] += rest
         chol = np.linalg.cholesky(Q)
-        z = np.linalg.solve(chol, Br[..., None])[..., 0]
+        z = np.linalg.solve(chol, linear[..., None])[..., 0]
         logdet = np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2)), axis=1)
         return -n_levels * x - logdet + 0.5 * np.sum(z**2, axis=1)
 
     return f
-
-
-def _gaussian_draw(Q: np.ndarray, b: np.ndarray, rng) -> np.ndarray:
-    """One draw per chain from N(Q^-1 b, Q^-1); ``Q`` is (C, P, P), ``b`` (C, P)."""
-    chol = np.linalg.cholesky(Q)
-    mean = np.linalg.solve(Q, b[..., None])[..., 0]
-    noise = rng.standard_normal(b.shape)
-    return mean + np.linalg.solve(np.swapaxes(chol, -1, -2), noise[..., None])[..., 0]
 
 
 def sample_gibbs(
@@ -431,9 +423,10 @@ def sample_gibbs(
     for i, f in enumerate(large):
         large[i] = replace(f, level_block=(f.indicator @ block.sparse).toarray())
     BtB = (block.sparse.T @ block.sparse).toarray()
-    prior_mean = np.zeros(P)
-    prior_mean[:p] = [m for m, _ in fixed_priors]
     fixed_precision = np.array([q for _, q in fixed_priors], dtype=float)
+    # Precision times mean of the block's prior (the effects have mean 0).
+    prior_linear = np.zeros(P)
+    prior_linear[:p] = fixed_precision * np.array([m for m, _ in fixed_priors], dtype=float)
 
     # Dispersed starting points: least squares for the fixed part, scales ~ sd(y).
     y_sd = float(np.std(y)) or 1.0
@@ -457,7 +450,7 @@ def sample_gibbs(
         return precision
 
     def block_draw(Q, b):
-        return _gaussian_draw(Q, b, rng) if P else theta
+        return draw_gaussian(Q, b, rng) if P else theta
 
     kept = {
         "theta": np.empty((C, draws, P)),
@@ -482,7 +475,7 @@ def sample_gibbs(
             Q = (BtB - np.swapaxes(weighted, 1, 2) @ f.level_block) / s2[:, None, None]
             precision = block_precision()
             Q[:, diag, diag] += precision
-            b = precision * prior_mean + (Br - (R[:, None, :] @ weighted)[:, 0]) / s2[:, None]
+            b = prior_linear + (Br - (R[:, None, :] @ weighted)[:, 0]) / s2[:, None]
             new = block_draw(Q, b)
             R -= new @ f.level_block.T
             level_precision = f.counts / s2[:, None] + 1.0 / t2[:, None]
@@ -495,9 +488,7 @@ def sample_gibbs(
         if small or not large:
             # Each small factor's tau with the whole block integrated out, then the block.
             Br = block.transpose_times(resid) + theta @ BtB
-            fixed_part = np.zeros(P)
-            fixed_part[:p] = fixed_precision * prior_mean[:p]
-            b = fixed_part + Br / s2[:, None]
+            b = prior_linear + Br / s2[:, None]
             for f in small:
                 density = _block_marginal(BtB, b, block_precision(), f.columns, s2)
                 scales[f.name].draw(density, rng, tuning)

@@ -467,6 +467,7 @@ class Model:
         )
         factor = self.collapsed_factor(method)
         seed = resolve_seed(random_seed)
+        used_method = "gibbs" if method == "gibbs" else "full" if factor is None else "marginal"
         if method == "gibbs":
             tree, timings = self._sample_gibbs(
                 draws,
@@ -503,7 +504,7 @@ class Model:
                 "hiermodels_family": self.family,
                 "hiermodels_link": self.link,
                 "sampler": "gibbs" if method == "gibbs" else sampler,
-                "method": method if method == "gibbs" else "full" if factor is None else "marginal",
+                "method": used_method,
                 "collapsed_factor": factor or "",
                 "tune": tune,
                 **{f"seconds_{k}": v for k, v in timings.items()},

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import re
@@ -143,8 +144,57 @@ def _factor_column(expr: str, data: pd.DataFrame) -> str | None:
     return None
 
 
+def _value_type(values) -> str:
+    """``"str"``, ``"number"``, ``"bool"`` or ``"mixed"``: the kind of the values given."""
+    kinds = set()
+    for v in values:
+        if isinstance(v, bool | np.bool_):
+            kinds.add("bool")
+        elif isinstance(v, str):
+            kinds.add("str")
+        elif isinstance(v, int | float | np.number):
+            kinds.add("number")
+        else:
+            kinds.add("mixed")
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def _check_kinds(model_spec, data: pd.DataFrame, where: str) -> None:
+    """A column given as text where numbers were fitted (or the reverse) is named with its
+    dtype, before formulaic sees it: numbers cannot be read as levels, nor levels as numbers.
+    """
+    for expr, (kind, state) in model_spec.encoder_state.items():
+        col = _factor_column(str(expr), data)
+        kind = getattr(kind, "value", kind)
+        if col is None or (col != str(expr) and kind != "categorical"):
+            continue
+        series = data[col]
+        present = series.dropna()
+        first = present.iloc[0] if len(present) else None
+        first = first.item() if isinstance(first, np.generic) else first
+        values = _value_type(pd.unique(present))
+        given = f"dtype {series.dtype} ({values} values, e.g. {first!r})"
+        if kind == "numerical" and not pd.api.types.is_numeric_dtype(series):
+            raise DataError(
+                f"Column {col!r} ({where}) was numeric in fitting, but the new data give it "
+                f"{given}. Convert it to numbers, e.g. "
+                f"data[{col!r}] = pd.to_numeric(data[{col!r}])."
+            )
+        if kind != "categorical" or "categories" not in state or first is None:
+            continue
+        fitted = _value_type(state["categories"])
+        if "mixed" not in (fitted, values) and fitted != values:
+            hint = f" Convert it, e.g. data[{col!r}].astype(str)." if fitted == "str" else ""
+            raise DataError(
+                f"Column {col!r} ({where}) was fitted with {fitted} levels "
+                f"{list(state['categories'])}, but the new data give it {given}: a {values} "
+                f"value is never the same level as a {fitted} one.{hint}"
+            )
+
+
 def _check_categories(model_spec, data: pd.DataFrame, where: str) -> None:
     """Unseen levels of categorical predictors: DataError naming column, values and levels."""
+    _check_kinds(model_spec, data, where)
     for expr, (kind, state) in model_spec.encoder_state.items():
         if getattr(kind, "value", kind) != "categorical" or "categories" not in state:
             continue
@@ -163,9 +213,15 @@ def _check_categories(model_spec, data: pd.DataFrame, where: str) -> None:
 
 
 def _model_matrix(model_spec, data: pd.DataFrame, where: str) -> np.ndarray:
-    """Evaluate a stored formulaic spec on new data; mismatches become DataError."""
+    """Evaluate a stored formulaic spec on new data; mismatches become DataError.
+
+    Formulaic writes the encoder and transform state of what it evaluates back into the
+    spec it is given, also when the call then fails; it gets a copy, so that the fit's
+    spec never changes and one bad call cannot spoil the next.
+    """
     from formulaic.errors import DataMismatchWarning
 
+    model_spec = copy.deepcopy(model_spec)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import warnings
 from dataclasses import dataclass
@@ -556,19 +557,34 @@ def level_label(value: object) -> str:
     return str(value)
 
 
+def interaction_label(parts: tuple[str, ...]) -> str:
+    """The label of one level of an interaction factor ``a:b``: the labels of its parts
+    joined by ``":"``, ``"x:z"``.
+
+    A part that holds ``":"`` or starts with ``"`` is written as a quoted string (JSON),
+    so ``("x:y", "z")`` is ``'"x:y":z'`` and ``("x", "y:z")`` is ``'x:"y:z"'``. The label
+    can be read back into its parts, so distinct combinations always get distinct labels,
+    in fitting and in prediction alike.
+    """
+    return ":".join(
+        json.dumps(p, ensure_ascii=False) if ":" in p or p.startswith('"') else p for p in parts
+    )
+
+
 def _factor_codes(data: pd.DataFrame, factor: GroupFactor) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Codes of the rows and the level labels; an interaction's levels are the observed
+    combinations of its columns' levels (as tuples), ordered column by column."""
     per_column = [_level_labels(data[c]) for c in factor.columns]
     if len(per_column) == 1:
         labels, levels = per_column[0]
-    else:
-        rank = [{lv: i for i, lv in enumerate(levels)} for _, levels in per_column]
-        keys = list(zip(*[lab for lab, _ in per_column]))
-        distinct = sorted(set(keys), key=lambda k: tuple(r[v] for r, v in zip(rank, k)))
-        levels = [":".join(k) for k in distinct]
-        labels = np.array([":".join(k) for k in keys], dtype=object)
-    lookup = {lv: i for i, lv in enumerate(levels)}
-    codes = np.array([lookup[v] for v in labels], dtype=np.int64)
-    return codes[:, None], tuple(levels)
+        lookup = {lv: i for i, lv in enumerate(levels)}
+        return np.array([lookup[v] for v in labels], dtype=np.int64)[:, None], tuple(levels)
+    rank = [{lv: i for i, lv in enumerate(levels)} for _, levels in per_column]
+    keys = list(zip(*[lab for lab, _ in per_column]))
+    distinct = sorted(set(keys), key=lambda k: tuple(r[v] for r, v in zip(rank, k)))
+    lookup = {k: i for i, k in enumerate(distinct)}
+    codes = np.array([lookup[k] for k in keys], dtype=np.int64)
+    return codes[:, None], tuple(interaction_label(k) for k in distinct)
 
 
 def membership_weights(data: pd.DataFrame, factor: Membership) -> np.ndarray:

@@ -36,6 +36,7 @@ from hiermodels.design import (
     FixedDesign,
     GroupDesign,
     formula_variables,
+    interaction_label,
     level_label,
     membership_weights,
     offset_values,
@@ -276,7 +277,11 @@ class _LevelIndex:
 
 def _factor_codes(g: GroupDesign, data: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     per_column = [_labels(data[c]) for c in g.factor.columns]
-    labels = [":".join(parts) for parts in zip(*[lab for lab, _ in per_column])]
+    parts = zip(*[lab for lab, _ in per_column])
+    if len(per_column) == 1:
+        labels = [p[0] for p in parts]
+    else:  # the labels are one-to-one with the combinations (see interaction_label)
+        labels = [interaction_label(p) for p in parts]
     missing = np.logical_or.reduce([m for _, m in per_column])
     index = _LevelIndex(g.levels)
     codes = [index.code(lab, m, i) for i, (lab, m) in enumerate(zip(labels, missing))]

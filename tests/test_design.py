@@ -7,6 +7,7 @@ columns ``Z`` (rows x terms), never as a dense rows x levels matrix.
 from __future__ import annotations
 
 import copy
+import json
 
 import numpy as np
 import pandas as pd
@@ -141,6 +142,45 @@ def test_interaction_levels_follow_each_columns_order():
 def test_interaction_keeps_only_observed_combinations():
     df = nested_frame().iloc[[0, 1, 3, 4]]  # B:b, A:a, B:a, A:a
     assert group("y ~ 1 + (1 | A:a)", df).levels == ("A:a", "B:a", "B:b")
+
+
+def colon_frame() -> pd.DataFrame:
+    """("x:y", "z") and ("x", "y:z") joined with ":" both read "x:y:z" (issue #22, item 3)."""
+    return pd.DataFrame(
+        {"y": np.arange(8.0), "a": ["x:y", "x", "p", "q"] * 2, "b": ["z", "y:z", "r", "s"] * 2}
+    )
+
+
+@pytest.mark.parametrize("formula", ["y ~ 1 + (1 | a:b)", "y ~ 1 + (1 | a/b)"])
+def test_labels_holding_colons_keep_different_combinations_apart(formula):
+    inner = design(formula, colon_frame()).group("a:b")
+    assert inner.levels == ("p:r", "q:s", 'x:"y:z"', '"x:y":z')
+    np.testing.assert_array_equal(inner.codes[:, 0], [3, 2, 0, 1] * 2)
+    np.testing.assert_array_equal(inner.level_counts(), [2, 2, 2, 2])
+
+
+def test_interaction_labels_read_back_into_their_parts():
+    from hiermodels.design import interaction_label
+
+    parts = [("x:y", "z"), ("x", "y:z"), ("x", "y", "z"), ('"x', "y"), ("", ":"), ("é:", "ü")]
+    labels = [interaction_label(p) for p in parts]
+    assert labels[2] == "x:y:z" and labels[5] == '"é:":ü'
+    assert len(set(labels)) == len(parts)
+    decoder = json.JSONDecoder()
+    for p, label in zip(parts, labels):
+        back, rest = [], label
+        while True:
+            if rest.startswith('"'):
+                part, end = decoder.raw_decode(rest)
+            else:
+                end = rest.find(":") if ":" in rest else len(rest)
+                part = rest[:end]
+            back.append(part)
+            if end == len(rest):
+                break
+            assert rest[end] == ":"
+            rest = rest[end + 1 :]
+        assert tuple(back) == p
 
 
 # --- varying columns -----------------------------------------------------------------

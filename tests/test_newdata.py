@@ -70,6 +70,23 @@ def test_a_failure_inside_formulaic_does_not_change_the_stored_spec():
     np.testing.assert_array_equal(after, before)
 
 
+# --- item 3 of issue #22: interaction levels from the combinations ---------------------
+
+
+@pytest.mark.parametrize("formula", ["y ~ 1 + (1 | a:b)", "y ~ 1 + (1 | a/b)"])
+def test_new_rows_find_their_combination_even_when_labels_hold_colons(formula):
+    fitted = pd.DataFrame(
+        {"y": np.arange(8.0), "a": ["x:y", "x", "p", "q"] * 2, "b": ["z", "y:z", "r", "s"] * 2}
+    )
+    model = hm.Model(formula, fitted)
+    g = model.design.group("a:b")
+    new = pd.DataFrame({"a": ["x", "x:y", "x:y:z", "x"], "b": ["y:z", "z", "z", "y:z"]})
+    rebuilt = prediction_design(model.design, model.spec, new)
+    codes = rebuilt.design.group("a:b").codes[:, 0]
+    assert [g.levels[c] for c in codes[[0, 1, 3]]] == ['x:"y:z"', '"x:y":z', 'x:"y:z"']
+    assert codes[2] == g.n_levels and rebuilt.new_levels["a:b"] == ('"x:y:z":z',)
+
+
 # --- rough edge of issue #22: a dtype mismatch is named as such -------------------------
 
 

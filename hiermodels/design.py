@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from hiermodels.errors import DataError, FormulaError, MissingDataWarning, SpecError
+from hiermodels.frame import model_frame
 from hiermodels.spec.families import get_family
 from hiermodels.spec.formula import ParsedFormula
 from hiermodels.spec.terms import GroupFactor, GroupTerm, Membership
@@ -768,6 +769,7 @@ def build_design(
     _check_columns(columns, data, formula)
     _check_roles(parsed, formula)
     frame, positions = _handle_missing(data, columns, missing)
+    frame = model_frame(frame, columns, drop_unused_categories=True)
     _check_finite(frame, columns)
     y = _response(frame, parsed.response.expr, family)
     fam = get_family(family)

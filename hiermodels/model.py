@@ -118,7 +118,9 @@ class Model:
     formula
         An lme4/brms-style formula, e.g. ``"y ~ x + (1 + x | g)"``.
     data
-        A pandas DataFrame holding every column the formula uses.
+        A pandas DataFrame holding every column the formula uses. Text columns of any
+        string dtype are categorical; categories of a ``Categorical`` that no (kept) row
+        uses are dropped, as R's model frame does (:mod:`hiermodels.frame`).
     family
         One of ``"gaussian"``, ``"student_t"``, ``"bernoulli"``, ``"binomial"``,
         ``"poisson"``, ``"negative_binomial"``.

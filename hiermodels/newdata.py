@@ -43,6 +43,7 @@ from hiermodels.design import (
     plain_message,
 )
 from hiermodels.errors import DataError, FormulaError
+from hiermodels.frame import model_frame
 from hiermodels.spec.terms import Membership, ModelSpec
 
 __all__ = ["NewDesign", "prediction_design", "required_columns"]
@@ -367,6 +368,7 @@ def prediction_design(
     """
     data = _check_frame(data)
     _check_columns(data, required_columns(design, spec))
+    data = model_frame(data, required_columns(design, spec), drop_unused_categories=False)
     _check_values(data, _value_columns(design, spec))
     _check_categories(design.fixed.formulaic_spec, data, "fixed part")
     matrix = _model_matrix(design.fixed.formulaic_spec, data, "fixed part")

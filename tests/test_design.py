@@ -286,6 +286,58 @@ def test_unknown_group_name_lists_the_factors():
         built.group("h")
 
 
+def text_dtype(name: str) -> str:
+    if "pyarrow" in name:
+        pytest.importorskip("pyarrow")
+    return name
+
+
+@pytest.mark.parametrize("dtype", ["string[python]", "string[pyarrow]", "convert_dtypes"])
+def test_nullable_text_columns_are_categorical_everywhere(dtype):
+    """Issue #22, item 4: in the fixed part, the varying part and the grouping factor."""
+    df = simple_frame()
+    formula = "y ~ x + sex + (1 + sex | g)"
+    if dtype == "convert_dtypes":
+        text = df.convert_dtypes()
+        assert str(text["sex"].dtype) == "string" and text["sex"].dtype.na_value is pd.NA
+    else:
+        text = df.astype({"sex": text_dtype(dtype), "g": dtype})
+    before = copy.deepcopy(text)
+    built, reference = design(formula, text), design(formula, df)
+    assert built.fixed.names == reference.fixed.names == ("Intercept", "x", "sex[M]")
+    np.testing.assert_array_equal(built.fixed.matrix, reference.fixed.matrix)
+    g, ref = built.groups[0], reference.groups[0]
+    assert g.levels == ref.levels and g.terms == ref.terms == ("Intercept", "sex[M]")
+    np.testing.assert_array_equal(g.Z, ref.Z)
+    np.testing.assert_array_equal(g.codes, ref.codes)
+    pd.testing.assert_frame_equal(text, before, check_exact=True)
+
+
+def test_unused_categories_of_a_fixed_predictor_are_dropped():
+    """Issue #22, item 5: subsetting leaves categories without rows; as in R's model
+    frame they are dropped (in their order), not turned into a column of zeros."""
+    df = simple_frame()
+    df["level"] = pd.Categorical(["lo", "hi", "lo", "hi", "hi", "mid"], ["lo", "mid", "hi"])
+    subset = df[df["level"] != "mid"]
+    before = copy.deepcopy(subset)
+    built = design("y ~ x + level + (1 | g)", subset)
+    assert built.fixed.names == ("Intercept", "x", "level[hi]")
+    np.testing.assert_array_equal(built.fixed.matrix[:, 2], [0, 1, 0, 1, 1])
+    varying = design("y ~ 1 + (1 + level | g)", subset).groups[0]
+    assert varying.terms == ("Intercept", "level[hi]")
+    pd.testing.assert_frame_equal(subset, before, check_exact=True)
+    assert list(subset["level"].cat.categories) == ["lo", "mid", "hi"]
+
+
+def test_unused_categories_are_dropped_after_missing_rows_are():
+    df = simple_frame()
+    df["level"] = pd.Categorical(["lo", "hi", "lo", "hi", "hi", "mid"], ["lo", "mid", "hi"])
+    df.loc[5, "x"] = np.nan
+    with pytest.warns(MissingDataWarning, match="Dropped 1 of 6 rows"):
+        built = design("y ~ x + level", df, missing="drop")
+    assert built.fixed.names == ("Intercept", "x", "level[hi]")
+
+
 # --- multiple membership -------------------------------------------------------------
 
 

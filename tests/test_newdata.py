@@ -6,6 +6,7 @@ The fits here use ``method="gibbs"`` (no compilation, a few seconds) or prior dr
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -85,6 +86,29 @@ def test_new_rows_find_their_combination_even_when_labels_hold_colons(formula):
     codes = rebuilt.design.group("a:b").codes[:, 0]
     assert [g.levels[c] for c in codes[[0, 1, 3]]] == ['x:"y:z"', '"x:y":z', 'x:"y:z"']
     assert codes[2] == g.n_levels and rebuilt.new_levels["a:b"] == ('"x:y:z":z',)
+
+
+# --- item 4 of issue #22: nullable text columns in new data -----------------------------
+
+
+@pytest.mark.parametrize("dtype", ["string[python]", "string[pyarrow]"])
+def test_nullable_text_in_new_data_is_read_as_levels(dtype):
+    if "pyarrow" in dtype:
+        pytest.importorskip("pyarrow")
+    df = text_levels_frame()
+    new = pd.DataFrame({"x": ["2", "3", "1"], "g": ["a", None, "new"]})
+    for fitted in (df, df.astype({"x": dtype, "g": dtype})):
+        model = hm.Model("y ~ x + (1 + x | g)", fitted)
+        reference = prediction_design(model.design, model.spec, new)
+        text = new.astype(dtype)
+        before = copy.deepcopy(text)
+        got = prediction_design(model.design, model.spec, text)
+        np.testing.assert_array_equal(got.design.fixed.matrix, reference.design.fixed.matrix)
+        np.testing.assert_array_equal(got.design.fixed.matrix[:, 1:], [[1, 0], [0, 1], [0, 0]])
+        np.testing.assert_array_equal(got.design.groups[0].Z, reference.design.groups[0].Z)
+        np.testing.assert_array_equal(got.design.groups[0].codes, [[0], [4], [5]])
+        assert got.new_levels == {"g": ("<missing row 1>", "new")}
+        pd.testing.assert_frame_equal(text, before, check_exact=True)
 
 
 # --- rough edge of issue #22: a dtype mismatch is named as such -------------------------

@@ -33,6 +33,7 @@ from hiermodels.errors import DataError, FormulaError, MissingDataWarning, SpecE
 from hiermodels.frame import model_frame
 from hiermodels.spec.families import get_family
 from hiermodels.spec.formula import ParsedFormula
+from hiermodels.spec.offsets import OFFSET_FUNCTIONS, offset_columns
 from hiermodels.spec.terms import GroupFactor, GroupTerm, Membership
 
 __all__ = ["Design", "FixedDesign", "GroupDesign", "build_design", "used_columns"]
@@ -177,7 +178,7 @@ def used_columns(parsed: ParsedFormula) -> list[str]:
         cols.append(parsed.response.trials)
     cols += sorted(formula_variables(parsed.fixed))
     for offset in parsed.offsets:
-        cols += sorted(formula_variables(offset))
+        cols += sorted(offset_columns(offset))
     for term in parsed.group_terms:
         cols += sorted(formula_variables(term.expr))
         cols += list(term.factor.used_columns)
@@ -192,7 +193,7 @@ def _check_roles(parsed: ParsedFormula, formula: str) -> None:
         predictors |= formula_variables(term.expr)
     others = {c for t in parsed.group_terms for c in t.factor.used_columns}
     for offset in parsed.offsets:
-        others |= formula_variables(offset)
+        others |= offset_columns(offset)
     both = sorted(formula_variables(parsed.response.expr) & (predictors | others))
     if both:
         raise FormulaError(
@@ -403,21 +404,25 @@ def _check_support(values: np.ndarray, support: str, expr: str, index: pd.Index)
         )
 
 
-_TRANSFORMS = {"log": np.log, "log1p": np.log1p, "exp": np.exp, "sqrt": np.sqrt}
+#: NumPy's functions of :data:`~hiermodels.spec.offsets.OFFSET_FUNCTIONS` (``I`` and
+#: ``np`` come with formulaic).
+_OFFSET_CONTEXT = {name: getattr(np, name) for name in OFFSET_FUNCTIONS if name != "I"}
 
 
 def offset_values(data: pd.DataFrame, offsets: tuple[str, ...], formula: str) -> np.ndarray | None:
-    """Sum of the ``offset(...)`` terms, evaluated on the data (log, exp, sqrt allowed)."""
+    """Sum of the ``offset(...)`` terms, evaluated on the data row by row (the functions
+    of :data:`hiermodels.spec.offsets.OFFSET_FUNCTIONS` are allowed)."""
     if not offsets:
         return None
     from formulaic import model_matrix
 
     total = np.zeros(len(data))
     for expr in offsets:
+        offset_columns(expr, formula)  # only functions of one row's values
         try:
             # log(0) gives -inf quietly here; the finiteness check below names the rows
             with np.errstate(divide="ignore", invalid="ignore"):
-                mm = model_matrix(f"0 + {expr}", data, na_action="raise", context=_TRANSFORMS)
+                mm = model_matrix(f"0 + {expr}", data, na_action="raise", context=_OFFSET_CONTEXT)
         except Exception as err:
             raise FormulaError(
                 f"Cannot evaluate offset({expr}): {plain_message(err)}", formula

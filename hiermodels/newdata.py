@@ -35,7 +35,6 @@ from hiermodels.design import (
     Design,
     FixedDesign,
     GroupDesign,
-    formula_variables,
     interaction_label,
     level_label,
     membership_weights,
@@ -44,6 +43,7 @@ from hiermodels.design import (
 )
 from hiermodels.errors import DataError, FormulaError
 from hiermodels.frame import model_frame
+from hiermodels.spec.offsets import offset_columns
 from hiermodels.spec.terms import Membership, ModelSpec
 
 __all__ = ["NewDesign", "prediction_design", "required_columns"]
@@ -67,7 +67,7 @@ def _columns(design: Design, spec: ModelSpec, *, factors: bool) -> list[str]:
     without, only columns whose values enter the linear predictor (incl. weights)."""
     cols: list[str] = sorted(design.fixed.formulaic_spec.required_variables)
     for expr in spec.offsets:
-        cols += sorted(formula_variables(expr))
+        cols += sorted(offset_columns(expr))
     for g in design.groups:
         for term_spec in g.term_specs:
             cols += sorted(term_spec.required_variables)

@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 
 from hiermodels.errors import FormulaError
+from hiermodels.spec.offsets import offset_columns
 from hiermodels.spec.terms import GroupFactor, GroupTerm, Membership, Response
 
 __all__ = ["ParsedFormula", "parse_formula"]
@@ -293,11 +294,13 @@ def parse_formula(formula: str) -> ParsedFormula:
                 at + bars[0],
             )
         if piece.startswith("offset(") and piece.endswith(")"):
-            inner = piece[len("offset(") : -1].strip()
+            raw = piece[len("offset(") : -1]
+            inner = raw.strip()
             if not inner:
                 raise FormulaError(
                     "offset() needs an expression, e.g. offset(log(n)).", formula, at
                 )
+            offset_columns(inner, formula, at + len("offset(") + len(raw) - len(raw.lstrip()))
             offsets.append(inner)
             continue
         fixed.append(piece)

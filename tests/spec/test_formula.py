@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from hiermodels.errors import FormulaError
 from hiermodels.spec.formula import ParsedFormula, parse_formula
+from hiermodels.spec.offsets import OFFSET_FUNCTIONS, offset_columns
 from hiermodels.spec.terms import GroupFactor, GroupTerm, Membership, ModelSpec, Response
 
 
@@ -186,3 +188,36 @@ def test_normal_form_of_nested_term_spells_out_the_levels():
     parsed = parse_formula("y ~ 1 + (1|a/b)")
     spec = ModelSpec(parsed.response, parsed.fixed, parsed.group_terms)
     assert spec.formula == "y ~ 1 + (1 | a) + (1 | a:b)"
+
+
+# --- offsets (issue #22, item 6) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "columns"),
+    [
+        ("log1p(exposure)", {"exposure"}),
+        ("sqrt(exposure)", {"exposure"}),
+        ("np.log(exposure)", {"exposure"}),
+        ("I(log(a) + 2 * b)", {"a", "b"}),
+        ("log(`days at risk`)", {"days at risk"}),
+        ("exposure", {"exposure"}),
+    ],
+)
+def test_offset_columns_are_the_data_not_the_functions(expr, columns):
+    assert offset_columns(expr) == columns
+
+
+def test_an_unknown_function_is_named_with_a_caret_and_the_supported_list():
+    formula = "y ~ x + offset(log(n) ) + offset( cbrt(n)) + (1 | g)"
+    with pytest.raises(FormulaError) as err:
+        parse_formula(formula)
+    message = str(err.value)
+    assert "function 'cbrt'" in message and str(list(OFFSET_FUNCTIONS)) in message
+    caret = message.splitlines()[-1].index("^") - 4
+    assert formula[caret:].startswith("cbrt(n)")
+
+
+def test_an_offset_that_is_not_an_expression_is_a_formula_error():
+    with pytest.raises(FormulaError, match=r"Cannot read offset\(log\(\)\)\) as an expression"):
+        offset_columns("log())")

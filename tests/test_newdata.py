@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hiermodels as hm
@@ -197,13 +197,7 @@ CALL = st.one_of(
 
 
 @pytest.mark.parametrize("which", ["fitted", "loaded"])
-@settings(
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
 @given(calls=st.lists(CALL, min_size=1, max_size=8))
 def test_valid_calls_match_a_fresh_load_whatever_failed_before(property_fits, which, calls):
     fit, reference = property_fits[which], property_fits["reference"]

@@ -1,0 +1,84 @@
+"""Sampler entry points: option checks, and the same draws for the same seed whether the
+model's compiled code came from a cold or a warm compile cache."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from hiermodels.errors import SamplerError
+from hiermodels.sampling import check_sampler_options, strict_float
+
+# A Student-t model with correlated slopes: with PyTensor's default fast-math flags its
+# draws differed in the ninth digit between a process that compiled the model cold and
+# one that loaded it from the cache (faf787f; the CI failure of issue #21).
+_FIT_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import pandas as pd
+    import hiermodels as hm
+
+    rng = np.random.default_rng(3)
+    g = np.repeat(np.arange(12), 10)
+    x = rng.uniform(-1, 1, g.size)
+    y = 0.3 + 0.8 * x + rng.normal(0, 0.6, 12)[g] + 0.5 * rng.standard_t(4, g.size)
+    data = pd.DataFrame({"y": y, "x": x, "g": [f"g{j}" for j in g]})
+    model = hm.Model("y ~ x + (1 + x | g)", data, family="student_t")
+    fit = model.fit(draws=100, tune=100, chains=2, cores=1, random_seed=5, progressbar=False)
+    post = fit.idata["posterior"]
+    np.save(sys.argv[1], np.concatenate(
+        [post[v].values.reshape(2, 100, -1) for v in sorted(post.data_vars)], axis=-1))
+    """
+)
+
+
+def _fit_in_fresh_process(script, out, cache):
+    env = dict(os.environ)
+    env["PYTENSOR_FLAGS"] = f"base_compiledir={cache / 'pytensor'}"
+    env["NUMBA_CACHE_DIR"] = str(cache / "numba")
+    env["PYTHONWARNINGS"] = "ignore"
+    subprocess.run([sys.executable, str(script), str(out)], env=env, check=True, timeout=900)
+    return np.load(out)
+
+
+@pytest.mark.slow
+def test_same_seed_gives_the_same_draws_from_a_cold_and_a_warm_compile_cache(tmp_path):
+    script = tmp_path / "fit.py"
+    script.write_text(_FIT_SCRIPT)
+    cache = tmp_path / "cache"  # empty: the first process compiles everything cold
+    cold = _fit_in_fresh_process(script, tmp_path / "cold.npy", cache)
+    warm = _fit_in_fresh_process(script, tmp_path / "warm.npy", cache)
+    assert cold.shape == warm.shape == (2, 100, cold.shape[-1])
+    np.testing.assert_array_equal(cold, warm)
+
+
+def test_strict_float_compiles_without_fast_math_and_restores_the_setting():
+    import pytensor
+
+    before = pytensor.config.numba__fastmath
+    with strict_float():
+        assert pytensor.config.numba__fastmath is False
+    assert pytensor.config.numba__fastmath == before
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("draws", 0, "draws must be an integer >= 1"),
+        ("tune", -1, "tune must be an integer >= 0"),
+        ("chains", 1.5, "chains must be an integer >= 1"),
+        ("target_accept", 1.0, "target_accept must be between 0 and 1"),
+        ("sampler", "hmc", "valid samplers are"),
+    ],
+)
+def test_bad_sampler_options_are_named(option, value, message):
+    options = dict(sampler="nutpie", draws=10, tune=10, chains=1, cores=None, target_accept=None)
+    options[option] = value
+    with pytest.raises(SamplerError, match=message):
+        check_sampler_options(**options)

@@ -30,7 +30,7 @@ from hiermodels.linear_predictor import linear_predictor
 from hiermodels.parameters import model_priors
 from hiermodels.pointwise import log_likelihood
 from hiermodels.sampling import Sampler, check_sampler_options, resolve_seed, run_sampler
-from hiermodels.spec.families import get_family, resolve_link
+from hiermodels.spec.families import FAMILIES, get_family, resolve_link
 from hiermodels.spec.formula import parse_formula
 from hiermodels.spec.priors import Prior
 from hiermodels.spec.terms import ModelSpec
@@ -79,7 +79,7 @@ def _centered(
             )
         out[group] = value == "centered"
     auto = [g for g, v in choice.items() if v == "auto"]
-    if auto and family == "gaussian":
+    if auto and family in FAMILIES and FAMILIES[family].reml_pilot:
         if dominance is None:
             from hiermodels.optimize import data_dominance
 

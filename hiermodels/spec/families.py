@@ -41,6 +41,13 @@ class Family:
     response_scale
         ``True`` when default priors are set on the response's own scale (identity link
         families); otherwise they are set on the link scale.
+    needs_trials
+        ``True`` when the response needs a number of trials (``y | trials(n)``).
+    reml_pilot
+        ``True`` when a REML fit of the gaussian model with the same terms is a fair guide
+        to how much the data determine each factor's group effects, so that
+        ``parameterization="auto"`` consults it (continuous responses on the identity
+        link). For the other families ``"auto"`` means non-centred.
     """
 
     name: str
@@ -49,6 +56,7 @@ class Family:
     support: Support
     response_scale: bool
     needs_trials: bool = False
+    reml_pilot: bool = False
 
     @property
     def default_link(self) -> str:
@@ -58,8 +66,10 @@ class Family:
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
-        Family("gaussian", ("identity",), ("sigma",), "real", True),
-        Family("student_t", ("identity",), ("sigma", "nu"), "real", True),
+        Family("gaussian", ("identity",), ("sigma",), "real", True, reml_pilot=True),
+        # Heavy tails inflate the pilot's residual variance, so the pilot errs towards
+        # the non-centred choice, which is the safe one when the data are weak.
+        Family("student_t", ("identity",), ("sigma", "nu"), "real", True, reml_pilot=True),
         Family("bernoulli", ("logit", "probit", "cloglog"), (), "binary", False),
         Family("binomial", ("logit", "probit", "cloglog"), (), "bounded_count", False, True),
         Family("poisson", ("log",), (), "count", False),

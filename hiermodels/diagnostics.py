@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import arviz_stats as azs
@@ -171,14 +172,20 @@ def _stat(stats: xr.Dataset, *names: str) -> xr.DataArray | None:
     return None
 
 
-def diagnose(idata: xr.DataTree) -> DiagnosticsReport:
-    """Build the diagnostics report of a fitted DataTree."""
+def diagnose(idata: xr.DataTree, *, display: Mapping[str, str] | None = None) -> DiagnosticsReport:
+    """Build the diagnostics report of a fitted DataTree.
+
+    ``display`` maps stored variable names to the names shown in the table and the
+    advice (:func:`hiermodels.backend.naming.display_names`); others are shown as stored.
+    """
+    display = display or {}
     posterior = reported_variables(idata["posterior"].to_dataset())
     frames = []
     for name, da in posterior.data_vars.items():
         frame = describe_draws(da, only_convergence=True)
+        label = display.get(name, name)
         frame.index = [
-            name if len(da.dims) == 2 else f"{name}[{_index_label(i)}]" for i in frame.index
+            label if len(da.dims) == 2 else f"{label}[{_index_label(i)}]" for i in frame.index
         ]
         frames.append(frame[list(CONVERGENCE_COLUMNS)])
     table = pd.concat(frames) if frames else pd.DataFrame(columns=list(CONVERGENCE_COLUMNS))

@@ -30,10 +30,22 @@ from hiermodels.errors import SpecError
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.compare import PoolingComparison
 
-__all__ = ["plot_group_effects", "plot_group_fits", "plot_shrinkage"]
+__all__ = ["arviz_layout", "plot_group_effects", "plot_group_fits", "plot_shrinkage"]
 
 COLORS = {"complete": "0.35", "none": "#d95f02", "partial": "#1b6fb5"}
 LABELS = {"complete": "complete pooling", "none": "no pooling", "partial": "partial pooling"}
+
+
+def arviz_layout(kwargs: dict) -> dict:
+    """``kwargs`` for an arviz-plots call, with a constrained layout for matplotlib.
+
+    Without it (ArviZ's own styles set it, matplotlib's default does not) panel titles
+    overlap the tick labels of the panel above. A ``figure_kwargs`` of the caller wins.
+    """
+    kwargs = dict(kwargs)
+    if kwargs.get("backend", "matplotlib") == "matplotlib" and "plot_collection" not in kwargs:
+        kwargs["figure_kwargs"] = {"layout": "constrained", **kwargs.get("figure_kwargs", {})}
+    return kwargs
 
 
 def _jitter(n: int, width: float, seed: int = 0) -> np.ndarray:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+import hiermodels as hm
 from hiermodels.errors import SpecError
 from hiermodels.plots import plot_group_effects, plot_shrinkage
 
@@ -95,3 +96,61 @@ def test_radon_caterpillar_plot(radon, tmp_path):
     _save(fig, tmp_path / "radon_caterpillar.png")
     with pytest.raises(SpecError, match=r"Unknown term 'floor' for the factor 'county'"):
         fit.plot_group_effects("county", term="floor")
+
+
+def _tick_texts(ax, *, minor=False) -> list[str]:
+    return [t.get_text() for t in ax.get_xticklabels(minor=minor) if t.get_text()]
+
+
+@pytest.fixture(scope="module")
+def sleep_slopes_prior():
+    model = hm.Model("Reaction ~ Days + (Days | Subject)", hm.datasets.load("sleepstudy"))
+    return cases.prior_fit(model)
+
+
+def test_trace_plot_has_a_legend_naming_each_term(sleep_slopes_prior, tmp_path):
+    pc = sleep_slopes_prior.plot_trace()
+    fig = pc.get_viz("figure")
+    try:
+        (legend,) = fig.legends
+        assert [t.get_text() for t in legend.get_texts()] == [
+            "Intercept",
+            "b[Days]",
+            "sd_Subject[Intercept]",
+            "sd_Subject[Days]",
+            "sigma",
+        ]
+        # the two SD lines of one panel have the colours of their legend entries
+        colors = {
+            t.get_text(): h.get_color() for t, h in zip(legend.get_texts(), legend.legend_handles)
+        }
+        assert colors["sd_Subject[Intercept]"] != colors["sd_Subject[Days]"]
+        pc.savefig(tmp_path / "trace.png")
+    finally:
+        plt.close(fig)
+
+
+def test_rank_plot_titles_do_not_overlap_tick_labels(sleep_slopes_prior, tmp_path):
+    pc = sleep_slopes_prior.plot_rank()
+    fig = pc.get_viz("figure")
+    try:
+        pc.savefig(tmp_path / "rank.png")
+        renderer = fig.canvas.get_renderer()
+        titles = [ax.title for ax in fig.axes if ax.get_title()]
+        ticks = [
+            label
+            for ax in fig.axes
+            if ax.axison
+            for label in ax.get_xticklabels()
+            if label.get_visible() and label.get_text()
+        ]
+        assert len(titles) == 5 and ticks
+        clashes = [
+            (title.get_text(), label.get_text())
+            for title in titles
+            for label in ticks
+            if title.get_window_extent(renderer).overlaps(label.get_window_extent(renderer))
+        ]
+        assert clashes == []
+    finally:
+        plt.close(fig)

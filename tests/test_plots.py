@@ -102,6 +102,35 @@ def _tick_texts(ax, *, minor=False) -> list[str]:
     return [t.get_text() for t in ax.get_xticklabels(minor=minor) if t.get_text()]
 
 
+def test_shrinkage_plot_of_equal_sized_levels_has_a_plain_size_axis(tmp_path):
+    """All levels of 10 rows: the jitter alone spreads them; no "9.25×10⁰" labels."""
+    rng = np.random.default_rng(1)
+    est = pd.DataFrame(
+        {"n": 10, "none": rng.normal(size=18), "partial": rng.normal(size=18)},
+        index=pd.Index([f"s{i}" for i in range(18)], name="Subject"),
+    ).assign(complete=0.1, population=0.1)
+    fig = plot_shrinkage(est, group="Subject", term="Intercept")
+    _save(fig, tmp_path / "shrinkage_balanced.png")  # draws the tick labels
+    ax = fig.axes[0]
+    assert _tick_texts(ax) == ["10"]
+    assert _tick_texts(ax, minor=True) == []
+    assert "all 10" in ax.get_xlabel()
+    assert "small" not in ax.get_title()
+
+
+def test_shrinkage_plot_of_a_narrow_size_range_labels_sizes_plainly(tmp_path):
+    est = pd.DataFrame(
+        {"n": [8, 9, 9, 12, 12], "none": [1.0, 2, 3, 4, 5], "partial": [1.5, 2, 3, 3.5, 4]},
+        index=pd.Index(list("abcde"), name="g"),
+    ).assign(complete=3.0)
+    fig = plot_shrinkage(est, group="g", term="Intercept")
+    _save(fig, tmp_path / "shrinkage_narrow.png")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert _tick_texts(ax) == ["8", "9", "12"]
+    assert _tick_texts(ax, minor=True) == []
+
+
 @pytest.fixture(scope="module")
 def sleep_slopes_prior():
     model = hm.Model("Reaction ~ Days + (Days | Subject)", hm.datasets.load("sleepstudy"))

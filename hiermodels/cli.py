@@ -65,7 +65,7 @@ def _fit_sections(fit) -> list[str]:
         ),
         report.section(
             "Posterior predictive check",
-            report.figure(fit.plot_ppc("dist"), alt="posterior predictive check"),
+            report.figure(fit.plot_ppc(), alt="posterior predictive check"),
         ),
     ]
     for g in fit.design.groups:

@@ -42,8 +42,11 @@ def reported_variables(posterior: xr.Dataset) -> xr.Dataset:
         ):
             continue
         if name.startswith("cor_"):
+            # the stored name's key (cor_<level_dim>), and its own term dimensions: the
+            # factor's name as written is not recoverable here (a factor "level" is
+            # stored as "level__level", whose term dim is "level__level__term")
             group = name[len("cor_") :]
-            a, _b = naming.term_dim(group), naming.term_dim_bis(group)
+            a = da.dims[-2]
             terms = list(da[a].values)
             pairs = [(i, j) for i in range(len(terms)) for j in range(i + 1, len(terms))]
             if not pairs:

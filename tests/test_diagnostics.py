@@ -52,3 +52,12 @@ def test_trace_legend_uses_the_names_as_written(mm_fit):
         assert f"sd_{MM}" in labels and not [t for t in labels if "+" in t]
     finally:
         plt.close(fig)
+
+
+def test_correlated_terms_of_a_factor_named_like_a_dimension():
+    """A factor called "level" is stored as "level__level"; its correlations are still
+    found (this raised KeyError 'level__level__level__term', so fit() failed)."""
+    sleep = hm.datasets.load("sleepstudy").rename(columns={"Subject": "level"})
+    fit = prior_fit(hm.Model("Reaction ~ Days + (Days | level)", sleep), draws=40)
+    names = list(fit.diagnostics().table.index)
+    assert "cor_level[Intercept:Days]" in names and "sd_level[Days]" in names

@@ -65,16 +65,17 @@ def _fit_sections(fit) -> list[str]:
         ),
         report.section(
             "Posterior predictive check",
-            report.figure(fit.plot_ppc("dist"), alt="posterior predictive check"),
+            report.figure(fit.plot_ppc(), alt="posterior predictive check"),
         ),
     ]
     for g in fit.design.groups:
-        sections.append(
-            report.section(
-                f"Group effects: {g.name}",
-                report.figure(fit.plot_group_effects(g.name), alt=f"{g.name} effects"),
+        figures = [
+            report.figure(
+                fit.plot_group_effects(g.name, term=term), alt=f"{g.name} effects: {term}"
             )
-        )
+            for term in g.terms
+        ]
+        sections.append(report.section(f"Group effects: {g.name}", *figures))
     return sections
 
 

@@ -1169,7 +1169,9 @@ class PoolingSummary:
         self.estimates = comparison.estimates()
         est = self.estimates
         gap = (est["none"] - est["partial"]).abs()
-        self.correlation = float(np.corrcoef(np.log(est["n"]), gap)[0, 1])
+        #: Correlation of log(n) with |none - partial|; NaN when every level has the
+        #: same size (or the gaps are all equal), where it is undefined.
+        self.correlation = _correlation(np.log(est["n"].to_numpy(dtype=float)), gap.to_numpy())
         self.between = _share_between(est, "complete")
         self.between_population = _share_between(est, "population")
 
@@ -1203,7 +1205,7 @@ class PoolingSummary:
             "",
             f"Shrinkage of the {c.group} intercepts (0 = no pooling, 1 = complete pooling):",
             "  median by group size: " + ", ".join(f"n {k}: {v:.2f}" for k, v in median.items()),
-            f"  correlation of log(n) with |none - partial|: {self.correlation:.2f}",
+            f"  correlation of log(n) with |none - partial|: {self._correlation_text()}",
             f"  partial estimate between none and complete: {self.between:.1%} of levels",
             f"  partial estimate between none and the population mean "
             f"({est['population'].iloc[0]:.3g}): {self.between_population:.1%} of levels",
@@ -1219,4 +1221,19 @@ class PoolingSummary:
         )
         return "\n".join(lines)
 
+    def _correlation_text(self) -> str:
+        if not np.isnan(self.correlation):
+            return f"{self.correlation:.2f}"
+        sizes = np.unique(self.estimates["n"])
+        if len(sizes) == 1:
+            return f"undefined (every level has {sizes[0]} rows)"
+        return "undefined (every level moved by the same amount)"
+
     __repr__ = __str__
+
+
+def _correlation(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson correlation; NaN (without a warning) when either has no spread."""
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])

@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import arviz_stats as azs
@@ -41,8 +42,11 @@ def reported_variables(posterior: xr.Dataset) -> xr.Dataset:
         ):
             continue
         if name.startswith("cor_"):
+            # the stored name's key (cor_<level_dim>), and its own term dimensions: the
+            # factor's name as written is not recoverable here (a factor "level" is
+            # stored as "level__level", whose term dim is "level__level__term")
             group = name[len("cor_") :]
-            a, _b = naming.term_dim(group), naming.term_dim_bis(group)
+            a = da.dims[-2]
             terms = list(da[a].values)
             pairs = [(i, j) for i in range(len(terms)) for j in range(i + 1, len(terms))]
             if not pairs:
@@ -171,14 +175,20 @@ def _stat(stats: xr.Dataset, *names: str) -> xr.DataArray | None:
     return None
 
 
-def diagnose(idata: xr.DataTree) -> DiagnosticsReport:
-    """Build the diagnostics report of a fitted DataTree."""
+def diagnose(idata: xr.DataTree, *, display: Mapping[str, str] | None = None) -> DiagnosticsReport:
+    """Build the diagnostics report of a fitted DataTree.
+
+    ``display`` maps stored variable names to the names shown in the table and the
+    advice (:func:`hiermodels.backend.naming.display_names`); others are shown as stored.
+    """
+    display = display or {}
     posterior = reported_variables(idata["posterior"].to_dataset())
     frames = []
     for name, da in posterior.data_vars.items():
         frame = describe_draws(da, only_convergence=True)
+        label = display.get(name, name)
         frame.index = [
-            name if len(da.dims) == 2 else f"{name}[{_index_label(i)}]" for i in frame.index
+            label if len(da.dims) == 2 else f"{label}[{_index_label(i)}]" for i in frame.index
         ]
         frames.append(frame[list(CONVERGENCE_COLUMNS)])
     table = pd.concat(frames) if frames else pd.DataFrame(columns=list(CONVERGENCE_COLUMNS))

@@ -24,7 +24,6 @@ import xarray as xr
 
 from hiermodels.backend import naming
 from hiermodels.design import Design, build_design, used_columns
-from hiermodels.diagnostics import diagnose
 from hiermodels.errors import ConvergenceWarning, SamplerError, SpecError
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.parameters import model_priors
@@ -515,7 +514,7 @@ class Model:
         from hiermodels.results import Fit
 
         fit = Fit(model=self, idata=tree)
-        report = diagnose(tree)
+        report = fit.diagnostics()
         if not report.ok:
             warnings.warn(
                 "Sampling diagnostics flag problems:\n  " + "\n  ".join(report.advice),

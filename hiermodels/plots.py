@@ -23,17 +23,29 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from hiermodels.errors import SpecError
 
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.compare import PoolingComparison
 
-__all__ = ["plot_group_effects", "plot_group_fits", "plot_shrinkage"]
+__all__ = ["arviz_layout", "plot_group_effects", "plot_group_fits", "plot_shrinkage"]
 
 COLORS = {"complete": "0.35", "none": "#d95f02", "partial": "#1b6fb5"}
 LABELS = {"complete": "complete pooling", "none": "no pooling", "partial": "partial pooling"}
+
+
+def arviz_layout(kwargs: dict) -> dict:
+    """``kwargs`` for an arviz-plots call, with a constrained layout for matplotlib.
+
+    Without it (ArviZ's own styles set it, matplotlib's default does not) panel titles
+    overlap the tick labels of the panel above. A ``figure_kwargs`` of the caller wins.
+    """
+    kwargs = dict(kwargs)
+    if kwargs.get("backend", "matplotlib") == "matplotlib" and "plot_collection" not in kwargs:
+        kwargs["figure_kwargs"] = {"layout": "constrained", **kwargs.get("figure_kwargs", {})}
+    return kwargs
 
 
 def _jitter(n: int, width: float, seed: int = 0) -> np.ndarray:
@@ -84,17 +96,44 @@ def plot_shrinkage(estimates: pd.DataFrame, *, group: str, term: str) -> Figure:
         handles.append(
             Line2D([], [], ls=":", color=COLORS["partial"], label="population mean (partial)")
         )
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.set_xlabel(f"rows per level of {group} (log scale)")
+    _size_axis(ax, n, group)
     ax.set_ylabel(f"{term} estimate (posterior mean)")
     ax.set_title(
-        f"Partial pooling shrinks the {term.lower()} of small {group} levels the most",
+        f"Partial pooling shrinks the {term.lower()} of small {group} levels the most"
+        if len(np.unique(n)) > 1
+        else f"Partial pooling of the {term.lower()} of {group} levels of equal size",
         fontsize=11,
     )
     ax.legend(handles=handles, loc="best", frameon=False)
     ax.grid(True, which="major", alpha=0.25)
     return fig
+
+
+def _size_axis(ax, n: np.ndarray, group: str) -> None:
+    """The group-size axis: log scale with plain labels ("1", "10", "50").
+
+    Minor ticks are unlabelled (matplotlib would label them "9.25×10⁰" on a range
+    narrower than a decade); with few distinct sizes the ticks are the sizes. When every
+    level has the same size the axis is linear with one tick: the sideways spread is
+    only there to keep the points apart.
+    """
+    sizes = np.unique(n)
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    if len(sizes) == 1:
+        ax.set_xticks(sizes, [f"{sizes[0]:g}"])
+        ax.set_xlabel(
+            f"rows per level of {group}: all {sizes[0]:g} (spread sideways to keep the "
+            "points apart)"
+        )
+        return
+    ax.set_xscale("log")
+    if len(sizes) <= 8:
+        ax.set_xticks(sizes)
+    else:
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(f"rows per level of {group} (log scale)")
 
 
 def _default_levels(counts: pd.Series, k: int = 8) -> list[str]:

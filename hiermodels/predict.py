@@ -37,19 +37,16 @@ from hiermodels.backend import naming
 from hiermodels.design import Design, GroupDesign
 from hiermodels.errors import DataError, SpecError
 from hiermodels.linear_predictor import inverse_link, linear_predictor
+from hiermodels.ppc import PPCKind
 from hiermodels.spec.families import FAMILIES, get_family
 
 __all__ = ["PredictionMethods", "summarize_predictions"]
 
 Kind = Literal["mean", "response"]
 NewGroups = Literal["sample", "population"]
-PPCKind = Literal["dist", "pit", "tstat", "rootogram"]
 KINDS: tuple[str, ...] = ("mean", "response")
 NEW_GROUPS: tuple[str, ...] = ("sample", "population")
-PPC_KINDS: tuple[str, ...] = ("dist", "pit", "tstat", "rootogram")
 ROW_DIM = "row"
-_DISCRETE = ("binary", "bounded_count", "count")
-_COUNT = ("bounded_count", "count")
 
 
 def _choice(what: str, value: object, valid: tuple[str, ...]) -> None:
@@ -347,7 +344,9 @@ class PredictionMethods:
         """Draw replicated data sets for the fitted rows and add them to ``fit.idata``.
 
         One data set per posterior draw, from the likelihood given that draw (group
-        effects of the fitted levels included).
+        effects of the fitted levels included). This is the one call that stores
+        replicated data on the fit (so that :meth:`save` writes them); the PPC plots
+        draw their own when the fit has none and leave ``fit.idata`` as it was.
 
         Parameters
         ----------
@@ -366,6 +365,14 @@ class PredictionMethods:
         >>> tree["posterior_predictive"]["Reaction"].shape  # doctest: +SKIP
         (4, 1000, 180)
         """
+        da = self._replicated_draws(random_seed)
+        tree = self.idata.copy()
+        tree["posterior_predictive"] = xr.DataTree(xr.Dataset({da.name: da}))
+        self.idata = tree
+        return tree
+
+    def _replicated_draws(self, random_seed) -> xr.DataArray:
+        """Replicated data for the fitted rows, dims ``(chain, draw, obs)``; not stored."""
         rng = _rng(random_seed)
         design = self.design
         posterior = self.idata["posterior"].to_dataset()
@@ -373,7 +380,7 @@ class PredictionMethods:
         draws = draw_response(
             self.spec.family, mean, self._aux(posterior), trials=design.trials, rng=rng
         )
-        da = xr.DataArray(
+        return xr.DataArray(
             draws,
             dims=(*naming.CHAIN_DRAW, naming.OBS_DIM),
             coords={
@@ -381,51 +388,43 @@ class PredictionMethods:
                 "draw": posterior["draw"].values,
                 naming.OBS_DIM: np.arange(design.n_obs),
             },
+            name=design.response_name,
         )
-        tree = self.idata.copy()
-        tree["posterior_predictive"] = xr.DataTree(xr.Dataset({design.response_name: da}))
-        self.idata = tree
-        return tree
 
     # ------------------------------------------------------------------ plots
-    def _ppc_tree(self, random_seed) -> xr.DataTree:
-        """The tree the PPC plots read: counts as integers, so ArviZ treats them as such."""
-        if "posterior_predictive" not in self.idata.children:
-            self.posterior_predictive(random_seed=random_seed)
-        tree = self.idata
-        if get_family(self.spec.family).support in _DISCRETE:
-            name = self.design.response_name
-            tree = tree.copy()
-            observed = tree["observed_data"].to_dataset()
-            observed[name] = observed[name].astype(np.int64)
-            tree["observed_data"] = xr.DataTree(observed)
-            predicted = tree["posterior_predictive"].to_dataset()
-            predicted[name] = predicted[name].astype(np.int64)
-            tree["posterior_predictive"] = xr.DataTree(predicted)
-        return tree
-
     def plot_ppc(
         self,
-        kind: PPCKind = "dist",
+        kind: PPCKind | None = None,
         *,
         dist_kind: Literal["kde", "hist", "ecdf"] | None = None,
+        group: str | None = None,
         random_seed: int | None = None,
         **kwargs,
     ):
         """Posterior predictive check: replicated data against the observed data.
 
-        Draws the posterior predictive first if the fit has none (see
-        :meth:`posterior_predictive`).
+        Uses the fit's ``posterior_predictive`` group if it has one (see
+        :meth:`posterior_predictive`); otherwise draws replicated data for the plot
+        only, so ``fit.idata`` is left unchanged.
 
         Parameters
         ----------
         kind
             ``"dist"`` (densities, arviz-plots ``plot_ppc_dist``), ``"pit"`` (PIT ECDF,
-            ``plot_ppc_pit``), ``"tstat"`` (a test statistic, ``plot_ppc_tstat``) or
-            ``"rootogram"`` (``plot_ppc_rootogram``, count families only).
+            ``plot_ppc_pit``), ``"tstat"`` (a test statistic, ``plot_ppc_tstat``),
+            ``"rootogram"`` (``plot_ppc_rootogram``, count families only), ``"groups"``
+            (the mean response over all rows and per level of a grouping factor, observed
+            against the replicated data's intervals, ``plot_ppc_interval``; for a 0/1
+            response the proportion of 1s) or ``"calibration"`` (PAV-adjusted
+            calibration, ``plot_ppc_pava``, 0/1 responses only). Default: ``"groups"``
+            for a 0/1 response (its densities and ECDFs show only two values), else
+            ``"dist"``.
         dist_kind
             For ``kind="dist"``: ``"kde"``, ``"hist"`` or ``"ecdf"``; default ``"ecdf"``
             for discrete responses, else ArviZ's default.
+        group
+            For ``kind="groups"``: the grouping factor; default the model's first factor
+            whose levels partition the rows. Up to 40 levels are labelled on the axis.
         random_seed
             Seed for the posterior predictive draws, if they are drawn here.
         **kwargs
@@ -441,37 +440,16 @@ class PredictionMethods:
         >>> pc = fit.plot_ppc("pit", random_seed=1)  # doctest: +SKIP
         >>> pc.savefig("ppc_pit.png")  # doctest: +SKIP
         """
-        import arviz_plots as azp
+        from hiermodels.ppc import plot_ppc
 
-        _choice("kind", kind, PPC_KINDS)
-        family = get_family(self.spec.family)
-        if kind == "rootogram" and family.support not in _COUNT:
-            counts = sorted(n for n, f in FAMILIES.items() if f.support in _COUNT)
-            raise SpecError(
-                f"A rootogram needs a count response; this model's family is "
-                f"{family.name!r}. Families with counts: {counts}. Use kind='dist' or 'pit'."
-            )
-        if dist_kind is not None:
-            if kind != "dist":
-                raise SpecError(f"dist_kind applies only to kind='dist', not kind={kind!r}.")
-            _choice("dist_kind", dist_kind, ("kde", "hist", "ecdf"))
-        tree = self._ppc_tree(random_seed)
-        if kind == "dist":
-            if dist_kind is None and family.support in _DISCRETE:
-                dist_kind = "ecdf"
-            if dist_kind is not None:
-                kwargs["kind"] = dist_kind
-            return azp.plot_ppc_dist(tree, **kwargs)
-        plot = {
-            "pit": azp.plot_ppc_pit,
-            "tstat": azp.plot_ppc_tstat,
-            "rootogram": azp.plot_ppc_rootogram,
-        }[kind]
-        return plot(tree, **kwargs)
+        return plot_ppc(
+            self, kind, dist_kind=dist_kind, group=group, random_seed=random_seed, **kwargs
+        )
 
     def plot_loo_pit(self, *, random_seed: int | None = None, **kwargs):
         """LOO-PIT check (arviz-plots ``plot_loo_pit``): calibration of leave-one-out
-        predictive distributions. Draws the posterior predictive first if needed.
+        predictive distributions. Draws replicated data for the plot if the fit has
+        none (``fit.idata`` is left unchanged).
 
         Returns the PlotCollection; nothing is shown.
 
@@ -479,9 +457,9 @@ class PredictionMethods:
         --------
         >>> fit.plot_loo_pit(random_seed=1).savefig("loo_pit.png")  # doctest: +SKIP
         """
-        from arviz_plots import plot_loo_pit
+        from hiermodels.ppc import plot_loo_pit
 
-        return plot_loo_pit(self._ppc_tree(random_seed), **kwargs)
+        return plot_loo_pit(self, random_seed, **kwargs)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike, *, overwrite: bool = False):

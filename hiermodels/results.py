@@ -175,7 +175,11 @@ class Fit(PredictionMethods, ComparisonMethods):
     # ------------------------------------------------------------------ checks
     def diagnostics(self) -> DiagnosticsReport:
         """R-hat, bulk/tail ESS, MCSE, divergences, tree depth and BFMI, with advice."""
-        return diagnose(self.idata)
+        return diagnose(self.idata, display=self._display_names())
+
+    def _display_names(self) -> dict[str, str]:
+        """Stored variable name -> the name shown to users (factors as written)."""
+        return naming.display_names(g.name for g in self.design.groups)
 
     def summary(self, *, prob: float = PROB) -> Summary:
         """A printable summary in the layout of lme4's ``summary(lmer(...))``."""
@@ -198,16 +202,41 @@ class Fit(PredictionMethods, ComparisonMethods):
 
     # ------------------------------------------------------------------ plots
     def plot_trace(self, var_names=None, **kwargs):
-        """Trace plot (arviz-plots ``plot_trace_dist``); returns the PlotCollection."""
+        """Trace plot (arviz-plots ``plot_trace_dist``); returns the PlotCollection.
+
+        Variables with several terms (``b``, ``sd_<factor>``) share a panel, one colour
+        per term; the legend names them (``sd_Subject[Days]``).
+        """
         from arviz_plots import plot_trace_dist
 
-        return plot_trace_dist(self.idata, var_names=self._plot_vars(var_names), **kwargs)
+        pc = plot_trace_dist(
+            self.idata, var_names=self._plot_vars(var_names), **self._plot_kwargs(kwargs)
+        )
+        color = pc.aes.children.get("color")
+        if color is not None and "mapping" not in color.data_vars:
+            # colours mapped to the variables and their terms (compact=True): name them
+            dims = ["__variable__", *color.dims]
+            pc.add_legend(dims, title="parameter", labeller=self._labeller(kwargs))
+        return pc
 
     def plot_rank(self, var_names=None, **kwargs):
         """Rank plot (arviz-plots ``plot_rank``); returns the PlotCollection."""
         from arviz_plots import plot_rank
 
-        return plot_rank(self.idata, var_names=self._plot_vars(var_names), **kwargs)
+        return plot_rank(
+            self.idata, var_names=self._plot_vars(var_names), **self._plot_kwargs(kwargs)
+        )
+
+    def _labeller(self, kwargs):
+        from arviz_base.labels import MapLabeller
+
+        return kwargs.get("labeller") or MapLabeller(var_name_map=self._display_names())
+
+    def _plot_kwargs(self, kwargs: dict) -> dict:
+        """Defaults for the arviz-plots calls: display names and a layout without overlaps."""
+        from hiermodels.plots import arviz_layout
+
+        return arviz_layout({**kwargs, "labeller": self._labeller(kwargs)})
 
     def plot_prior_predictive(self, draws: int = 500, **kwargs):
         """The model's prior-predictive plot (see ``Model.plot_prior_predictive``)."""

@@ -51,3 +51,27 @@ def simulated_fit() -> hm.Fit:
 def gcse_fit() -> hm.Fit:
     """gcse ~ lrt + (1 | school): 4059 pupils in 65 schools (lme4 reference case)."""
     return hm.Model("gcse ~ lrt + (1 | school)", hm.datasets.load("gcse")).fit(**FIT)
+
+
+def prior_fit(model: hm.Model, draws: int = 200, seed: int = 1) -> hm.Fit:
+    """A Fit whose "posterior" is prior draws split into two chains: every variable,
+    nothing sampled, so plots and tables can be checked in a second or two."""
+    import xarray as xr
+
+    from hiermodels.results import Fit
+
+    prior = model.sample_prior_predictive(draws, random_seed=seed)["prior"].to_dataset()
+    prior = prior.isel(chain=0, drop=True)
+    half = draws // 2
+    first = prior.isel(draw=slice(0, half))
+    second = prior.isel(draw=slice(half, 2 * half)).assign_coords(draw=first["draw"])
+    posterior = xr.concat([first, second], dim=pd.Index([0, 1], name="chain"))
+    posterior = posterior.transpose("chain", "draw", ...)
+    name = model.design.response_name
+    observed = xr.Dataset(
+        {name: ("obs", model.design.y)}, coords={"obs": np.arange(len(model.design.y))}
+    )
+    return Fit(
+        model=model,
+        idata=xr.DataTree.from_dict({"posterior": posterior, "observed_data": observed}),
+    )

@@ -345,6 +345,34 @@ def test_summary_frame_helpers():
     assert _share_between(est, "population") == pytest.approx(2 / 3)
 
 
+@pytest.mark.slow
+def test_balanced_data_summary_says_the_size_correlation_is_undefined(tmp_path):
+    """sleepstudy: 10 rows per subject, so log(n) has no spread and no correlation."""
+    sleep = hm.datasets.load("sleepstudy")
+    comparison = compare_pooling(
+        sleep,
+        response="Reaction",
+        predictors=["Days"],
+        group="Subject",
+        draws=100,
+        tune=100,
+        chains=2,
+        random_seed=1,
+        progressbar=False,
+    )
+    summary = comparison.summary()
+    assert np.isnan(summary.correlation)
+    assert (
+        "correlation of log(n) with |none - partial|: undefined (every level has 10 rows)"
+        in str(summary)
+    )
+    fig = comparison.plot_shrinkage()
+    fig.savefig(tmp_path / "balanced.png")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in [*ax.get_xticklabels(), *ax.get_xticklabels(minor=True)]]
+    assert [t for t in labels if t] == ["10"]
+
+
 # ------------------------------------------------------------------ refits on an executor
 
 

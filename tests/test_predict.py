@@ -326,7 +326,9 @@ def test_binomial_response_needs_the_trials_column_mean_does_not():
 def test_rootogram_needs_counts(synth_fit):
     with pytest.raises(SpecError, match=r"count.*'binomial', 'negative_binomial', 'poisson'"):
         synth_fit.plot_ppc("rootogram")
-    with pytest.raises(SpecError, match=r"\['dist', 'pit', 'tstat', 'rootogram'\]"):
+    with pytest.raises(
+        SpecError, match=r"\['dist', 'pit', 'tstat', 'rootogram', 'groups', 'calibration'\]"
+    ):
         synth_fit.plot_ppc("violin")
 
 
@@ -423,7 +425,7 @@ def test_ppc_plots_render_for_gaussian(sleepstudy_fit, tmp_path):
     fit = Fit(model=sleepstudy_fit.model, idata=sleepstudy_fit.idata)
     for kind in ("dist", "pit", "tstat"):
         _check_png(tmp_path / f"sleep_ppc_{kind}.png", fit.plot_ppc(kind, random_seed=3))
-    assert "posterior_predictive" in fit.idata.children
+    assert "posterior_predictive" not in fit.idata.children  # drawn for the plots only
     _check_png(tmp_path / "sleep_loo_pit.png", fit.plot_loo_pit())
 
 

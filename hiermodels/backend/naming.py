@@ -12,6 +12,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 OBS_DIM = "obs"
 FIXED_DIM = "fixed_term"
 INTERCEPT = "Intercept"
@@ -127,6 +129,32 @@ def response_name(expr: str) -> str:
     if expr == "y_obs":
         return expr
     return "y_obs" if expr in reserved or _clashes(expr) else expr
+
+
+def display_names(groups: Iterable[str]) -> dict[str, str]:
+    """Names to show users for the per-factor variables whose stored name differs.
+
+    Stored names are made safe for dimension names (``r_mm(s1+s2)``, ``sd_g__level``);
+    users wrote the factor as ``mm(s1, s2)`` or ``g``, so diagnostics and plots show
+    ``r_mm(s1, s2)`` and ``sd_g``. ``groups`` holds the factors' names as written.
+
+    Examples
+    --------
+    >>> display_names(["Subject", "mm(s1, s2)"])["r_mm(s1+s2)"]
+    'r_mm(s1, s2)'
+    >>> display_names(["Subject"])
+    {}
+    """
+    names = {}
+    for group in groups:
+        for stored, prefix in (
+            (sd_name(group), "sd_"),
+            (cor_name(group), "cor_"),
+            (effects_name(group), "r_"),
+        ):
+            if stored != prefix + group:
+                names[stored] = prefix + group
+    return names
 
 
 # Prior slots (the keys users write in ``priors={...}``)

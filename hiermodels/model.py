@@ -464,6 +464,7 @@ class Model:
             chains=chains,
             cores=cores,
             target_accept=target_accept,
+            sampler_kwargs=None if method == "gibbs" else sampler_kwargs,
         )
         factor = self.collapsed_factor(method)
         seed = resolve_seed(random_seed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from hiermodels.errors import FormulaError
 from hiermodels.spec.formula import ParsedFormula, parse_formula
 from hiermodels.spec.terms import GroupFactor, GroupTerm, Membership, ModelSpec, Response
 
@@ -186,3 +187,18 @@ def test_normal_form_of_nested_term_spells_out_the_levels():
     parsed = parse_formula("y ~ 1 + (1|a/b)")
     spec = ModelSpec(parsed.response, parsed.fixed, parsed.group_terms)
     assert spec.formula == "y ~ 1 + (1 | a) + (1 | a:b)"
+
+
+@pytest.mark.parametrize(
+    ("formula", "hint"),
+    [
+        ("cbind(k, n - k) ~ x", "here 'k | trials(n) ~ ...'"),
+        ("cbind(incidence, size-incidence) ~ period", "here 'incidence | trials(size) ~ ...'"),
+        ("cbind(yes, no) ~ x", "add a column total = yes + no and write 'yes | trials(total)"),
+    ],
+)
+def test_cbind_response_points_to_trials(formula, hint):
+    with pytest.raises(FormulaError, match=r"cbind\(successes, failures\) is R's binomial") as info:
+        parse_formula(formula)
+    assert hint in str(info.value)
+    assert info.value.position == 0

@@ -374,15 +374,16 @@ class Model:
         """
         import pymc as pm
 
-        from hiermodels.sampling import check_positive_int
+        from hiermodels.sampling import check_positive_int, quiet_forward_sampling
 
         check_positive_int("draws", draws)
-        tree = pm.sample_prior_predictive(
-            draws=draws,
-            model=self.pymc_model,
-            random_seed=resolve_seed(random_seed),
-            compile_kwargs={"mode": "FAST_COMPILE"},
-        )
+        with quiet_forward_sampling():
+            tree = pm.sample_prior_predictive(
+                draws=draws,
+                model=self.pymc_model,
+                random_seed=resolve_seed(random_seed),
+                compile_kwargs={"mode": "FAST_COMPILE"},
+            )
         groups = {k: tree[k].to_dataset() for k in ("prior", "prior_predictive", "observed_data")}
         return xr.DataTree.from_dict(groups)
 

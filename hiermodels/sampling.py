@@ -11,8 +11,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import inspect
+import logging
 import time
 import typing
 import weakref
@@ -31,6 +33,7 @@ __all__ = [
     "check_positive_int",
     "check_sampler_kwargs",
     "check_sampler_options",
+    "quiet_forward_sampling",
     "resolve_seed",
     "run_sampler",
 ]
@@ -187,6 +190,22 @@ def _settings_names(settings) -> list[str]:
             pass
         names.add(key)
     return sorted(names - _SET_BY_FIT["nutpie"])
+
+
+def _not_sampling_list(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("Sampling: ")
+
+
+@contextlib.contextmanager
+def quiet_forward_sampling():
+    """Within the block, drop PyMC's "Sampling: [...]" log line of forward sampling (its
+    other messages still show)."""
+    logger = logging.getLogger("pymc.sampling.forward")
+    logger.addFilter(_not_sampling_list)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_not_sampling_list)
 
 
 def resolve_seed(random_seed) -> int:

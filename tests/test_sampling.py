@@ -11,7 +11,6 @@ import pytest
 import hiermodels as hm
 from hiermodels import sampling
 from hiermodels.errors import SamplerError
-from hiermodels.sampling import check_sampler_kwargs
 
 
 def _model() -> hm.Model:
@@ -45,7 +44,7 @@ def test_unknown_nutpie_key_fails_before_compiling():
 )
 def test_bad_nutpie_kwargs(kwargs, message):
     with pytest.raises(SamplerError, match=message):
-        check_sampler_kwargs("nutpie", kwargs)
+        sampling.check_sampler_kwargs("nutpie", kwargs)
 
 
 @pytest.mark.parametrize(
@@ -61,10 +60,10 @@ def test_bad_nutpie_kwargs(kwargs, message):
     ],
 )
 def test_valid_nutpie_kwargs_pass(kwargs):
-    check_sampler_kwargs("nutpie", kwargs)
+    sampling.check_sampler_kwargs("nutpie", kwargs)
 
 
 def test_pymc_kwargs_that_fit_sets_itself():
     with pytest.raises(SamplerError, match=r"\['chains', 'random_seed'\] are set by fit"):
-        check_sampler_kwargs("pymc", {"random_seed": 1, "chains": 2, "init": "adapt_diag"})
-    check_sampler_kwargs("pymc", {"init": "adapt_diag"})
+        sampling.check_sampler_kwargs("pymc", {"random_seed": 1, "chains": 2, "init": "adapt_diag"})
+    sampling.check_sampler_kwargs("pymc", {"init": "adapt_diag"})

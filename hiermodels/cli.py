@@ -1,7 +1,8 @@
 """The ``hiermodels`` command: fit a model, compare pooling, or run the radon demo.
 
 Every run writes a saved fit (or fits) and a self-contained ``report.html``. Bad paths,
-columns or formulas end with a one-line message and exit code 2, without a traceback.
+columns, formulas or option values end with a one-line message and exit code 2, without a
+traceback, and leave no output folder behind.
 
 Examples
 --------
@@ -12,11 +13,15 @@ Examples
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
+from hiermodels import __version__
 from hiermodels.errors import HiermodelsError
 
 __all__ = ["main"]
@@ -38,12 +43,36 @@ def _read_csv(path: str) -> pd.DataFrame:
         raise _UsageError(f"cannot read {path!r} as CSV: {err}") from None
 
 
-def _out_dir(path: str) -> Path:
+@contextlib.contextmanager
+def _out_dir(path: str) -> Iterator[Path]:
+    """Create the output folder; remove the folders it made if the run then fails."""
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise _UsageError(f"--out {path!r} exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    created = [p for p in (out, *out.parents) if not p.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise _UsageError(f"cannot create the output folder {path!r}: {reason}") from None
+    try:
+        yield out
+    except BaseException:
+        for folder in created:  # deepest first; only empty folders go
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _drop_missing(data: pd.DataFrame, columns: list[str], missing: str) -> pd.DataFrame:
+    """``--missing drop`` for compare-pooling: the rows complete in ``columns``."""
+    if missing != "drop":
+        return data
+    used = [c for c in dict.fromkeys(columns) if c in data.columns]
+    rows = data[used].isna().any(axis=1)
+    if rows.any():
+        print(f"Dropped {int(rows.sum())} of {len(data)} rows with missing values in {used}.")
+    return data.loc[~rows]
 
 
 def _fit_sections(fit) -> list[str]:
@@ -61,7 +90,9 @@ def _fit_sections(fit) -> list[str]:
         report.section(
             "Trace and rank plots",
             report.figure(fit.plot_trace(), alt="trace plot"),
-            report.figure(fit.plot_rank(), alt="rank plot"),
+            report.figure(fit.plot_rank(), alt="rank plot")
+            if diagnostics.n_chains > 1
+            else report.text("Rank plots compare chains; this fit has one chain.", css="advice"),
         ),
         report.section(
             "Posterior predictive check",
@@ -84,20 +115,20 @@ def _run_fit(args) -> Path:
     from hiermodels import report
 
     data = _read_csv(args.data)
-    out = _out_dir(args.out)
-    model = hm.Model(args.formula, data, family=args.family)
-    print(f"Fitting {model.formula!r} ({model.family}) on {model.design.n_obs} rows ...")
-    fit = model.fit(
-        draws=args.draws,
-        tune=args.tune,
-        chains=args.chains,
-        random_seed=args.seed,
-        progressbar=True,
-    )
-    fit.save(out / "fit.zip", overwrite=True)
-    path = report.write_report(
-        out / "report.html", f"hiermodels: {model.formula}", _fit_sections(fit)
-    )
+    model = hm.Model(args.formula, data, family=args.family, missing=args.missing)
+    with _out_dir(args.out) as out:
+        print(f"Fitting {model.formula!r} ({model.family}) on {model.design.n_obs} rows ...")
+        fit = model.fit(
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            random_seed=args.seed,
+            progressbar=True,
+        )
+        fit.save(out / "fit.zip", overwrite=True)
+        path = report.write_report(
+            out / "report.html", f"hiermodels: {model.formula}", _fit_sections(fit)
+        )
     print(f"Wrote {out / 'fit.zip'} and {path}")
     return path
 
@@ -126,21 +157,22 @@ def _run_compare_pooling(args) -> Path:
     import hiermodels as hm
 
     data = _read_csv(args.data)
-    out = _out_dir(args.out)
-    print(f"Fitting complete, no and partial pooling of {args.group!r} ...")
-    comparison = hm.compare_pooling(
-        data,
-        response=args.response,
-        predictors=tuple(args.predictors),
-        group=args.group,
-        family=args.family,
-        draws=args.draws,
-        tune=args.tune,
-        chains=args.chains,
-        random_seed=args.seed,
-        progressbar=True,
-    )
-    path = _pooling_report(comparison, out, f"hiermodels: pooling of {args.group}")
+    data = _drop_missing(data, [args.response, args.group, *args.predictors], args.missing)
+    with _out_dir(args.out) as out:
+        print(f"Fitting complete, no and partial pooling of {args.group!r} ...")
+        comparison = hm.compare_pooling(
+            data,
+            response=args.response,
+            predictors=tuple(args.predictors),
+            group=args.group,
+            family=args.family,
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            random_seed=args.seed,
+            progressbar=True,
+        )
+        path = _pooling_report(comparison, out, f"hiermodels: pooling of {args.group}")
     print(f"Wrote {path}")
     return path
 
@@ -148,44 +180,75 @@ def _run_compare_pooling(args) -> Path:
 def _run_demo(args) -> Path:
     import hiermodels as hm
 
-    out = _out_dir(args.out)
     radon = hm.datasets.load("radon")
-    print(
-        "Radon in 85 Minnesota counties (Gelman & Hill 2007): complete, no and partial "
-        "pooling of log_radon ~ floor by county ..."
-    )
-    comparison = hm.compare_pooling(
-        radon,
-        response="log_radon",
-        predictors=("floor",),
-        group="county",
-        draws=args.draws,
-        tune=args.tune,
-        chains=args.chains,
-        random_seed=args.seed,
-        progressbar=True,
-    )
-    print(comparison.summary())
-    path = _pooling_report(comparison, out, "hiermodels demo: partial pooling of radon")
+    with _out_dir(args.out) as out:
+        print(
+            "Radon in 85 Minnesota counties (Gelman & Hill 2007): complete, no and partial "
+            "pooling of log_radon ~ floor by county ..."
+        )
+        comparison = hm.compare_pooling(
+            radon,
+            response="log_radon",
+            predictors=("floor",),
+            group="county",
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            random_seed=args.seed,
+            progressbar=True,
+        )
+        print(comparison.summary())
+        path = _pooling_report(comparison, out, "hiermodels demo: partial pooling of radon")
     print(f"Wrote {path}")
     return path
 
 
+def _count(minimum: int):
+    """An argparse type: an integer >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+#: Python-API wording in error messages, and what a command-line user types instead.
+_CLI_WORDING = {"pass missing='drop'": "pass --missing drop"}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hiermodels", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"hiermodels {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def sampling(p):
-        p.add_argument("--draws", type=int, default=1000, help="draws per chain (1000)")
-        p.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (1000)")
-        p.add_argument("--chains", type=int, default=4, help="chains (4)")
-        p.add_argument("--seed", type=int, default=1, help="random seed (1)")
+        p.add_argument("--draws", type=_count(1), default=1000, help="draws per chain (1000)")
+        p.add_argument("--tune", type=_count(0), default=1000, help="tuning steps per chain (1000)")
+        p.add_argument("--chains", type=_count(1), default=4, help="chains (4)")
+        p.add_argument("--seed", type=_count(0), default=1, help="random seed (1)")
+
+    def missing(p):
+        p.add_argument(
+            "--missing",
+            choices=("error", "drop"),
+            default="error",
+            help="rows with missing values in used columns: stop with an error (default) "
+            "or drop them",
+        )
 
     fit = sub.add_parser("fit", help="fit a formula to a CSV file and write a report")
     fit.add_argument("data", help="CSV file")
     fit.add_argument("formula", help='formula, e.g. "y ~ x + (1 | g)"')
     fit.add_argument("--family", default="gaussian")
     fit.add_argument("--out", default="hiermodels-report", help="output folder")
+    missing(fit)
     sampling(fit)
 
     pool = sub.add_parser("compare-pooling", help="complete vs no vs partial pooling")
@@ -195,12 +258,19 @@ def _parser() -> argparse.ArgumentParser:
     pool.add_argument("--predictors", nargs="*", default=[])
     pool.add_argument("--family", default="gaussian")
     pool.add_argument("--out", default="hiermodels-report", help="output folder")
+    missing(pool)
     sampling(pool)
 
     demo = sub.add_parser("demo", help="the radon pooling comparison on the shipped data")
     demo.add_argument("--out", default="hiermodels-demo", help="output folder")
     sampling(demo)
     return parser
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line each, without the Python source line they came from."""
+    text = str(message).replace("\n", "\n  ")
+    print(f"hiermodels: {category.__name__}: {text}", file=file or sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,9 +282,14 @@ def main(argv: list[str] | None = None) -> int:
         return int(stop.code or 0)
     runners = {"fit": _run_fit, "compare-pooling": _run_compare_pooling, "demo": _run_demo}
     try:
-        runners[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            runners[args.command](args)
     except (_UsageError, HiermodelsError) as err:
-        print(f"hiermodels: {err}", file=sys.stderr)
+        message = str(err)
+        for api, cli in _CLI_WORDING.items():
+            message = message.replace(api, cli)
+        print(f"hiermodels: {message}", file=sys.stderr)
         return EXIT_USAGE
     return 0
 

@@ -23,10 +23,19 @@ import xarray as xr
 
 from hiermodels.backend import naming
 from hiermodels.convergence import convergence_table
+from hiermodels.errors import SpecError
 
-__all__ = ["DiagnosticsReport", "describe_draws", "diagnose", "reported_variables"]
+__all__ = [
+    "DiagnosticsReport",
+    "check_prob",
+    "describe_draws",
+    "diagnose",
+    "reported_variables",
+]
 
 RHAT_MAX = 1.01
+#: R-hat compares chains (split halves of one chain do not reveal chains stuck apart).
+MIN_CHAINS_RHAT = 2
 ESS_MIN_PER_CHAIN = 100
 BFMI_MIN = 0.3
 
@@ -68,6 +77,16 @@ def reported_variables(posterior: xr.Dataset) -> xr.Dataset:
 CONVERGENCE_COLUMNS = ("r_hat", "ess_bulk", "ess_tail", "mcse_mean")
 
 
+def check_prob(prob: object) -> None:
+    """Raise :class:`SpecError` unless ``prob`` is an interval probability in (0, 1)."""
+    ok = isinstance(prob, float | int | np.floating | np.integer) and not isinstance(prob, bool)
+    if not (ok and 0 < prob < 1):
+        raise SpecError(
+            f"prob must be a number between 0 and 1 (exclusive), such as 0.89 or 0.95; "
+            f"got {prob!r}."
+        )
+
+
 def describe_draws(
     da: xr.DataArray, *, prob: float = 0.89, only_convergence: bool = False
 ) -> pd.DataFrame:
@@ -78,6 +97,7 @@ def describe_draws(
     """
     columns = {}
     if not only_convergence:
+        check_prob(prob)
         eti = azs.eti(da, prob=prob)
         columns = {
             "mean": da.mean(naming.CHAIN_DRAW),
@@ -134,15 +154,16 @@ class DiagnosticsReport:
 
     @property
     def max_rhat(self) -> float:
-        return float(np.nanmax(self.table["r_hat"])) if len(self.table) else float("nan")
+        """The largest R-hat; NaN with one chain (R-hat compares chains)."""
+        return _extreme(self.table, "r_hat", max)
 
     @property
     def min_ess_bulk(self) -> float:
-        return float(np.nanmin(self.table["ess_bulk"])) if len(self.table) else float("nan")
+        return _extreme(self.table, "ess_bulk", min)
 
     @property
     def min_ess_tail(self) -> float:
-        return float(np.nanmin(self.table["ess_tail"])) if len(self.table) else float("nan")
+        return _extreme(self.table, "ess_tail", min)
 
     @property
     def ok(self) -> bool:
@@ -151,8 +172,13 @@ class DiagnosticsReport:
     def line(self) -> str:
         """One line: max R-hat, min bulk/tail ESS and divergences."""
         total = self.n_draws * self.n_chains
+        rhat = (
+            "R-hat not available (needs 2 or more chains)"
+            if self.n_chains < MIN_CHAINS_RHAT
+            else f"max R-hat {self.max_rhat:.3f}"
+        )
         return (
-            f"max R-hat {self.max_rhat:.3f}, min ESS bulk {self.min_ess_bulk:.0f}, "
+            f"{rhat}, min ESS bulk {self.min_ess_bulk:.0f}, "
             f"min ESS tail {self.min_ess_tail:.0f}, divergences {self.divergences} of {total}"
         )
 
@@ -208,12 +234,23 @@ def diagnose(idata: xr.DataTree, *, display: Mapping[str, str] | None = None) ->
     return DiagnosticsReport(table, n_draws, n_chains, divergences, saturated, bfmi, advice)
 
 
+def _extreme(table: pd.DataFrame, column: str, pick) -> float:
+    """``pick`` (max or min) of a column, ignoring NaN; NaN if every value is NaN."""
+    values = table[column].dropna()
+    return float(pick(values)) if len(values) else float("nan")
+
+
 def _index_label(index) -> str:
     return ", ".join(map(str, index)) if isinstance(index, tuple) else str(index)
 
 
 def _advice(table, n_chains, divergences, saturated, bfmi) -> list[str]:
     advice = []
+    if n_chains < MIN_CHAINS_RHAT:
+        advice.append(
+            f"R-hat needs two or more chains; this fit has {n_chains}, so whether the "
+            "sampler converged is not checked. Fit with chains=4 (at least 2)."
+        )
     if len(table):
         rhat = table["r_hat"]
         if (rhat > RHAT_MAX).any():

@@ -375,15 +375,16 @@ class Model:
         """
         import pymc as pm
 
-        from hiermodels.sampling import check_positive_int
+        from hiermodels.sampling import check_positive_int, quiet_forward_sampling
 
         check_positive_int("draws", draws)
-        tree = pm.sample_prior_predictive(
-            draws=draws,
-            model=self.pymc_model,
-            random_seed=resolve_seed(random_seed),
-            compile_kwargs={"mode": "FAST_COMPILE"},
-        )
+        with quiet_forward_sampling():
+            tree = pm.sample_prior_predictive(
+                draws=draws,
+                model=self.pymc_model,
+                random_seed=resolve_seed(random_seed),
+                compile_kwargs={"mode": "FAST_COMPILE"},
+            )
         groups = {k: tree[k].to_dataset() for k in ("prior", "prior_predictive", "observed_data")}
         return xr.DataTree.from_dict(groups)
 
@@ -465,6 +466,7 @@ class Model:
             chains=chains,
             cores=cores,
             target_accept=target_accept,
+            sampler_kwargs=None if method == "gibbs" else sampler_kwargs,
         )
         factor = self.collapsed_factor(method)
         seed = resolve_seed(random_seed)

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
+import stat
 import zipfile
 from pathlib import Path
 
@@ -198,6 +199,18 @@ def _check_path(path: Path, overwrite: bool) -> None:
         )
 
 
+def _new_file_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file in ``path``'s folder, opened for writing, with the mode of a
+    normal new file (0666 less the umask; ``tempfile.mkstemp`` would give 0600)."""
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:  # pragma: no cover - a name clash of 48 random bits
+            continue
+    raise FileExistsError(f"No free temporary name beside {str(path)!r}.")  # pragma: no cover
+
+
 def save_fit(fit, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write ``fit`` to ``path`` (see the module docstring for the layout).
 
@@ -223,12 +236,14 @@ def save_fit(fit, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     }
     store_dict: dict = {}
     tree.to_zarr(zarr.storage.MemoryStore(store_dict=store_dict), consolidated=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    fd, tmp = _new_file_beside(path)
     try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-            for key in sorted(store_dict):
-                archive.writestr(key, store_dict[key].to_bytes())
+        with os.fdopen(fd, "wb") as handle:
+            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
+                for key in sorted(store_dict):
+                    archive.writestr(key, store_dict[key].to_bytes())
+        if path.exists():  # an overwritten fit keeps its permissions, as with open()
+            os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

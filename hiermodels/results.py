@@ -18,7 +18,8 @@ import xarray as xr
 
 from hiermodels.backend import naming
 from hiermodels.compare import ComparisonMethods
-from hiermodels.diagnostics import DiagnosticsReport, describe_draws, diagnose
+from hiermodels.diagnostics import DiagnosticsReport, check_prob, describe_draws, diagnose
+from hiermodels.errors import SpecError
 from hiermodels.predict import PredictionMethods
 from hiermodels.spec.families import get_family
 from hiermodels.summary import Summary
@@ -123,6 +124,28 @@ class Fit(PredictionMethods, ComparisonMethods):
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
+    def family_parameters(self, *, prob: float = PROB) -> pd.DataFrame:
+        """The family's own parameters besides the residual SD: Student-t ``nu`` and the
+        negative binomial dispersion ``alpha`` (lme4's theta, brms's shape).
+
+        ``sigma`` is not repeated here: :meth:`variance_components` lists it as the
+        ``Residual`` SD. Indexed by parameter name, with the columns of
+        :meth:`fixed_effects`; no rows for families without such parameters.
+        """
+        check_prob(prob)
+        names = [
+            p
+            for p in get_family(self.spec.family).parameters
+            if p != naming.SIGMA and p in self.posterior
+        ]
+        frames = [describe_draws(self.posterior[name], prob=prob) for name in names]
+        p = round(prob * 100)
+        columns = ["mean", "sd", f"eti{p}_lb", f"eti{p}_ub", "ess_bulk", "ess_tail", "r_hat"]
+        columns.append("mcse_mean")
+        out = pd.concat(frames) if frames else pd.DataFrame(columns=columns, dtype=float)
+        out.index.name = "parameter"
+        return out
+
     def group_effects(self, group: str, *, prob: float = PROB) -> pd.DataFrame:
         """Each level's deviation from the fixed effects, per varying term.
 
@@ -193,6 +216,7 @@ class Fit(PredictionMethods, ComparisonMethods):
             levels={g.name: g.n_levels for g in self.design.groups},
             variance_components=self.variance_components(prob=prob),
             fixed_effects=self.fixed_effects(prob=prob),
+            family_parameters=self.family_parameters(prob=prob),
             diagnostics=self.diagnostics(),
             sampler=str(self.idata.attrs.get("sampler", "")),
             chains=int(post.sizes["chain"]),
@@ -220,8 +244,21 @@ class Fit(PredictionMethods, ComparisonMethods):
         return pc
 
     def plot_rank(self, var_names=None, **kwargs):
-        """Rank plot (arviz-plots ``plot_rank``); returns the PlotCollection."""
+        """Rank plot (arviz-plots ``plot_rank``); returns the PlotCollection.
+
+        Raises
+        ------
+        SpecError
+            For a fit with one chain: the plot compares the chains' ranks.
+        """
         from arviz_plots import plot_rank
+
+        chains = self.idata["posterior"].sizes["chain"]
+        if chains < 2:
+            raise SpecError(
+                f"A rank plot compares chains, and this fit has {chains}; fit with chains=2 "
+                "or more (4 recommended), or use plot_trace()."
+            )
 
         return plot_rank(
             self.idata, var_names=self._plot_vars(var_names), **self._plot_kwargs(kwargs)
@@ -251,6 +288,21 @@ class Fit(PredictionMethods, ComparisonMethods):
         return [n for n in names if n in self.posterior]
 
     def draws(self, name: str) -> np.ndarray:
-        """Posterior draws of one variable flattened over chains, shape (samples, ...)."""
+        """Posterior draws of one variable flattened over chains, shape (samples, ...).
+
+        Raises
+        ------
+        SpecError
+            For a name that is not a posterior variable; the message lists them.
+        """
+        names = sorted(map(str, self.posterior.data_vars))
+        if name not in names:
+            import difflib
+
+            close = difflib.get_close_matches(str(name), names, n=3)
+            hint = f" Did you mean {close}?" if close else ""
+            raise SpecError(
+                f"Unknown posterior variable {name!r}.{hint} The posterior holds {names}."
+            )
         da = self.posterior[name]
         return da.values.reshape(-1, *da.shape[2:])

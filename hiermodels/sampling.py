@@ -19,9 +19,14 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import inspect
+import logging
 import time
+import typing
 import weakref
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
@@ -34,7 +39,9 @@ __all__ = [
     "SAMPLERS",
     "Sampler",
     "check_positive_int",
+    "check_sampler_kwargs",
     "check_sampler_options",
+    "quiet_forward_sampling",
     "resolve_seed",
     "run_sampler",
     "strict_float",
@@ -51,7 +58,9 @@ def check_positive_int(name: str, value: object, *, allow_zero: bool = False) ->
         raise SamplerError(f"{name} must be an integer {bound}, got {value!r}.")
 
 
-def check_sampler_options(*, sampler, draws, tune, chains, cores, target_accept) -> None:
+def check_sampler_options(
+    *, sampler, draws, tune, chains, cores, target_accept, sampler_kwargs=None
+) -> None:
     """Validate sampler settings before any compilation starts."""
     if sampler not in SAMPLERS:
         raise SamplerError(f"Unknown sampler {sampler!r}; valid samplers are {list(SAMPLERS)}.")
@@ -69,6 +78,143 @@ def check_sampler_options(*, sampler, draws, tune, chains, cores, target_accept)
         isinstance(target_accept, float | int) and 0 < target_accept < 1
     ):
         raise SamplerError(f"target_accept must be between 0 and 1, got {target_accept!r}.")
+    check_sampler_kwargs(sampler, sampler_kwargs)
+
+
+#: Sampler arguments that fit() sets from its own parameters.
+_SET_BY_FIT = {
+    "nutpie": {"compiled_model", "draws", "tune", "chains", "cores", "seed", "save_warmup"}
+    | {"progress_bar", "num_draws", "num_tune", "num_chains"},
+    "pymc": {"draws", "tune", "chains", "cores", "random_seed", "progressbar", "model"}
+    | {"nuts_sampler", "target_accept", "compute_convergence_checks"},
+}
+_SET_BY_FIT["numpyro"] = _SET_BY_FIT["pymc"]
+#: Arguments that would change what the sampler returns.
+_RESULT_SHAPE = {
+    "nutpie": {"blocking", "return_raw_trace"},
+    "pymc": {"return_inferencedata"},
+}
+
+
+def check_sampler_kwargs(sampler: str, sampler_kwargs: object) -> None:
+    """Check ``sampler_kwargs`` before compiling: a mapping, no argument that ``fit()``
+    sets itself, and for nutpie only keys that ``nutpie.sample`` or its sampler settings
+    take (checked on nutpie's own settings object, which compiles nothing).
+
+    Raises
+    ------
+    SamplerError
+        Naming the bad keys and listing the valid ones.
+    """
+    if sampler_kwargs is None:
+        return
+    if not isinstance(sampler_kwargs, Mapping):
+        raise SamplerError(
+            f"sampler_kwargs must be a dict of option -> value, got "
+            f"{type(sampler_kwargs).__name__}."
+        )
+    kwargs = dict(sampler_kwargs)
+    taken = sorted(set(map(str, kwargs)) & _SET_BY_FIT[sampler])
+    if taken:
+        raise SamplerError(
+            f"sampler_kwargs {taken} are set by fit() itself; use its arguments draws, tune, "
+            "chains, cores, random_seed, progressbar and target_accept instead."
+        )
+    fixed = sorted(set(map(str, kwargs)) & _RESULT_SHAPE.get(sampler, set()))
+    if fixed:
+        raise SamplerError(
+            f"sampler_kwargs {fixed} cannot be changed: hiermodels needs the sampler to "
+            "return its draws as a DataTree when it finishes."
+        )
+    if sampler == "nutpie":
+        _check_nutpie_kwargs(kwargs)
+
+
+def _check_nutpie_kwargs(kwargs: dict) -> None:
+    import nutpie
+
+    params = inspect.signature(nutpie.sample).parameters
+    named = sorted(
+        n
+        for n, p in params.items()
+        if p.kind is not p.VAR_KEYWORD and n not in _SET_BY_FIT["nutpie"] | _RESULT_SHAPE["nutpie"]
+    )
+    for name in ("sampler", "adaptation"):
+        choices = typing.get_args(params[name].annotation) if name in params else ()
+        if choices and name in kwargs and kwargs[name] not in choices:
+            raise SamplerError(
+                f"sampler_kwargs {name}={kwargs[name]!r} is not valid for nutpie; valid "
+                f"choices are {list(choices)}."
+            )
+    rest = {k: v for k, v in kwargs.items() if k not in params}
+    settings = _nutpie_settings(kwargs.get("sampler", "nuts"), kwargs.get("adaptation", "diag"))
+    if not rest or settings is None:
+        return
+    unknown = []
+    for key, value in rest.items():
+        try:
+            settings().update({key: value})
+        except AttributeError:
+            unknown.append(key)
+        except (TypeError, ValueError, OverflowError) as err:
+            raise SamplerError(
+                f"sampler_kwargs {key}={value!r} is not valid for nutpie: {err}."
+            ) from None
+    if unknown:
+        raise SamplerError(
+            f"Unknown sampler_kwargs {unknown} for nutpie; valid keys are the arguments of "
+            f"nutpie.sample {named} and its sampler settings {_settings_names(settings)}."
+        )
+
+
+def _nutpie_settings(sampler: str, adaptation: str):
+    """A factory of nutpie's settings object for this sampler and adaptation, if known."""
+    try:
+        from nutpie import _lib
+
+        kind = {"nuts": _lib.PyNutsSettings, "mclmc": _lib.PyMclmcSettings}[sampler]
+        cls = {"diag": kind.Diag, "draw_diag": kind.Diag, "low_rank": kind.LowRank}.get(
+            adaptation, kind.Flow
+        )
+        cls(0)
+    except (ImportError, AttributeError, KeyError, TypeError):  # other nutpie versions
+        return None
+    return lambda: cls(0)
+
+
+def _settings_names(settings) -> list[str]:
+    """The settings nutpie accepts as keywords: the leaves of ``as_dict()`` it updates."""
+
+    def leaves(d):
+        for key, value in d.items():
+            yield from leaves(value) if isinstance(value, dict) else [(key, value)]
+
+    names = set()
+    for key, value in leaves(settings().as_dict().get("settings", {})):
+        try:
+            settings().update({key: value})
+        except AttributeError:
+            continue
+        except (TypeError, ValueError, OverflowError):
+            pass
+        names.add(key)
+    return sorted(names - _SET_BY_FIT["nutpie"])
+
+
+def _not_sampling_list(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("Sampling: ")
+
+
+@contextlib.contextmanager
+def quiet_forward_sampling():
+    """Within the block, drop PyMC's "Sampling: [...]" log line of forward sampling (its
+    other messages still show)."""
+    logger = logging.getLogger("pymc.sampling.forward")
+    logger.addFilter(_not_sampling_list)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_not_sampling_list)
 
 
 def resolve_seed(random_seed) -> int:

@@ -521,6 +521,7 @@ def sbc(
         chains=chains,
         cores=cores,
         target_accept=target_accept,
+        sampler_kwargs=sampler_kwargs,
     )
     check_positive_int("n_sims", n_sims)
     check_positive_int("rank_draws", rank_draws)

@@ -11,7 +11,7 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -31,6 +31,21 @@ def format_number(value: float, digits: int = 5) -> str:
     if magnitude < -4 or magnitude > 9:
         return f"{value:.{digits - 1}e}"
     return f"{value:.{min(decimals, 6)}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"
+
+
+def _rhat_text(value: float) -> str:
+    return "NA" if math.isnan(value) else f"{value:.3f}"
+
+
+def _ess_text(value: float) -> str:
+    return "NA" if math.isnan(value) else f"{value:.0f}"
+
+
+#: What each family parameter of :meth:`hiermodels.Fit.family_parameters` means.
+FAMILY_PARAMETER_MEANINGS = {
+    "nu": "degrees of freedom (Student-t)",
+    "alpha": "dispersion: var = mu + mu^2 / alpha (lme4's theta, brms's shape)",
+}
 
 
 def _table(rows: list[list[str]], header: list[str], align: list[str]) -> list[str]:
@@ -59,6 +74,7 @@ class Summary:
     chains: int
     draws: int
     prob: float
+    family_parameters: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def _interval_cols(self) -> tuple[str, str]:
         p = round(self.prob * 100)
@@ -101,8 +117,11 @@ class Summary:
         return _table(rows, header, ["l", "l", "r", "r", "l", "l"])
 
     def fixed_effects_lines(self) -> list[str]:
+        return self._estimate_lines(self.fixed_effects)
+
+    def _estimate_lines(self, table: pd.DataFrame) -> list[str]:
+        """Estimate, error, interval, ESS and R-hat per row of a describe_draws table."""
         lo, hi = self._interval_cols()
-        fe = self.fixed_effects
         rows = [
             [
                 name,
@@ -110,14 +129,26 @@ class Summary:
                 format_number(r["sd"], 3),
                 format_number(r[lo], 4),
                 format_number(r[hi], 4),
-                f"{r['ess_bulk']:.0f}",
-                f"{r['r_hat']:.3f}",
+                _ess_text(r["ess_bulk"]),
+                _rhat_text(r["r_hat"]),
             ]
-            for name, r in fe.iterrows()
+            for name, r in table.iterrows()
         ]
         p = round(self.prob * 100)
         header = ["", "Estimate", "Est.Error", f"l-{p}% ETI", f"u-{p}% ETI", "ESS bulk", "R-hat"]
         return _table(rows, header, ["l", "r", "r", "r", "r", "r", "r"])
+
+    def family_parameter_lines(self) -> list[str]:
+        """brms's "Further Distributional Parameters" block; empty when there are none."""
+        if self.family_parameters.empty:
+            return []
+        lines = self._estimate_lines(self.family_parameters)
+        notes = [
+            f"  {name}: {FAMILY_PARAMETER_MEANINGS[name]}"
+            for name in self.family_parameters.index
+            if name in FAMILY_PARAMETER_MEANINGS
+        ]
+        return ["", "Further distributional parameters:", *lines, *notes]
 
     def __str__(self) -> str:
         kind = "linear" if self.family == "gaussian" else "generalized linear"
@@ -127,7 +158,8 @@ class Summary:
             f"Bayesian {kind} mixed model fit by {sampler_label} [hiermodels]",
             f"Formula: {self.formula}",
             f"Family: {self.family} (link = {self.link})",
-            f"Draws: {self.chains} chains x {self.draws} (posterior mean, sd and "
+            f"Draws: {self.chains} chain{'s' if self.chains != 1 else ''} x {self.draws} "
+            "(posterior mean, sd and "
             f"{round(self.prob * 100)}% equal-tailed intervals)",
             "",
             "Random effects:",
@@ -136,6 +168,7 @@ class Summary:
             "",
             "Fixed effects:",
             *self.fixed_effects_lines(),
+            *self.family_parameter_lines(),
             "",
             "Diagnostics: " + self.diagnostics.line(),
             *[f"  {a}" for a in (self.diagnostics.advice or ["All diagnostics look fine."])],

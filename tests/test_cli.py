@@ -47,6 +47,117 @@ def test_bad_input_exits_2_without_traceback(args, message, sleep_csv):
     assert "Traceback" not in result.stderr
 
 
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"hiermodels {hm.__version__}"
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (("--draws", "-5"), "argument --draws: must be an integer >= 1, got -5"),
+        (("--chains", "0"), "argument --chains: must be an integer >= 1, got 0"),
+        (("--tune", "-1"), "argument --tune: must be an integer >= 0, got -1"),
+        (("--draws", "many"), "argument --draws: 'many' is not an integer"),
+    ],
+)
+def test_refused_sampling_options_leave_no_output_folder(option, message, sleep_csv, tmp_path):
+    out = tmp_path / "report"
+    result = run("fit", str(sleep_csv), "Reaction ~ Days", *option, "--out", str(out))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_refused_formula_leaves_no_output_folder(sleep_csv, tmp_path):
+    out = tmp_path / "new" / "report"
+    result = run("fit", str(sleep_csv), "Reaction ~ Dayz", "--out", str(out))
+    assert result.returncode == 2
+    assert "Unknown column 'Dayz'" in result.stderr
+    assert not (tmp_path / "new").exists()
+
+
+def test_output_folder_that_cannot_be_created(sleep_csv, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = blocker / "report"
+    result = run("fit", str(sleep_csv), "Reaction ~ Days", "--out", str(out))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"hiermodels: cannot create the output folder {str(out)!r}: " + (
+        "Not a directory\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def gappy_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "gappy.csv"
+    sleep = hm.datasets.load("sleepstudy")
+    sleep.loc[3, "Days"] = None
+    sleep.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("fit", "{csv}", "Reaction ~ Days + (1 | Subject)"),
+        ("compare-pooling", "{csv}", "--response", "Reaction", "--group", "Subject",
+         "--predictors", "Days"),
+    ],
+)  # fmt: skip
+def test_missing_values_message_names_the_cli_option(args, gappy_csv, tmp_path):
+    out = tmp_path / "report"
+    result = run(*(a.format(csv=gappy_csv) for a in args), "--out", str(out))
+    assert result.returncode == 2
+    assert "Missing values in columns used by the model ('Days': 1)" in result.stderr
+    assert "pass --missing drop to drop those rows" in result.stderr
+    assert "missing='drop'" not in result.stderr
+    assert not out.exists()
+
+
+def test_missing_drop_for_compare_pooling_keeps_the_complete_rows(capsys):
+    from hiermodels.cli import _drop_missing
+
+    frame = hm.datasets.load("sleepstudy")
+    frame.loc[[3, 7], "Days"] = None
+    frame.loc[9, "Reaction"] = None
+    before = frame.copy()
+    kept = _drop_missing(frame, ["Reaction", "Subject", "Days"], "drop")
+    assert len(kept) == 177 and kept.notna().all().all()
+    assert "Dropped 3 of 180 rows with missing values in ['Reaction', 'Subject', 'Days']" in (
+        capsys.readouterr().out
+    )
+    assert frame.equals(before)
+    assert _drop_missing(frame, ["Reaction"], "error") is frame
+
+
+def test_missing_option_choices(sleep_csv):
+    result = run("fit", str(sleep_csv), "Reaction ~ Days", "--missing", "impute")
+    assert result.returncode == 2
+    assert "argument --missing: invalid choice: 'impute'" in result.stderr
+
+
+@pytest.mark.slow
+def test_missing_drop_and_one_chain_write_a_report(gappy_csv, tmp_path):
+    out = tmp_path / "out"
+    result = run(
+        "fit", str(gappy_csv), "Reaction ~ Days + (1 | Subject)", "--missing", "drop",
+        "--draws", "60", "--tune", "60", "--chains", "1", "--out", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "hiermodels: MissingDataWarning: Dropped 1 of 180 rows" in result.stderr
+    assert "on 179 rows" in result.stdout
+    page = (out / "report.html").read_text()
+    assert "Number of obs: 179" in page
+    assert "R-hat needs two or more chains" in page
+    assert "Rank plots compare chains; this fit has one chain." in page
+    assert "All diagnostics look fine" not in page
+    assert hm.load(out / "fit.zip").design.n_obs == 179
+
+
 def test_usage_error_exits_2():
     result = run("fit")
     assert result.returncode == 2

@@ -424,6 +424,13 @@ def test_unsupported_link_lists_valid_links(family, link, valid):
     assert str(info.value).endswith(f"{valid}.")
 
 
+def test_cbind_in_a_model_is_a_formula_error_not_an_unknown_column():
+    cbpp = hm.datasets.load("cbpp")
+    with pytest.raises(FormulaError, match=r"'incidence \| trials\(size\) ~ \.\.\.'"):
+        formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)"
+        hm.Model(formula, cbpp, family="binomial")
+
+
 # --- priors --------------------------------------------------------------------------
 
 

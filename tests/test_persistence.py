@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -162,6 +164,25 @@ def test_not_a_fit_file_and_overwrite(synth_fit, tmp_path):
     assert load(junk).formula == synth_fit.formula
     with pytest.raises(DataError, match="is a directory"):
         synth_fit.save(tmp_path)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_saved_file_honours_the_umask(synth_fit, tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        path = synth_fit.save(tmp_path / "fit.hmfit")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert [p.name for p in tmp_path.iterdir()] == ["fit.hmfit"]  # no temporary left
+
+
+def test_overwritten_file_keeps_its_mode(synth_fit, tmp_path):
+    path = synth_fit.save(tmp_path / "fit.hmfit")
+    path.chmod(0o640)
+    synth_fit.save(path, overwrite=True)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert load(path).formula == synth_fit.formula
 
 
 # --------------------------------------------------------------------- slow

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -93,3 +95,15 @@ def test_prior_predictive_plot_renders(frame, tmp_path):
     pc = model.plot_prior_predictive(200, random_seed=1)
     pc.savefig(tmp_path / "prior.png")
     assert (tmp_path / "prior.png").stat().st_size > 5_000
+
+
+def test_prior_predictive_plot_does_not_log_pymcs_variable_list(frame, caplog):
+    model = hm.Model("y ~ x + (1 | g)", frame)
+    forward = logging.getLogger("pymc.sampling.forward")
+    with caplog.at_level(logging.INFO):
+        model.plot_prior_predictive(50, random_seed=1)
+        assert not [r.getMessage() for r in caplog.records if "Sampling: [" in r.getMessage()]
+        # only within the call: the message shows again for PyMC's own calls
+        forward.info("Sampling: [y]")
+    assert caplog.records[-1].getMessage() == "Sampling: [y]"
+    assert forward.filters == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -136,3 +137,110 @@ def test_refit_reuses_the_compiled_model_and_the_seed_reproduces(sleepstudy_fit)
     b = model.fit(draws=50, tune=50, chains=2, random_seed=9, progressbar=False)
     assert b.idata.attrs["seconds_compile"] < 0.5  # cached: no second compilation
     np.testing.assert_array_equal(a.posterior["sigma"].values, b.posterior["sigma"].values)
+
+
+# --- the family's own parameters (Student-t nu, negative binomial alpha) -------------
+
+NUTS = dict(draws=300, tune=300, chains=2, progressbar=False)
+
+
+@pytest.fixture(scope="module")
+def student_fit():
+    sleep = hm.datasets.load("sleepstudy")
+    return hm.Model("Reaction ~ Days + (1 | Subject)", sleep, family="student_t").fit(
+        random_seed=3, **NUTS
+    )
+
+
+@pytest.fixture(scope="module")
+def negbin_fit():
+    """Simulated counts with a known dispersion alpha = 2 (variance mu + mu^2 / alpha)."""
+    rng = np.random.default_rng(21)
+    g = np.repeat(np.arange(20), 20)
+    x = rng.uniform(-1, 1, g.size)
+    mu = np.exp(1.0 + 0.5 * x + rng.normal(0, 0.3, 20)[g])
+    y = rng.negative_binomial(NEGBIN_ALPHA, NEGBIN_ALPHA / (NEGBIN_ALPHA + mu))
+    frame = pd.DataFrame({"y": y, "x": x, "g": [f"g{j}" for j in g]})
+    model = hm.Model("y ~ x + (1 | g)", frame, family="negative_binomial")
+    return model.fit(random_seed=4, **NUTS)
+
+
+NEGBIN_ALPHA = 2.0
+
+
+def test_student_t_nu_is_reported(student_fit):
+    table = student_fit.family_parameters()
+    assert list(table.index) == ["nu"]
+    nu = student_fit.posterior["nu"].values.ravel()
+    assert table.loc["nu", "mean"] == pytest.approx(nu.mean(), rel=1e-12)
+    assert table.loc["nu", "sd"] == pytest.approx(nu.std(ddof=1), rel=1e-12)
+    assert table.loc["nu", "eti89_lb"] < table.loc["nu", "mean"] < table.loc["nu", "eti89_ub"]
+    assert {"ess_bulk", "r_hat"} <= set(table.columns)
+    # variance_components keeps its rows: the SDs and the residual sigma only
+    vc = student_fit.variance_components()
+    assert list(zip(vc["group"], vc["term"])) == [("Subject", "Intercept"), ("Residual", "")]
+
+
+def test_student_t_summary_has_a_further_parameters_block(student_fit):
+    lines = str(student_fit.summary()).splitlines()
+    start = lines.index("Further distributional parameters:")
+    assert lines[start - 1] == "" and "Fixed effects:" in lines[: start - 1]
+    assert lines[start + 1].split() == [
+        "Estimate", "Est.Error", "l-89%", "ETI", "u-89%", "ETI", "ESS", "bulk", "R-hat"
+    ]  # fmt: skip
+    row = lines[start + 2].split()
+    mean = student_fit.family_parameters().loc["nu", "mean"]
+    assert row[0] == "nu" and float(row[1]) == pytest.approx(mean, rel=1e-3)
+    assert "degrees of freedom" in lines[start + 3]
+
+
+def test_negative_binomial_dispersion_is_reported_and_recovered(negbin_fit):
+    table = negbin_fit.family_parameters()
+    assert list(table.index) == ["alpha"]
+    mean, sd = table.loc["alpha", ["mean", "sd"]]
+    assert abs(mean - NEGBIN_ALPHA) < 3 * sd, (mean, sd)
+    text = str(negbin_fit.summary())
+    assert "Further distributional parameters:" in text
+    assert "lme4's theta" in text
+    assert list(negbin_fit.variance_components()["group"]) == ["g"]
+
+
+@pytest.fixture(scope="module")
+def gibbs_fit():
+    sleep = hm.datasets.load("sleepstudy")
+    model = hm.Model("Reaction ~ Days + (1 | Subject)", sleep)
+    return model.fit(method="gibbs", draws=100, chains=2, random_seed=1, progressbar=False)
+
+
+def test_gaussian_fit_has_no_further_parameters(gibbs_fit):
+    table = gibbs_fit.family_parameters()
+    assert table.empty
+    assert list(table.columns) == list(gibbs_fit.fixed_effects().columns)
+    assert "Further distributional parameters" not in str(gibbs_fit.summary())
+
+
+@pytest.mark.parametrize(
+    "accessor",
+    ["fixed_effects", "variance_components", "family_parameters", "summary"],
+)
+def test_interval_probability_must_lie_between_zero_and_one(gibbs_fit, accessor):
+    with pytest.raises(SpecError, match=r"prob must be a number between 0 and 1.*got 1\.2"):
+        getattr(gibbs_fit, accessor)(prob=1.2)
+
+
+def test_draws_of_an_unknown_variable_lists_the_variables(gibbs_fit):
+    with pytest.raises(SpecError, match=r"Unknown posterior variable 'sd_schol'\.") as info:
+        gibbs_fit.draws("sd_schol")
+    assert "['Intercept', 'b', 'r_Subject', 'sd_Subject', 'sigma']" in str(info.value)
+    with pytest.raises(SpecError, match=r"Did you mean \['sd_Subject', "):
+        gibbs_fit.draws("sd_subject")
+    assert gibbs_fit.draws("sd_Subject").shape == (200, 1)
+
+
+def test_rank_plot_of_one_chain_says_it_needs_two():
+    sleep = hm.datasets.load("sleepstudy")
+    model = hm.Model("Reaction ~ Days + (1 | Subject)", sleep)
+    with pytest.warns(hm.errors.ConvergenceWarning):
+        fit = model.fit(method="gibbs", draws=50, chains=1, random_seed=1, progressbar=False)
+    with pytest.raises(SpecError, match=r"rank plot compares chains, and this fit has 1"):
+        fit.plot_rank()

@@ -120,6 +120,7 @@ def _parse_response(text: str, offset: int, formula: str) -> Response:
     expr, expr_at = _strip(*pieces[0])
     if not expr:
         raise FormulaError("The response is empty.", formula, expr_at)
+    _refuse_cbind(expr, expr_at, formula)
     if len(pieces) == 1:
         return Response(expr=expr)
     if len(pieces) > 2:
@@ -134,6 +135,31 @@ def _parse_response(text: str, offset: int, formula: str) -> Response:
         )
     trials = _name(match.group(1), add_at + len("trials("), formula, "the number of trials")
     return Response(expr=expr, trials=trials)
+
+
+def _refuse_cbind(expr: str, offset: int, formula: str) -> None:
+    """R's ``cbind(successes, failures)`` response, answered with the brms form."""
+    match = re.fullmatch(r"cbind\s*\((.*)\)", expr, flags=re.DOTALL)
+    if not match:
+        return
+    args = [a.strip() for a, _ in _split_top(match.group(1), ",", offset, formula)]
+    if len(args) == 2:
+        k, rest = args
+        total = re.fullmatch(rf"(.+?)\s*-\s*{re.escape(k)}", rest)
+        hint = (
+            f"here '{k} | trials({total.group(1).strip()}) ~ ...'"
+            if total
+            else f"here add a column total = {k} + {rest} and write '{k} | trials(total) ~ ...'"
+        )
+    else:
+        hint = "e.g. 'k | trials(n) ~ ...'"
+    raise FormulaError(
+        "cbind(successes, failures) is R's binomial response; hiermodels writes it as "
+        f"successes | trials(number of trials), as brms does: {hint}, with "
+        "family='binomial'.",
+        formula,
+        offset,
+    )
 
 
 def _parse_membership(inner: str, offset: int, formula: str) -> Membership:

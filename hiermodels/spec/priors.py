@@ -42,6 +42,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from hiermodels.errors import PriorError
+from hiermodels.spec.support import check_support
 
 __all__ = ["Prior", "PriorSlot", "default_priors", "resolve_priors", "valid_prior_keys"]
 
@@ -58,6 +59,13 @@ class Prior:
     **params
         The distribution's parameters, as PyMC names them.
 
+    Raises
+    ------
+    PriorError
+        If ``dist`` is not a name, or a parameter is outside its valid range (for example a
+        scale that is not positive, or ``lower >= upper``); see
+        :mod:`hiermodels.spec.support`. Unknown names are reported when a model is built.
+
     Examples
     --------
     >>> Prior("HalfNormal", sigma=2).params
@@ -70,6 +78,7 @@ class Prior:
     def __init__(self, dist: str, **params: float):
         if not isinstance(dist, str) or not dist:
             raise PriorError(f"A prior needs a distribution name, got {dist!r}.")
+        check_support(dist, params)
         object.__setattr__(self, "dist", dist)
         object.__setattr__(self, "items", tuple(sorted(params.items())))
 

@@ -221,3 +221,18 @@ def test_an_unknown_function_is_named_with_a_caret_and_the_supported_list():
 def test_an_offset_that_is_not_an_expression_is_a_formula_error():
     with pytest.raises(FormulaError, match=r"Cannot read offset\(log\(\)\)\) as an expression"):
         offset_columns("log())")
+
+
+@pytest.mark.parametrize(
+    ("formula", "hint"),
+    [
+        ("cbind(k, n - k) ~ x", "here 'k | trials(n) ~ ...'"),
+        ("cbind(incidence, size-incidence) ~ period", "here 'incidence | trials(size) ~ ...'"),
+        ("cbind(yes, no) ~ x", "add a column total = yes + no and write 'yes | trials(total)"),
+    ],
+)
+def test_cbind_response_points_to_trials(formula, hint):
+    with pytest.raises(FormulaError, match=r"cbind\(successes, failures\) is R's binomial") as info:
+        parse_formula(formula)
+    assert hint in str(info.value)
+    assert info.value.position == 0

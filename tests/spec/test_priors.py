@@ -9,6 +9,7 @@ Default rule (see :mod:`hiermodels.spec.priors`): with ``s_y = sd(y)`` (populati
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -80,6 +81,16 @@ def test_params_is_a_copy():
     prior = Prior("HalfNormal", sigma=2)
     prior.params["sigma"] = 99
     assert prior.params == {"sigma": 2}
+
+
+def test_invalid_parameter_fails_when_the_prior_is_made():
+    with pytest.raises(
+        PriorError,
+        match=re.escape(
+            "Invalid prior Normal(mu=0, sigma=-1): sigma must be a finite number > 0, got sigma=-1."
+        ),
+    ):
+        hm.Prior("Normal", mu=0, sigma=-1)
 
 
 # --- resolution ----------------------------------------------------------------------

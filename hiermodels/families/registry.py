@@ -18,7 +18,7 @@ from hiermodels.errors import SpecError
 from hiermodels.families.base import SUPPORTS, Family
 from hiermodels.families.bernoulli import BERNOULLI
 from hiermodels.families.binomial import BINOMIAL
-from hiermodels.families.gaussian import GAUSSIAN
+from hiermodels.families.gaussian import GAUSSIAN, Gaussian
 from hiermodels.families.links import LINKS
 from hiermodels.families.negative_binomial import NEGATIVE_BINOMIAL
 from hiermodels.families.poisson import POISSON
@@ -75,6 +75,12 @@ def _check(family: Family) -> None:
         )
     if not isinstance(getattr(family, "response_scale", None), bool):
         raise SpecError(f"Family {name!r} must set response_scale to True or False.")
+    if family.collapsible and not isinstance(family, Gaussian):
+        # The marginal, Gibbs and REML code integrate a normal likelihood in closed form.
+        raise SpecError(
+            f"Family {name!r} sets collapsible=True, which means a normal response on the "
+            "identity link: only subclasses of hiermodels.families.gaussian.Gaussian may."
+        )
 
 
 def register(family: Family) -> Family:

@@ -12,6 +12,7 @@ import hiermodels as hm
 from hiermodels.errors import SpecError
 from hiermodels.families import FAMILIES, LINKS, Family, get_family, resolve_link
 from hiermodels.families.gaussian import Gaussian
+from hiermodels.families.student_t import StudentT
 
 SHIPPED = ["bernoulli", "binomial", "gaussian", "negative_binomial", "poisson", "student_t"]
 
@@ -78,6 +79,14 @@ def test_register_checks_the_declarations(attrs, message):
     with pytest.raises(SpecError, match=message):
         hm.families.register(bad)
     assert "bad_family" not in FAMILIES
+
+
+def test_only_gaussian_families_may_be_collapsible():
+    """The marginal, Gibbs and REML paths integrate a normal likelihood in closed form."""
+    heavy = type("Heavy", (StudentT,), {"name": "heavy", "collapsible": True})()
+    with pytest.raises(SpecError, match=r"collapsible=True.*only subclasses of .*Gaussian"):
+        hm.families.register(heavy)
+    assert "heavy" not in FAMILIES
 
 
 def test_register_takes_family_objects_only():

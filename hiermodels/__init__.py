@@ -1,8 +1,8 @@
 """hiermodels: Bayesian hierarchical (multilevel, mixed-effects) regression.
 
-The specification layer (:mod:`hiermodels.spec`), :mod:`hiermodels.errors` and
-:mod:`hiermodels.datasets` import without PyMC; the model, fit and builder names are
-loaded on first use.
+The specification layer (:mod:`hiermodels.spec`), the response families
+(:mod:`hiermodels.families`), :mod:`hiermodels.errors` and :mod:`hiermodels.datasets`
+import without PyMC; the model, fit and builder names are loaded on first use.
 
 Examples
 --------
@@ -16,7 +16,7 @@ import sys
 import types
 from importlib import import_module
 
-from hiermodels import datasets, errors
+from hiermodels import datasets, errors, families
 from hiermodels.spec.priors import Prior
 
 __version__ = "0.1.0"
@@ -38,7 +38,7 @@ _LAZY = {
     "SBCResult": "hiermodels.sbc",
 }
 
-__all__ = ["Prior", "__version__", "datasets", "errors", *_LAZY]
+__all__ = ["Prior", "__version__", "datasets", "errors", "families", *_LAZY]
 
 
 def __getattr__(name: str):

@@ -37,6 +37,7 @@ import xarray as xr
 
 from hiermodels.backend import naming
 from hiermodels.errors import DataError, ParetoKWarning, PriorError, SpecError
+from hiermodels.families import get_family
 from hiermodels.parallel import process_cache, run_tasks
 from hiermodels.recipe import ModelRecipe
 
@@ -301,12 +302,9 @@ def heldout_log_likelihood(
         ``"auto"``: exact for the gaussian family, Monte Carlo otherwise;
         ``"monte_carlo"``: Monte Carlo for every family (to check the exact version).
     """
-    from scipy import stats
-
     from hiermodels.linear_predictor import fixed_coefficients, group_contribution
     from hiermodels.newdata import prediction_design
     from hiermodels.pointwise import log_likelihood
-    from hiermodels.spec.families import get_family
 
     if method not in ("auto", "monte_carlo"):
         raise SpecError(f"method={method!r} is not valid; choose 'auto' or 'monte_carlo'.")
@@ -327,10 +325,11 @@ def heldout_log_likelihood(
             base = base + group_contribution(effects, g)
         else:
             unseen.append((g, effects, n_new, g_fit.n_levels))
-    aux = {p: post[p].values for p in get_family(family).parameters}
+    fam = get_family(family)
+    aux = fam.parameter_draws(post)
     if not unseen:
         return log_likelihood(family, link, eta=base, y=y, trials=trials, aux=aux)
-    if family == "gaussian" and method == "auto":
+    if fam.collapsible and method == "auto":
         extra = np.zeros_like(base)
         for g, effects, n_new, n_fitted in unseen:
             pad = np.zeros((*effects.shape[:2], n_new, effects.shape[-1]))
@@ -338,8 +337,7 @@ def heldout_log_likelihood(
             L = _covariance_factor(post, g)
             zL = np.einsum("rq,cdqp->cdrp", g.Z, L)
             extra = extra + _new_level_weight2(g, n_fitted) * (zL**2).sum(axis=-1)
-        scale = np.sqrt(post[naming.SIGMA].values[..., None] ** 2 + extra)
-        return stats.norm.logpdf(y, loc=base, scale=scale)
+        return fam.integrated_log_likelihood(link, eta=base, extra_variance=extra, y=y, aux=aux)
     rng = np.random.default_rng(random_seed)
     factors = [(g, effects, n_new, _covariance_factor(post, g)) for g, effects, n_new, _ in unseen]
     total = None
@@ -727,7 +725,7 @@ def precision_weighted(fit, group: str) -> pd.Series:
     from hiermodels.linear_predictor import fixed_coefficients, group_contribution
 
     g = fit.design.group(group)
-    if fit.spec.family != "gaussian" or naming.INTERCEPT not in g.terms:
+    if not get_family(fit.spec.family).collapsible or naming.INTERCEPT not in g.terms:
         raise SpecError(
             f"The precision-weighted estimate needs a gaussian model with a varying "
             f"intercept of {g.name!r}; this model is {fit.spec.family!r} with varying "
@@ -1122,7 +1120,7 @@ class PoolingComparison:
     def _precision_weighted(self, term: str) -> np.ndarray:
         fit = self.fits["partial"]
         g = fit.design.group(self.group)
-        if term != naming.INTERCEPT or self.slopes or fit.spec.family != "gaussian":
+        if term != naming.INTERCEPT or self.slopes or not get_family(fit.spec.family).collapsible:
             return np.full(g.n_levels, np.nan)
         return precision_weighted(fit, self.group).to_numpy()
 

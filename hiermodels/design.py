@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from hiermodels.errors import DataError, FormulaError, MissingDataWarning, SpecError
+from hiermodels.families import FAMILIES, get_family
 from hiermodels.frame import model_frame
-from hiermodels.spec.families import get_family
 from hiermodels.spec.formula import ParsedFormula
 from hiermodels.spec.offsets import OFFSET_FUNCTIONS, offset_columns
 from hiermodels.spec.terms import GroupFactor, GroupTerm, Membership
@@ -358,50 +358,26 @@ def _response(data: pd.DataFrame, expr: str, family: str) -> np.ndarray:
         if fam.support != "binary":
             raise DataError(
                 f"The response {expr!r} is boolean; family {family!r} needs "
-                f"{_support_words(fam.support)}. Use family='bernoulli' for yes/no data."
+                f"{fam.support_words}. Use family='bernoulli' for yes/no data."
             )
         return series.to_numpy(dtype=float)
     if not pd.api.types.is_numeric_dtype(series):
         example = series.iloc[0]
         raise DataError(
             f"The response {expr!r} is not numeric (dtype {series.dtype}, e.g. {example!r}); "
-            f"family {family!r} needs {_support_words(fam.support)}."
+            f"family {family!r} needs {fam.support_words}."
         )
     if pd.api.types.is_complex_dtype(series):
         raise DataError(
             f"The response {expr!r} holds complex numbers; family {family!r} needs "
-            f"{_support_words(fam.support)}."
+            f"{fam.support_words}."
         )
     values = series.to_numpy(dtype=float)
     _check_magnitude(values, f"The response {expr!r}", data.index)
-    _check_support(values, fam.support, expr, data.index)
-    if fam.support in ("count", "bounded_count"):
+    fam.check_response(values, expr, data.index)
+    if fam.counts:
         _check_count_size(series, f"The response {expr!r}")
     return values
-
-
-def _support_words(support: str) -> str:
-    return {
-        "real": "real numbers",
-        "binary": "0/1 or boolean values",
-        "bounded_count": "integer counts between 0 and the number of trials",
-        "count": "non-negative integer counts",
-    }[support]
-
-
-def _check_support(values: np.ndarray, support: str, expr: str, index: pd.Index) -> None:
-    if support == "real":
-        return
-    if support == "binary":
-        bad = ~np.isin(values, (0.0, 1.0))
-    else:
-        bad = (values < 0) | (values != np.round(values))
-    if bad.any():
-        rows = index[bad][:5].tolist()
-        raise DataError(
-            f"The response {expr!r} must hold {_support_words(support)}; {int(bad.sum())} "
-            f"rows do not (first rows: {rows}, values {values[bad][:5].tolist()})."
-        )
 
 
 #: NumPy's functions of :data:`~hiermodels.spec.offsets.OFFSET_FUNCTIONS` (``I`` and
@@ -787,8 +763,9 @@ def build_design(
         )
     if parsed.response.trials is not None:
         if not fam.needs_trials:
+            valid = " or ".join(repr(n) for n, f in FAMILIES.items() if f.needs_trials)
             raise FormulaError(
-                f"trials() is only valid for family 'binomial', not {family!r}.", formula
+                f"trials() is only valid for family {valid}, not {family!r}.", formula
             )
         trials = _trials(frame, parsed.response.trials, y)
     fixed = _fixed(frame, parsed.fixed, formula)

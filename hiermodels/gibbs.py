@@ -57,6 +57,7 @@ from hiermodels.backend import naming
 from hiermodels.collapsed import draw_gaussian, fixed_columns, is_collapsible, is_nested
 from hiermodels.design import Design
 from hiermodels.errors import PriorError, SpecError
+from hiermodels.families import get_family
 from hiermodels.spec.priors import Prior
 
 __all__ = ["SCALE_PRIORS", "check_gibbs", "sample_gibbs", "scale_log_prior"]
@@ -164,7 +165,7 @@ def _normal_prior(key: str, prior: Prior) -> tuple[float, float]:
 
 def check_gibbs(design: Design, family: str, link: str) -> None:
     """Raise SpecError unless ``fit(method="gibbs")`` can sample this model."""
-    if family != "gaussian" or link != "identity":
+    if not get_family(family).collapsible or link != "identity":
         raise SpecError(
             f"method='gibbs' samples gaussian models with the identity link; this model is "
             f"{family!r} with link {link!r}. Use method='auto' or 'full'."

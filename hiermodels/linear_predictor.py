@@ -17,6 +17,7 @@ import numpy as np
 
 from hiermodels.backend import naming
 from hiermodels.design import Design, GroupDesign
+from hiermodels.families.links import inverse_link
 
 __all__ = ["group_contribution", "inverse_link", "linear_predictor"]
 
@@ -47,23 +48,6 @@ def group_contribution(effects, g: GroupDesign, *, codes=None, Z=None, weights=N
             part = sum(effects[..., t][..., rows] * Z[:, t] for t in range(len(g.terms)))
         total = total + (part if unit_weights else part * weights[:, k])
     return total
-
-
-def inverse_link(link: str, eta: np.ndarray) -> np.ndarray:
-    """Mean of the response given the linear predictor ``eta`` (NumPy)."""
-    if link == "identity":
-        return eta
-    if link == "log":
-        return np.exp(eta)
-    if link == "logit":
-        return 1.0 / (1.0 + np.exp(-eta))
-    if link == "probit":
-        from scipy.special import ndtr
-
-        return ndtr(eta)
-    if link == "cloglog":
-        return -np.expm1(-np.exp(eta))
-    raise ValueError(f"unknown link {link!r}")  # pragma: no cover - checked by the table
 
 
 def fixed_coefficients(posterior, names: tuple[str, ...]) -> np.ndarray:

@@ -25,11 +25,11 @@ import xarray as xr
 from hiermodels.backend import naming
 from hiermodels.design import Design, build_design, used_columns
 from hiermodels.errors import ConvergenceWarning, SamplerError, SpecError
+from hiermodels.families import FAMILIES, get_family, resolve_link
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.parameters import model_priors
 from hiermodels.pointwise import log_likelihood
 from hiermodels.sampling import Sampler, check_sampler_options, resolve_seed, run_sampler
-from hiermodels.spec.families import FAMILIES, get_family, resolve_link
 from hiermodels.spec.formula import parse_formula
 from hiermodels.spec.priors import Prior
 from hiermodels.spec.terms import ModelSpec
@@ -101,7 +101,7 @@ def pointwise_log_likelihood(posterior, design: Design, family: str, link: str) 
     Conditional on the group effects, for every family and both fitting methods.
     """
     eta = linear_predictor(posterior, design)
-    aux = {p: posterior[p].values for p in get_family(family).parameters}
+    aux = get_family(family).parameter_draws(posterior)
     return log_likelihood(family, link, eta=eta, y=design.y, trials=design.trials, aux=aux)
 
 
@@ -122,7 +122,8 @@ class Model:
         uses are dropped, as R's model frame does (:mod:`hiermodels.frame`).
     family
         One of ``"gaussian"``, ``"student_t"``, ``"bernoulli"``, ``"binomial"``,
-        ``"poisson"``, ``"negative_binomial"``.
+        ``"poisson"``, ``"negative_binomial"``, or the name of a family added with
+        :func:`hiermodels.families.register`.
     link
         The link function; ``None`` takes the family's default.
     priors
@@ -212,7 +213,7 @@ class Model:
             raise SpecError(f"Unknown method {method!r}; valid choices are {list(_METHODS)}.")
         if method in ("full", "gibbs"):
             return None
-        if self.family != "gaussian":
+        if not get_family(self.family).collapsible:
             if method == "marginal":
                 raise SpecError(
                     f"method='marginal' integrates group effects out of a gaussian model; "
@@ -347,7 +348,7 @@ class Model:
         """
         from hiermodels.optimize import fit_point_estimate
 
-        if self.family != "gaussian":
+        if not get_family(self.family).collapsible:
             raise SpecError(
                 f"optimize() fits gaussian models only; this model's family is {self.family!r}."
             )

@@ -23,7 +23,7 @@ import numpy as np
 
 from hiermodels.backend import naming
 from hiermodels.design import Design
-from hiermodels.spec.families import get_family
+from hiermodels.families import get_family
 from hiermodels.spec.priors import Prior, PriorSlot, default_priors, resolve_priors
 
 __all__ = ["model_priors", "prior_slots"]
@@ -71,6 +71,7 @@ def model_priors(
         column_sd=column_sd,
         group_column_sd=group_sd,
         offset_mean=float(np.mean(design.offset)) if design.offset is not None else 0.0,
+        family_prior=fam.default_prior,
     )
     priors, sources = resolve_priors(slots, user, defaults)
     return slots, priors, sources

@@ -1,8 +1,9 @@
-"""Pointwise log-likelihood from posterior draws, on arrays (one function per family).
+"""Pointwise log-likelihood from posterior draws, on arrays.
 
 The log-likelihood is conditional on the group effects (the usual "conditional" LOO of
 brms and ArviZ). It is computed in NumPy from the posterior, so no second PyMC function
-has to be compiled.
+has to be compiled; each family computes its own density
+(:meth:`hiermodels.families.Family.log_likelihood`).
 
 Examples
 --------
@@ -19,15 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from scipy import special, stats
 
-from hiermodels.linear_predictor import inverse_link
+from hiermodels.families import get_family
 
 __all__ = ["log_likelihood"]
-
-
-def _aux(aux: Mapping[str, np.ndarray], name: str) -> np.ndarray:
-    return np.asarray(aux[name])[..., None]
 
 
 def log_likelihood(
@@ -43,23 +39,4 @@ def log_likelihood(
 
     ``aux`` holds the family's auxiliary parameters with shape (chain, draw).
     """
-    if family == "gaussian":
-        return stats.norm.logpdf(y, loc=eta, scale=_aux(aux, "sigma"))
-    if family == "student_t":
-        return stats.t.logpdf(y, df=_aux(aux, "nu"), loc=eta, scale=_aux(aux, "sigma"))
-    if family in ("bernoulli", "binomial"):
-        if link == "logit":
-            log_p, log_q = -np.logaddexp(0, -eta), -np.logaddexp(0, eta)
-        else:
-            p = np.clip(inverse_link(link, eta), 1e-300, 1 - 1e-16)
-            log_p, log_q = np.log(p), np.log1p(-p)
-        n = np.ones_like(y) if trials is None else trials
-        log_choose = special.gammaln(n + 1) - special.gammaln(y + 1) - special.gammaln(n - y + 1)
-        return log_choose + y * log_p + (n - y) * log_q
-    if family == "poisson":
-        return stats.poisson.logpmf(y, np.exp(eta))
-    if family == "negative_binomial":
-        alpha = _aux(aux, "alpha")
-        mu = np.exp(eta)
-        return stats.nbinom.logpmf(y, alpha, alpha / (alpha + mu))
-    raise ValueError(f"unknown family {family!r}")  # pragma: no cover - checked by the table
+    return get_family(family).log_likelihood(link, eta=eta, y=y, trials=trials, aux=aux)

@@ -24,7 +24,7 @@ import xarray as xr
 
 from hiermodels.backend import naming
 from hiermodels.errors import SpecError
-from hiermodels.spec.families import FAMILIES, get_family
+from hiermodels.families import FAMILIES, get_family
 
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.results import Fit

@@ -36,9 +36,9 @@ import xarray as xr
 from hiermodels.backend import naming
 from hiermodels.design import Design, GroupDesign
 from hiermodels.errors import DataError, SpecError
+from hiermodels.families import get_family
 from hiermodels.linear_predictor import inverse_link, linear_predictor
 from hiermodels.ppc import PPCKind
-from hiermodels.spec.families import FAMILIES, get_family
 
 __all__ = ["PredictionMethods", "summarize_predictions"]
 
@@ -134,6 +134,8 @@ def draw_response(
 
     ``mean`` is on the response scale (the probability for bernoulli and binomial);
     ``aux`` holds the family's parameters with shape (chain, draw). Counts are int64.
+    The family draws (:meth:`hiermodels.families.Family.draw_response`); an unknown
+    family is a :class:`SpecError` listing the valid ones.
 
     Examples
     --------
@@ -142,27 +144,7 @@ def draw_response(
     >>> bool(abs(y.mean() - 3.0) < 0.2), y.dtype
     (True, dtype('int64'))
     """
-
-    def par(name: str) -> np.ndarray:
-        return np.asarray(aux[name])[..., None]
-
-    if family == "gaussian":
-        return rng.normal(mean, par("sigma"))
-    if family == "student_t":
-        return mean + par("sigma") * rng.standard_t(par("nu"), size=mean.shape)
-    if family == "bernoulli":
-        return rng.binomial(1, np.clip(mean, 0.0, 1.0)).astype(np.int64)
-    if family == "binomial":
-        if trials is None:  # pragma: no cover - callers pass the trials
-            raise DataError("Binomial draws need the number of trials.")
-        n = np.broadcast_to(trials.astype(np.int64), mean.shape)
-        return rng.binomial(n, np.clip(mean, 0.0, 1.0)).astype(np.int64)
-    if family == "poisson":
-        return rng.poisson(mean).astype(np.int64)
-    if family == "negative_binomial":
-        alpha = par("alpha")
-        return rng.negative_binomial(alpha, alpha / (alpha + mean)).astype(np.int64)
-    raise SpecError(f"Unknown family {family!r}; valid families are {sorted(FAMILIES)}.")
+    return get_family(family).draw_response(mean, aux, trials=trials, rng=rng)
 
 
 def _row_coord(index: pd.Index) -> np.ndarray:
@@ -253,7 +235,7 @@ class PredictionMethods:
 
     # ------------------------------------------------------------------ predictions
     def _aux(self, posterior: xr.Dataset) -> dict[str, np.ndarray]:
-        return {p: posterior[p].values for p in get_family(self.spec.family).parameters}
+        return get_family(self.spec.family).parameter_draws(posterior)
 
     def predict(
         self,

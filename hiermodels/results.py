@@ -20,8 +20,8 @@ from hiermodels.backend import naming
 from hiermodels.compare import ComparisonMethods
 from hiermodels.diagnostics import DiagnosticsReport, check_prob, describe_draws, diagnose
 from hiermodels.errors import SpecError
+from hiermodels.families import get_family
 from hiermodels.predict import PredictionMethods
-from hiermodels.spec.families import get_family
 from hiermodels.summary import Summary
 
 __all__ = ["Fit"]

@@ -43,6 +43,7 @@ import pandas as pd
 
 from hiermodels.backend import naming
 from hiermodels.errors import SpecError
+from hiermodels.families import get_family
 from hiermodels.parallel import process_cache, run_tasks
 from hiermodels.recipe import ModelRecipe
 
@@ -98,8 +99,6 @@ def tracked_parameters(model, n_group_levels: int = 2) -> list[_Parameter]:
     >>> labels[6:]
     ['r_Subject[308,Intercept]', 'r_Subject[308,Days]']
     """
-    from hiermodels.spec.families import get_family
-
     design = model.design
     names = model.pymc_model.named_vars
     out: list[_Parameter] = []

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from hiermodels.diagnostics import DiagnosticsReport
+from hiermodels.families import get_family
 
 __all__ = ["Summary", "format_number"]
 
@@ -39,13 +40,6 @@ def _rhat_text(value: float) -> str:
 
 def _ess_text(value: float) -> str:
     return "NA" if math.isnan(value) else f"{value:.0f}"
-
-
-#: What each family parameter of :meth:`hiermodels.Fit.family_parameters` means.
-FAMILY_PARAMETER_MEANINGS = {
-    "nu": "degrees of freedom (Student-t)",
-    "alpha": "dispersion: var = mu + mu^2 / alpha (lme4's theta, brms's shape)",
-}
 
 
 def _table(rows: list[list[str]], header: list[str], align: list[str]) -> list[str]:
@@ -143,15 +137,17 @@ class Summary:
         if self.family_parameters.empty:
             return []
         lines = self._estimate_lines(self.family_parameters)
+        # What each parameter means is the family's to say.
+        meanings = get_family(self.family).parameter_meanings
         notes = [
-            f"  {name}: {FAMILY_PARAMETER_MEANINGS[name]}"
+            f"  {name}: {meanings[name]}"
             for name in self.family_parameters.index
-            if name in FAMILY_PARAMETER_MEANINGS
+            if name in meanings
         ]
         return ["", "Further distributional parameters:", *lines, *notes]
 
     def __str__(self) -> str:
-        kind = "linear" if self.family == "gaussian" else "generalized linear"
+        kind = get_family(self.family).model_kind
         groups = ";  ".join(f"{name}, {n}" for name, n in self.levels.items())
         sampler_label = "Gibbs sampling" if self.sampler == "gibbs" else f"NUTS ({self.sampler})"
         lines = [

@@ -4,6 +4,9 @@ Both are computed draw by draw, so their posterior mean and interval come for fr
 
 Residual variance
 -----------------
+Each family defines its own
+(:meth:`hiermodels.families.Family.latent_residual_variance`):
+
 ``gaussian``
     ``sigma²``.
 ``bernoulli`` and ``binomial``
@@ -46,20 +49,16 @@ np.float64(3.2899)
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import xarray as xr
 
 from hiermodels.backend import naming
 from hiermodels.design import Design
 from hiermodels.errors import SpecError
+from hiermodels.families import FAMILIES, get_family
 from hiermodels.linear_predictor import fixed_coefficients, group_contribution
 
 __all__ = ["icc_draws", "latent_residual_variance", "r2_draws"]
-
-_LATENT = {"logit": math.pi**2 / 3, "probit": 1.0, "cloglog": math.pi**2 / 6}
-SUPPORTED = ("gaussian", "bernoulli", "binomial")
 
 
 def latent_residual_variance(family: str, link: str, posterior) -> np.ndarray | float:
@@ -67,14 +66,14 @@ def latent_residual_variance(family: str, link: str, posterior) -> np.ndarray | 
 
     Raises :class:`SpecError` for a family without a defined residual variance.
     """
-    if family == "gaussian":
-        return posterior[naming.SIGMA].values ** 2
-    if family in ("bernoulli", "binomial") and link in _LATENT:
-        return np.float64(_LATENT[link])
-    raise SpecError(
-        f"The variance partition (ICC, R²) is defined here for the families {list(SUPPORTED)}; "
-        f"this model's family is {family!r} (link {link!r})."
-    )
+    fam = get_family(family)
+    if not fam.has_latent_variance:
+        supported = [name for name, f in FAMILIES.items() if f.has_latent_variance]
+        raise SpecError(
+            f"The variance partition (ICC, R²) is defined here for the families {supported}; "
+            f"this model's family is {family!r} (link {link!r})."
+        )
+    return fam.latent_residual_variance(link, posterior)
 
 
 def _intercept_sd(posterior, group: str) -> np.ndarray:

@@ -39,6 +39,8 @@ import pytensor.tensor as pt
 from hiermodels.backend import naming
 from hiermodels.design import Design, GroupDesign
 from hiermodels.errors import PriorError
+from hiermodels.families import Family, get_family
+from hiermodels.families.links import inverse_link_tensor as inverse_link
 from hiermodels.linear_predictor import group_contribution
 from hiermodels.spec.priors import Prior
 
@@ -345,48 +347,22 @@ def _group_data_contribution(g: GroupDesign, deviations, mean):
     return varying + common
 
 
-def inverse_link(link: str, eta):
-    """Mean of the response given the linear predictor tensor ``eta``."""
-    if link == "identity":
-        return eta
-    if link == "log":
-        return pt.exp(eta)
-    if link == "logit":
-        return pm.math.invlogit(eta)
-    if link == "probit":
-        return pm.math.invprobit(eta)
-    if link == "cloglog":
-        return 1.0 - pt.exp(-pt.exp(eta))
-    raise ValueError(f"unknown link {link!r}")  # pragma: no cover - checked by the table
-
-
-def _likelihood(design: Design, family: str, link: str, eta, priors: Mapping[str, Prior]):
-    name, dims = design.response_name, naming.OBS_DIM
+def _likelihood(design: Design, family: Family, link: str, eta, priors: Mapping[str, Prior]):
+    """The family's parameters (in the family's order), then its observed variable."""
+    dims = naming.OBS_DIM
     # The response is a data container too, so a compiled model can be refitted to new
     # responses (simulation-based calibration, refits) without compiling again.
     y = pm.Data(naming.data_name("y"), design.y, dims=dims)
-    if family == "gaussian":
-        sigma = _random_variable(naming.SIGMA, priors[naming.SIGMA])
-        return pm.Normal(name, mu=eta, sigma=sigma, observed=y, dims=dims)
-    if family == "student_t":
-        sigma = _random_variable(naming.SIGMA, priors[naming.SIGMA])
-        nu = _random_variable("nu", priors["nu"])
-        return pm.StudentT(name, nu=nu, mu=eta, sigma=sigma, observed=y, dims=dims)
-    if family == "bernoulli":
-        if link == "logit":
-            return pm.Bernoulli(name, logit_p=eta, observed=y, dims=dims)
-        return pm.Bernoulli(name, p=inverse_link(link, eta), observed=y, dims=dims)
-    if family == "binomial":
-        n = design.trials
-        if link == "logit":
-            return pm.Binomial(name, n=n, logit_p=eta, observed=y, dims=dims)
-        return pm.Binomial(name, n=n, p=inverse_link(link, eta), observed=y, dims=dims)
-    if family == "poisson":
-        return pm.Poisson(name, mu=pt.exp(eta), observed=y, dims=dims)
-    if family == "negative_binomial":
-        alpha = _random_variable("alpha", priors["alpha"])
-        return pm.NegativeBinomial(name, mu=pt.exp(eta), alpha=alpha, observed=y, dims=dims)
-    raise ValueError(f"unknown family {family!r}")  # pragma: no cover - checked by the table
+    aux = {p: _random_variable(p, priors[p]) for p in family.parameters}
+    return family.pymc_likelihood(
+        design.response_name,
+        eta=eta,
+        link=link,
+        aux=aux,
+        observed=y,
+        trials=design.trials,
+        dims=dims,
+    )
 
 
 def build_model(
@@ -473,7 +449,7 @@ def build_model(
                 value = value - pt.dot(pt.as_tensor(centre), slopes)
             pm.Deterministic(naming.INTERCEPT, value)
         if collapsed is None:
-            _likelihood(design, family, link, eta, priors)
+            _likelihood(design, get_family(family), link, eta, priors)
         else:
             parts = ([intercept_c[None]] if intercept_c is not None else []) + (
                 [slopes] if slopes is not None else []

@@ -28,6 +28,10 @@ nu (Student-t)        Gamma(2, 0.1)                             Juarez & Steel (
 alpha (neg. binomial) Gamma(2, 0.1)                             weak, keeps alpha off 0
 ====================  ========================================  ===========================
 
+The last three rows are the defaults of the families' own parameters: each family sets
+them (:meth:`hiermodels.families.Family.default_prior`, given the scale ``s_y``), and
+:func:`default_priors` asks it through its ``family_prior`` argument.
+
 Examples
 --------
 >>> from hiermodels.spec.priors import Prior
@@ -38,7 +42,7 @@ Prior('Normal', mu=0, sigma=1)
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from hiermodels.errors import PriorError
@@ -152,6 +156,7 @@ def default_priors(
     column_sd: Mapping[str, float],
     group_column_sd: Mapping[tuple[str, str], float],
     offset_mean: float = 0.0,
+    family_prior: Callable[..., Prior] | None = None,
 ) -> dict[str, Prior]:
     """Apply the default rule (see the module docstring) to every slot.
 
@@ -171,6 +176,10 @@ def default_priors(
         Standard deviation of each varying-effect column, keyed by ``(group, term)``.
     offset_mean
         Mean of the offset on the link scale; the intercept prior is shifted by it.
+    family_prior
+        ``family_prior(name, scale=s_y)`` gives the default prior of the family's own
+        parameter ``name`` (the family's ``default_prior``); required when ``slots``
+        hold such parameters.
 
     Returns
     -------
@@ -195,11 +204,9 @@ def default_priors(
             out[slot.name] = Prior("HalfNormal", sigma=scale / sz)
         elif slot.kind == "cor":
             out[slot.name] = Prior("LKJ", eta=2.0)
-        elif slot.kind == "sigma":
-            out[slot.name] = Prior("Exponential", lam=1.0 / scale)
-        elif slot.kind in ("nu", "alpha"):
-            out[slot.name] = Prior("Gamma", alpha=2.0, beta=0.1)
-        else:  # pragma: no cover - the slot kinds are fixed above
+        elif family_prior is not None:
+            out[slot.name] = family_prior(slot.kind, scale=scale)
+        else:
             raise PriorError(f"No default prior rule for slot kind {slot.kind!r}.")
     return out
 

@@ -1,0 +1,269 @@
+"""The family protocol: what a response distribution declares and what it does.
+
+A family is one object. Its class attributes declare the links, the further parameters,
+the support of the response and a few flags the rest of the package reads; its methods
+hold every computation that differs from one family to the next:
+
+==============================  ==========================================================
+method                          used by
+==============================  ==========================================================
+:meth:`~Family.default_prior`   the default priors of the family's own parameters
+:meth:`~Family.check_response`  the design, when it reads the response column
+:meth:`~Family.pymc_likelihood` the PyMC model (``Model.pymc_model``)
+:meth:`~Family.log_likelihood`  the pointwise log-likelihood (LOO, k-fold, held-out rows)
+:meth:`~Family.draw_response`   ``fit.predict(kind="response")``, posterior predictive
+:meth:`~Family.latent_residual_variance`  ``fit.icc()``, ``fit.r2()`` (optional)
+==============================  ==========================================================
+
+The first five are required; a family without a residual variance leaves the last one
+out and the variance partition refuses it. The shipped families live one per module in
+this package; :func:`hiermodels.families.register` adds one of your own.
+
+Examples
+--------
+>>> from hiermodels.families import get_family
+>>> fam = get_family("negative_binomial")
+>>> fam.links, fam.parameters, fam.support
+(('log',), ('alpha',), 'count')
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from hiermodels.errors import DataError, PriorError, SpecError
+from hiermodels.spec.priors import Prior
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["SUPPORTS", "Family", "Support", "aux_column", "resolve_link"]
+
+Support = Literal["real", "binary", "bounded_count", "count"]
+
+#: What each kind of support lets the response hold, as error messages state it.
+SUPPORTS: Mapping[str, str] = MappingProxyType(
+    {
+        "real": "real numbers",
+        "binary": "0/1 or boolean values",
+        "bounded_count": "integer counts between 0 and the number of trials",
+        "count": "non-negative integer counts",
+    }
+)
+
+
+class Family(abc.ABC):
+    """One response family: its declarations (class attributes) and behaviours (methods).
+
+    Subclass it, set the attributes, implement the abstract methods, and register an
+    instance with :func:`hiermodels.families.register`.
+
+    Attributes
+    ----------
+    name
+        The name users pass as ``family=``.
+    links
+        Valid link functions (names from :data:`hiermodels.families.links.LINKS`); the
+        first is the default.
+    parameters
+        The family's own (distributional) parameters besides the mean, e.g. ``sigma``;
+        each is a free variable of the model, with a prior key of the same name.
+    support
+        What the response may hold: ``"real"``, ``"binary"`` (0/1), ``"bounded_count"``
+        (0..trials) or ``"count"`` (0, 1, 2, ...).
+    response_scale
+        ``True`` when default priors are set on the response's own scale (identity link
+        families); otherwise they are set on the link scale.
+    needs_trials
+        ``True`` when the response needs a number of trials (``y | trials(n)``).
+    reml_pilot
+        ``True`` when a REML fit of the gaussian model with the same terms is a fair guide
+        to how much the data determine each factor's group effects, so that
+        ``parameterization="auto"`` consults it (continuous responses on the identity
+        link). For the other families ``"auto"`` means non-centred.
+    collapsible
+        ``True`` for a normal response on the identity link: group effects are then
+        conjugate and integrate out in closed form, which ``fit(method="marginal")``,
+        ``method="gibbs"``, ``optimize()``, the exact held-out density of new levels and
+        the precision-weighted estimate rely on. Such a family also implements
+        :meth:`integrated_log_likelihood` and has a ``sigma`` parameter.
+    model_kind
+        How the summary names the model: ``"linear"`` or ``"generalized linear"``.
+    parameter_meanings
+        Parameter name to a short text the summary prints under "Further distributional
+        parameters" (``sigma`` is listed as the residual SD instead).
+    """
+
+    name: str
+    links: tuple[str, ...]
+    parameters: tuple[str, ...] = ()
+    support: Support
+    response_scale: bool
+    needs_trials: bool = False
+    reml_pilot: bool = False
+    collapsible: bool = False
+    model_kind: str = "generalized linear"
+    parameter_meanings: Mapping[str, str] = MappingProxyType({})
+
+    # ------------------------------------------------------------------ declarations
+    @property
+    def default_link(self) -> str:
+        """The first of :attr:`links`."""
+        return self.links[0]
+
+    @property
+    def support_words(self) -> str:
+        """What the response may hold, in words (for error messages)."""
+        return SUPPORTS[self.support]
+
+    @property
+    def counts(self) -> bool:
+        """``True`` when the response holds counts (``"count"``, ``"bounded_count"``)."""
+        return self.support in ("count", "bounded_count")
+
+    @property
+    def has_latent_variance(self) -> bool:
+        """``True`` when the family defines :meth:`latent_residual_variance`."""
+        return type(self).latent_residual_variance is not Family.latent_residual_variance
+
+    def __repr__(self) -> str:
+        return (
+            f"<family {self.name!r}: links {list(self.links)}, parameters "
+            f"{list(self.parameters)}, support {self.support!r}>"
+        )
+
+    # ------------------------------------------------------------------ priors
+    def default_prior(self, parameter: str, *, scale: float) -> Prior:
+        """The default prior of one of :attr:`parameters`.
+
+        ``scale`` is the standard deviation of the response for families with
+        :attr:`response_scale`, and 1 (the link scale) for the others. See the default
+        rule in :mod:`hiermodels.spec.priors`.
+        """
+        raise PriorError(f"Family {self.name!r} has no default prior for {parameter!r}.")
+
+    # ------------------------------------------------------------------ data
+    def check_response(self, values: np.ndarray, expr: str, index: pd.Index) -> None:
+        """Raise :class:`DataError` naming the first rows outside the :attr:`support`.
+
+        ``values`` are the response as finite floats; ``index`` labels the rows.
+        """
+        if self.support == "real":
+            return
+        if self.support == "binary":
+            bad = ~np.isin(values, (0.0, 1.0))
+        else:
+            bad = (values < 0) | (values != np.round(values))
+        if bad.any():
+            rows = index[bad][:5].tolist()
+            raise DataError(
+                f"The response {expr!r} must hold {self.support_words}; {int(bad.sum())} "
+                f"rows do not (first rows: {rows}, values {values[bad][:5].tolist()})."
+            )
+
+    def parameter_draws(self, posterior) -> dict[str, np.ndarray]:
+        """The draws of :attr:`parameters` from a posterior dataset, shape (chain, draw)."""
+        return {p: posterior[p].values for p in self.parameters}
+
+    # ------------------------------------------------------------------ behaviours
+    @abc.abstractmethod
+    def pymc_likelihood(self, name: str, *, eta, link: str, aux: Mapping, observed, trials, dims):
+        """Add the observed variable to the PyMC model in context and return it.
+
+        Parameters
+        ----------
+        name
+            The variable's name (the response's).
+        eta
+            The linear predictor tensor, one value per row.
+        link
+            The model's link (one of :attr:`links`).
+        aux
+            Parameter name to its random variable, for each of :attr:`parameters`.
+        observed
+            The response's data container.
+        trials
+            The number of trials per row (families with :attr:`needs_trials`), else
+            ``None``.
+        dims
+            The dims of the observed variable.
+        """
+
+    @abc.abstractmethod
+    def log_likelihood(
+        self,
+        link: str,
+        *,
+        eta: np.ndarray,
+        y: np.ndarray,
+        trials: np.ndarray | None,
+        aux: Mapping[str, np.ndarray],
+    ) -> np.ndarray:
+        """Log density of each row for each draw, shape of ``eta`` (chain, draw, rows).
+
+        ``aux`` holds the family's parameters with shape (chain, draw); conditional on
+        the group effects (the usual "conditional" LOO of brms and ArviZ).
+        """
+
+    @abc.abstractmethod
+    def draw_response(
+        self,
+        mean: np.ndarray,
+        aux: Mapping[str, np.ndarray],
+        *,
+        trials: np.ndarray | None,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """One draw from the likelihood per element of ``mean`` (chain, draw, rows).
+
+        ``mean`` is on the response scale (the probability for Bernoulli and binomial);
+        ``aux`` holds the family's parameters with shape (chain, draw). Counts are int64.
+        """
+
+    def latent_residual_variance(self, link: str, posterior) -> np.ndarray | float:
+        """The residual variance of the variance partition: per draw, or a constant.
+
+        Families without one leave this out; :func:`hiermodels.variance.icc_draws` and
+        :func:`~hiermodels.variance.r2_draws` then refuse them.
+        """
+        raise SpecError(f"Family {self.name!r} defines no residual variance.")
+
+    def integrated_log_likelihood(
+        self,
+        link: str,
+        *,
+        eta: np.ndarray,
+        extra_variance: np.ndarray,
+        y: np.ndarray,
+        aux: Mapping[str, np.ndarray],
+    ) -> np.ndarray:
+        """Log density with normal effects of variance ``extra_variance`` integrated out.
+
+        Closed form for :attr:`collapsible` families only; the others raise.
+        """
+        raise SpecError(
+            f"Family {self.name!r} has no closed-form density with group effects "
+            "integrated out; use Monte Carlo."
+        )
+
+
+def aux_column(aux: Mapping[str, np.ndarray], name: str) -> np.ndarray:
+    """The draws of parameter ``name`` (chain, draw), broadcastable against the rows."""
+    return np.asarray(aux[name])[..., None]
+
+
+def resolve_link(family: Family, link: str | None) -> str:
+    """Return ``link`` (or the family's default) after checking it against the family."""
+    if link is None:
+        return family.default_link
+    if link not in family.links:
+        raise SpecError(
+            f"Link {link!r} is not available for family {family.name!r}; valid links are "
+            f"{list(family.links)}."
+        )
+    return link

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import hiermodels as hm
+from hiermodels.design import prediction_design, required_columns
 from hiermodels.errors import DataError, FormulaError
 from hiermodels.linear_predictor import linear_predictor
-from hiermodels.newdata import prediction_design, required_columns
 from hiermodels.spec.offsets import OFFSET_FUNCTIONS
 
 

@@ -1,5 +1,5 @@
-"""Designs of new data (``hiermodels.newdata``): a failed ``predict`` leaves the fit as it
-was, dtype mismatches are named, and group labels map to the fitted levels.
+"""Designs of new data (``hiermodels.design.newdata``): a failed ``predict`` leaves the fit
+as it was, dtype mismatches are named, and group labels map to the fitted levels.
 
 The fits here use ``method="gibbs"`` (no compilation, a few seconds) or prior draws.
 """
@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hiermodels as hm
+from hiermodels.design import prediction_design
 from hiermodels.errors import ConvergenceWarning, DataError, HiermodelsError
-from hiermodels.newdata import prediction_design
 
 GIBBS = dict(method="gibbs", draws=200, chains=2, random_seed=1)
 

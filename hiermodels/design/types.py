@@ -1,0 +1,124 @@
+"""The frozen dataclasses of a design: fixed part, grouping factors, the whole design.
+
+Group terms are never expanded to a dense Z over all levels. Each grouping factor keeps
+``codes`` (rows x members) of integer level indices, ``weights`` (rows x members) and the
+row-level columns ``Z`` (rows x terms); the group contribution of row ``i`` is
+``sum_k weights[i, k] * Z[i] @ effects[codes[i, k]]``. An ordinary factor has one member
+with weight 1; a multiple-membership factor has several.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from hiermodels.errors import SpecError
+from hiermodels.spec.terms import GroupFactor, Membership
+
+__all__ = ["Design", "FixedDesign", "GroupDesign", "Missing", "NewDesign"]
+
+Missing = Literal["error", "drop"]
+
+
+@dataclass(frozen=True, eq=False)
+class FixedDesign:
+    """The fixed-effects design matrix and how to rebuild it for new data."""
+
+    matrix: np.ndarray
+    names: tuple[str, ...]
+    formulaic_spec: Any
+
+    @property
+    def has_intercept(self) -> bool:
+        return "Intercept" in self.names
+
+
+@dataclass(frozen=True, eq=False)
+class GroupDesign:
+    """One grouping factor: its levels, varying terms and per-row codes and weights.
+
+    Attributes
+    ----------
+    name
+        The factor as written ("Subject", "batch:cask", "mm(s1, s2)"); the dimension name.
+    levels
+        Level labels, in the order of the effect vector.
+    terms
+        Names of the varying columns ("Intercept", "Days", ...).
+    blocks
+        Partition of ``terms`` (as index tuples) into correlated blocks; a block of one
+        term is uncorrelated with the rest.
+    Z
+        Row-level varying columns, shape (rows, terms).
+    codes, weights
+        Level index and weight of each member, shape (rows, members).
+    """
+
+    name: str
+    levels: tuple[str, ...]
+    terms: tuple[str, ...]
+    blocks: tuple[tuple[int, ...], ...]
+    Z: np.ndarray
+    codes: np.ndarray
+    weights: np.ndarray
+    factor: GroupFactor | Membership
+    term_specs: tuple[Any, ...]
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.levels)
+
+    @property
+    def correlated(self) -> bool:
+        return any(len(b) > 1 for b in self.blocks)
+
+    def level_counts(self) -> np.ndarray:
+        """Number of rows in each level (members counted once per row they appear in)."""
+        counts = np.zeros(self.n_levels, dtype=int)
+        for k in range(self.codes.shape[1]):
+            np.add.at(counts, self.codes[:, k], (self.weights[:, k] != 0).astype(int))
+        return counts
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """Everything the backend needs, as arrays, plus the encoders to rebuild it."""
+
+    response_name: str
+    y: np.ndarray
+    trials: np.ndarray | None
+    fixed: FixedDesign
+    groups: tuple[GroupDesign, ...]
+    row_index: pd.Index
+    offset: np.ndarray | None = None
+    #: Positions of the model's rows in the caller's DataFrame (labels may repeat).
+    row_positions: np.ndarray | None = None
+
+    @property
+    def n_obs(self) -> int:
+        return len(self.y)
+
+    def group(self, name: str) -> GroupDesign:
+        for g in self.groups:
+            if name in (g.name, g.name.replace(" ", "")):
+                return g
+        raise SpecError(
+            f"Unknown grouping factor {name!r}; this model's factors are "
+            f"{[g.name for g in self.groups]}."
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class NewDesign:
+    """A design for new rows, and the new levels of each grouping factor.
+
+    In ``design.groups[i]`` the codes index ``levels + new_levels[name]``: the fitted
+    levels first, then the new ones (labels of unseen levels, ``"<missing row k>"`` for
+    a missing value in row ``k``).
+    """
+
+    design: Design
+    new_levels: dict[str, tuple[str, ...]]

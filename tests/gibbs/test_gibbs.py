@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 import hiermodels as hm
-import hiermodels.gibbs
+import hiermodels.gibbs.checks
 from hiermodels.errors import PriorError, SamplerError, SpecError
 
 SETTINGS = {"draws": 1000, "tune": 1000, "chains": 4, "random_seed": 20261122}
@@ -74,7 +74,7 @@ def test_block_and_level_updates_give_the_same_posterior(monkeypatch):
     frame = _crossed_small_sd()
     formula = "y ~ x + (1 | A) + (1 | B)"
     blocked = _gibbs_fit(formula, frame)
-    monkeypatch.setattr(hiermodels.gibbs, "SMALL_FACTOR_LEVELS", 0)
+    monkeypatch.setattr(hiermodels.gibbs.checks, "SMALL_FACTOR_LEVELS", 0)
     by_level = _gibbs_fit(formula, frame)
     for fit in (blocked, by_level):
         report = fit.diagnostics()
@@ -96,7 +96,7 @@ def test_block_and_level_updates_give_the_same_posterior(monkeypatch):
 
 
 def test_large_nested_factors_are_refused(monkeypatch):
-    monkeypatch.setattr(hiermodels.gibbs, "SMALL_FACTOR_LEVELS", 0)
+    monkeypatch.setattr(hiermodels.gibbs.checks, "SMALL_FACTOR_LEVELS", 0)
     model = hm.Model("strength ~ 1 + (1 | batch/cask)", hm.datasets.load("Pastes"))
     with pytest.raises(SpecError, match=r"'batch:cask' \(30 levels\) is nested in 'batch'"):
         model.fit(method="gibbs")

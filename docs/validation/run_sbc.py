@@ -348,7 +348,7 @@ def section(results: dict[str, dict], times: list[dict], settings: dict) -> str:
     lines += [
         "### Running it",
         "",
-        "`docs/validation/run_sbc.py` reproduces this section. `tests/test_sbc.py` runs",
+        "`docs/validation/run_sbc.py` reproduces this section. `tests/sbc/test_sbc.py` runs",
         "a quick version in CI. In your own code:",
         "",
         "```python",

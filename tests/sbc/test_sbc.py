@@ -134,32 +134,32 @@ def test_sbc_rejects_bad_input_before_sampling(model):
 
 def test_auto_parameterization_follows_the_simulated_response():
     """As hm.Model(..., parameterization="auto") would choose for each data set."""
-    from hiermodels.sbc import _chosen_parameterization
+    from hiermodels.sbc.refit import chosen_parameterization
 
     sleep = hm.datasets.load("sleepstudy")
     model = hm.Model("Reaction ~ Days + (Days | Subject)", sleep, parameterization="non_centered")
-    assert _chosen_parameterization(model, model.design.y) == (("Subject", "centered"),)
+    assert chosen_parameterization(model, model.design.y) == (("Subject", "centered"),)
     noise = np.random.default_rng(1).normal(size=model.design.n_obs)
-    assert _chosen_parameterization(model, noise) == (("Subject", "non_centered"),)
+    assert chosen_parameterization(model, noise) == (("Subject", "non_centered"),)
 
 
 def test_a_failed_reml_pilot_falls_back_to_the_model_parameterization(model, monkeypatch):
     import hiermodels.optimize
-    from hiermodels.sbc import _chosen_parameterization, _model_for, _Setup
+    from hiermodels.sbc.refit import Setup, chosen_parameterization, model_for
 
     def singular(*args, **kwargs):
         raise np.linalg.LinAlgError("Singular matrix")
 
     monkeypatch.setattr(hiermodels.optimize, "data_dominance", singular)
-    assert _chosen_parameterization(model, model.design.y) is None
-    setup = _Setup(
+    assert chosen_parameterization(model, model.design.y) is None
+    setup = Setup(
         recipe=ModelRecipe.of(model),
         parameters=(),
         sample_options={},
         rank_draws=9,
         parameterization="auto",
     )
-    cached, note = _model_for(setup, model.design.y)
+    cached, note = model_for(setup, model.design.y)
     assert cached.model.parameterization == {"g": "non_centered"}
     assert "REML pilot failed" in note
 

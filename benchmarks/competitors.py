@@ -51,11 +51,11 @@ def _effects_without_sum_zero(g, priors, centered):
     import pytensor.tensor as pt
 
     from hiermodels.backend import naming
-    from hiermodels.backend import pymc as backend
+    from hiermodels.backend.priors import scales
 
     J, q = g.n_levels, len(g.terms)
     dims = (naming.level_dim(g.name), naming.term_dim(g.name))
-    blocks = backend._scales(g, priors)
+    blocks = scales(g, priors)
     z = None if centered else pm.Normal(naming.offsets_name(g.name), 0.0, 1.0, shape=(J, q))
     parts = []
     for index, (block, sd, chol, _) in enumerate(blocks):

@@ -28,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Mapping
 
@@ -37,16 +36,14 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from hiermodels.backend import naming
+from hiermodels.backend.priors import check_prior, check_priors, random_variable, scales, vector
 from hiermodels.design import Design, GroupDesign
-from hiermodels.errors import PriorError
 from hiermodels.families import Family, get_family
 from hiermodels.families.links import inverse_link_tensor as inverse_link
 from hiermodels.linear_predictor import group_contribution
 from hiermodels.spec.priors import Prior
 
-__all__ = ["build_model", "inverse_link", "model_coords"]
-
-_NOT_DISTRIBUTIONS = {"Data", "Deterministic", "Potential", "Model"}
+__all__ = ["build_model", "check_priors", "inverse_link", "model_coords"]
 
 
 def model_coords(design: Design) -> dict[str, list]:
@@ -61,100 +58,6 @@ def model_coords(design: Design) -> dict[str, list]:
         if g.correlated:
             coords[naming.term_dim_bis(g.name)] = list(g.terms)
     return coords
-
-
-_BASE_CLASSES = {
-    "Continuous",
-    "Discrete",
-    "Distribution",
-    "SymbolicRandomVariable",
-    "Censored",
-    "CustomDist",
-    "DensityDist",
-    "Mixture",
-    "Truncated",
-    "Simulator",
-    "DiracDelta",
-}
-
-
-def _valid_distributions() -> list[str]:
-    return sorted(
-        n
-        for n in dir(pm)
-        if n[0].isupper()
-        and n not in _BASE_CLASSES | _NOT_DISTRIBUTIONS
-        and isinstance(getattr(pm, n), type)
-        and issubclass(getattr(pm, n), pm.Distribution)
-    )
-
-
-def _distribution(prior: Prior):
-    dist = getattr(pm, prior.dist, None)
-    if prior.dist in _NOT_DISTRIBUTIONS | _BASE_CLASSES or not (
-        isinstance(dist, type) and issubclass(dist, pm.Distribution)
-    ):
-        raise PriorError(
-            f"Unknown distribution {prior.dist!r} in {prior}; valid PyMC distributions are "
-            f"{_valid_distributions()}."
-        )
-    return dist
-
-
-def _parameter_names(dist) -> list[str]:
-    params = inspect.signature(dist.dist).parameters.values()
-    return [p.name for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
-
-
-def check_prior(key: str, prior: Prior) -> None:
-    """Check a prior's distribution name, parameter names and values; raise PriorError."""
-    if prior.dist == "LKJ":
-        if set(prior.params) != {"eta"}:
-            raise PriorError(f"The LKJ prior for {key!r} takes only eta, got {prior}.")
-        return
-    dist = _distribution(prior)
-    valid = _parameter_names(dist)
-    unknown = [k for k in prior.params if k not in valid]
-    if unknown:
-        raise PriorError(
-            f"The prior {prior} for {key!r} has unknown parameter(s) {unknown}; "
-            f"{prior.dist} takes {valid}."
-        )
-    for k, v in prior.params.items():
-        try:
-            ok = np.all(np.isfinite(np.asarray(v, dtype=float)))
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise PriorError(
-                f"The parameter {k}={v!r} of the prior {prior} for {key!r} must be a finite number."
-            )
-
-
-def _random_variable(name: str, prior: Prior, **kwargs):
-    dist = _distribution(prior)
-    try:
-        return dist(name, **prior.params, **kwargs)
-    except (TypeError, ValueError) as err:
-        raise PriorError(f"Cannot build the prior {prior} for {name!r}: {err}") from None
-
-
-def _stacked(priors: list[Prior]) -> Prior | None:
-    """One prior with array parameters, if all ``priors`` share a distribution and keys."""
-    first = priors[0]
-    if any(p.dist != first.dist or set(p.params) != set(first.params) for p in priors):
-        return None
-    params = {k: np.array([p.params[k] for p in priors], dtype=float) for k in first.params}
-    return Prior(first.dist, **params)
-
-
-def _vector(name: str, priors: list[Prior], dims: str, labels: list[str]):
-    """A vector parameter, one prior per element; one RV when the priors stack."""
-    stacked = _stacked(priors)
-    if stacked is not None:
-        return _random_variable(name, stacked, dims=dims)
-    parts = [_random_variable(f"{name}[{lab}]", p) for lab, p in zip(labels, priors)]
-    return pm.Deterministic(name, pt.stack(parts), dims=dims)
 
 
 def sheared_terms(design: Design) -> dict[str, np.ndarray]:
@@ -181,7 +84,7 @@ def _fixed_coefficients(design: Design, priors: Mapping[str, Prior], sheared_slo
     names = [n for n in design.fixed.names if n != naming.INTERCEPT]
     slopes = None
     if names:
-        slopes = _vector(
+        slopes = vector(
             naming.CENTERED_SLOPES if sheared_slopes else naming.SLOPES,
             [priors[naming.slope_slot(n)] for n in names],
             naming.FIXED_DIM,
@@ -189,52 +92,8 @@ def _fixed_coefficients(design: Design, priors: Mapping[str, Prior], sheared_slo
         )
     intercept = None
     if design.fixed.has_intercept:
-        intercept = _random_variable(naming.CENTERED_INTERCEPT, priors[naming.INTERCEPT])
+        intercept = random_variable(naming.CENTERED_INTERCEPT, priors[naming.INTERCEPT])
     return intercept, slopes, names
-
-
-def correlated_sd_prior(g: GroupDesign, block: tuple[int, ...], priors) -> Prior:
-    """The one SD prior of a correlated block; its terms' SD priors must stack."""
-    terms = [g.terms[i] for i in block]
-    sd_priors = [priors[naming.sd_slot(g.name, t)] for t in terms]
-    stacked = _stacked(sd_priors)
-    if stacked is None:
-        raise PriorError(
-            f"The SD priors of the correlated terms {terms} of {g.name!r} must share one "
-            f"distribution; got {[str(p) for p in sd_priors]}."
-        )
-    return stacked
-
-
-def check_priors(design: Design, priors: Mapping[str, Prior]) -> None:
-    """Every prior names a PyMC distribution with valid parameters, and correlated
-    blocks have SD priors that stack. Raises :class:`PriorError`."""
-    for key, prior in priors.items():
-        check_prior(key, prior)
-    for g in design.groups:
-        for block in g.blocks:
-            if len(block) > 1:
-                correlated_sd_prior(g, block, priors)
-
-
-def _block_scale(g: GroupDesign, block: tuple[int, ...], index: int, priors):
-    """Scale of one block: ``(sd, None, None)`` for one term, ``(sds, chol, corr)`` else."""
-    if len(block) == 1:
-        sd_prior = priors[naming.sd_slot(g.name, g.terms[block[0]])]
-        sd = _random_variable(naming.block_sd_name(g.name, index), sd_prior)
-        return pt.stack([sd]), None, None
-    stacked = correlated_sd_prior(g, block, priors)
-    cor_prior = priors[naming.cor_slot(g.name)]
-    sd_dist = _distribution(stacked).dist(**stacked.params, shape=len(block))
-    chol, corr, sds = pm.LKJCholeskyCov(
-        naming.chol_name(g.name, index, len(g.blocks)),
-        n=len(block),
-        eta=cor_prior.params.get("eta", 1.0),
-        sd_dist=sd_dist,
-        compute_corr=True,
-        store_in_trace=False,
-    )
-    return sds, chol, corr
 
 
 def sum_zero_embedding(w, J: int):
@@ -247,33 +106,6 @@ def sum_zero_embedding(w, J: int):
     total = w.sum(axis=0)
     rest = w - total / (J - math.sqrt(J))
     return pt.concatenate([rest, (total / math.sqrt(J))[None]], axis=0)
-
-
-def _scales(g: GroupDesign, priors):
-    """Per block ``(terms, sd, chol, cor)``; uncorrelated factors get one SD vector."""
-    term_dim = naming.term_dim(g.name)
-    if not g.correlated:
-        sd = _vector(
-            naming.sd_name(g.name),
-            [priors[naming.sd_slot(g.name, t)] for t in g.terms],
-            term_dim,
-            list(g.terms),
-        )
-        return [(tuple(range(len(g.terms))), sd, None, None)]
-    blocks = []
-    for index, block in enumerate(g.blocks):
-        sd, chol, cor = _block_scale(g, block, index, priors)
-        blocks.append((block, sd, chol, cor))
-    pm.Deterministic(naming.sd_name(g.name), pt.concatenate([b[1] for b in blocks]), dims=term_dim)
-    cor_full = pt.eye(len(g.terms))
-    for block, _, _, cor in blocks:
-        if cor is not None:
-            idx = np.array(block)
-            cor_full = pt.set_subtensor(cor_full[idx[:, None], idx[None, :]], cor)
-    pm.Deterministic(
-        naming.cor_name(g.name), cor_full, dims=(term_dim, naming.term_dim_bis(g.name))
-    )
-    return blocks
 
 
 def _group_effects(g: GroupDesign, priors: Mapping[str, Prior], centered: bool):
@@ -296,7 +128,7 @@ def _group_effects(g: GroupDesign, priors: Mapping[str, Prior], centered: bool):
     """
     J, q = g.n_levels, len(g.terms)
     dims = (naming.level_dim(g.name), naming.term_dim(g.name))
-    blocks = _scales(g, priors)
+    blocks = scales(g, priors)
     z_mean = pm.Normal(naming.mean_offsets_name(g.name), 0.0, 1.0, shape=(q,))
     z = None if centered else pm.Normal(naming.offsets_name(g.name), 0.0, 1.0, shape=(J - 1, q))
     parts = []
@@ -353,7 +185,7 @@ def _likelihood(design: Design, family: Family, link: str, eta, priors: Mapping[
     # The response is a data container too, so a compiled model can be refitted to new
     # responses (simulation-based calibration, refits) without compiling again.
     y = pm.Data(naming.data_name("y"), design.y, dims=dims)
-    aux = {p: _random_variable(p, priors[p]) for p in family.parameters}
+    aux = {p: random_variable(p, priors[p]) for p in family.parameters}
     return family.pymc_likelihood(
         design.response_name,
         eta=eta,
@@ -427,7 +259,7 @@ def build_model(
         collapsed_scales = None
         for g in design.groups:
             if g.name == collapsed:
-                collapsed_scales = _scales(g, priors)
+                collapsed_scales = scales(g, priors)
                 continue
             deviations, mean = _group_effects(g, priors, bool(centered.get(g.name, False)))
             mask = masks[g.name]
@@ -471,7 +303,7 @@ def _collapsed_likelihood(design: Design, factor: str, blocks, eta, theta, prior
 
     g = design.group(factor)
     stats = collapsed_statistics(design, factor)
-    sigma = _random_variable(naming.SIGMA, priors[naming.SIGMA])
+    sigma = random_variable(naming.SIGMA, priors[naming.SIGMA])
     L = covariance_factor(blocks, len(g.terms))
     if len(design.groups) > 1:
         residual = pt.as_tensor(design.y.astype(float)) - eta

@@ -10,7 +10,7 @@ import pymc as pm
 import pytest
 
 import hiermodels as hm
-from hiermodels.backend.pymc import _parameter_names, _valid_distributions
+from hiermodels.backend.priors import parameter_names, valid_distributions
 from hiermodels.errors import PriorError
 from hiermodels.spec.support import SUPPORT, check_support
 
@@ -42,14 +42,14 @@ CASES = [(d, p, k) for d, table in SUPPORT.items() for p, k in table.items()]
 
 def test_every_pymc_distribution_has_a_support_entry():
     """Every distribution the backend accepts is in the table, with real parameter names."""
-    assert set(_valid_distributions()) <= set(SUPPORT)
+    assert set(valid_distributions()) <= set(SUPPORT)
     for dist, table in SUPPORT.items():
         if dist == "LKJ":  # hiermodels' name for the LKJ prior of a correlation block
             assert set(table) == {"eta"}
             continue
         cls = getattr(pm, dist)
         assert inspect.isclass(cls), dist
-        assert set(table) <= set(_parameter_names(cls)), dist
+        assert set(table) <= set(parameter_names(cls)), dist
 
 
 @pytest.mark.parametrize(("dist", "param", "kind"), CASES)

@@ -20,13 +20,12 @@ import pytest
 from hiermodels.errors import ConvergenceWarning, DataError, SpecError
 from hiermodels.parallel import (
     PROCESS_CACHE_SIZE,
-    _flag,
-    _with_flag,
     executor_kind,
     process_cache,
     run_tasks,
     worker_cache_root,
 )
+from hiermodels.parallel.workers import flag, with_flag
 
 CACHE = Path(__file__).resolve().parents[1] / ".cache"
 
@@ -110,9 +109,9 @@ def test_functions_must_be_sendable_by_name():
 
 def test_pytensor_flags_are_edited_not_replaced():
     flags = "floatX=float64, base_compiledir=/a,linker=numba"
-    assert _flag(flags, "base_compiledir") == "/a"
-    assert _flag(flags, "mode") is None
-    edited = _with_flag(flags, "base_compiledir", "/b")
+    assert flag(flags, "base_compiledir") == "/a"
+    assert flag(flags, "mode") is None
+    edited = with_flag(flags, "base_compiledir", "/b")
     assert edited == "floatX=float64,linker=numba,base_compiledir=/b"
 
 

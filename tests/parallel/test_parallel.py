@@ -27,7 +27,7 @@ from hiermodels.parallel import (
 )
 from hiermodels.parallel.workers import flag, with_flag
 
-CACHE = Path(__file__).resolve().parents[1] / ".cache"
+CACHE = Path(__file__).resolve().parents[2] / ".cache"
 
 
 # ------------------------------------------------------------------ task functions

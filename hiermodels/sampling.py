@@ -41,6 +41,7 @@ __all__ = [
     "check_positive_int",
     "check_sampler_kwargs",
     "check_sampler_options",
+    "compiled_for",
     "quiet_forward_sampling",
     "resolve_seed",
     "run_sampler",
@@ -284,7 +285,7 @@ def _graph_key(model: pm.Model) -> tuple:
     return tuple((name, id(var)) for name, var in model.named_vars.items())
 
 
-def _compiled_for(model: pm.Model):
+def compiled_for(model: pm.Model):
     """nutpie's compiled model, reused while the PyMC model is unchanged.
 
     Refitting a model (other draws, seed or chains) skips the compilation, which costs
@@ -311,7 +312,7 @@ def _run(
         import nutpie
 
         start = time.perf_counter()
-        compiled = _compiled_for(model)
+        compiled = compiled_for(model)
         timings["compile"] = time.perf_counter() - start
         kwargs = {} if target_accept is None else {"target_accept": float(target_accept)}
         kwargs.update(sampler_kwargs or {})

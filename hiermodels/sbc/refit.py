@@ -83,11 +83,11 @@ class CompiledModel:
         self._reported = False
 
     def compiled(self):
-        from hiermodels.sampling import _compiled_for
+        from hiermodels.sampling import compiled_for
 
         if self._compiled is None:
             start = time.perf_counter()
-            self._compiled = _compiled_for(self.model.pymc_model)
+            self._compiled = compiled_for(self.model.pymc_model)
             self.seconds_compile = time.perf_counter() - start
         return self._compiled
 

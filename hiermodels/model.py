@@ -44,15 +44,22 @@ _METHODS = ("auto", "marginal", "full", "gibbs")
 #: group effects' variance (kappa > 1 for one factor: Papaspiliopoulos, Roberts & Skold
 #: 2007, Statistical Science 22:59).
 DATA_DOMINANCE_THRESHOLD = 0.5
+#: The same for the other families, whose pilot is the first step of penalised
+#: quasi-likelihood (:mod:`hiermodels.working_pilot`). Higher, because the linearised
+#: likelihood overstates how well few binary rows determine an effect: on simulated
+#: Bernoulli data with 30 rows per level (pilot share 0.60-0.62) the non-centred draws
+#: had 1.4-4.4 times the smallest bulk ESS of the centred ones, while on binomial data
+#: with 5-19 trials per row (share 0.87-0.92) the centred ones had 4.8-6.7 times as much.
+WORKING_PILOT_DOMINANCE_THRESHOLD = 0.75
 
 
 def _centered(
-    choice, groups: list[str], design: Design, family: str, dominance=None
+    choice, groups: list[str], design: Design, family: str, dominance=None, link=None
 ) -> dict[str, bool]:
     """Validate the parameterisation choice; return factor -> centred?
 
-    ``dominance`` is a zero-argument callable returning the REML pilot's
-    :func:`~hiermodels.optimize.data_dominance` (computed here when not given).
+    ``dominance`` is a zero-argument callable returning the pilot's
+    :func:`~hiermodels.working_pilot.pilot_dominance` (computed here when not given).
     """
     if isinstance(choice, str):
         choice = dict.fromkeys(groups, choice)
@@ -78,15 +85,19 @@ def _centered(
             )
         out[group] = value == "centered"
     auto = [g for g, v in choice.items() if v == "auto"]
-    if auto and family in FAMILIES and FAMILIES[family].reml_pilot:
+    fam = FAMILIES.get(family)
+    if auto and fam is not None and (fam.reml_pilot or fam.has_working_variance):
         if dominance is None:
-            from hiermodels.optimize import data_dominance
+            from hiermodels.working_pilot import pilot_dominance
 
-            shares = data_dominance(design)
+            shares = pilot_dominance(design, fam, link or fam.default_link)
         else:
             shares = dominance()
+        threshold = (
+            DATA_DOMINANCE_THRESHOLD if fam.reml_pilot else WORKING_PILOT_DOMINANCE_THRESHOLD
+        )
         for group in auto:
-            out[group] = shares[group] > DATA_DOMINANCE_THRESHOLD
+            out[group] = shares[group] > threshold
     return out
 
 
@@ -260,9 +271,9 @@ class Model:
     def _data_dominance(self) -> dict[str, float]:
         """The REML pilot's share of each factor's effects the data determine (cached)."""
         if self._dominance is None:
-            from hiermodels.optimize import data_dominance
+            from hiermodels.working_pilot import pilot_dominance
 
-            self._dominance = data_dominance(self.design)
+            self._dominance = pilot_dominance(self.design, get_family(self.family), self.link)
         return self._dominance
 
     def _build(self):

@@ -85,7 +85,9 @@ class Family(abc.ABC):
         ``True`` when a REML fit of the gaussian model with the same terms is a fair guide
         to how much the data determine each factor's group effects, so that
         ``parameterization="auto"`` consults it (continuous responses on the identity
-        link). For the other families ``"auto"`` means non-centred.
+        link). The other families are piloted by penalised quasi-likelihood when they
+        define :meth:`working_variance` (:mod:`hiermodels.working_pilot`); without
+        either, ``"auto"`` means non-centred.
     collapsible
         ``True`` for a normal response on the identity link: group effects are then
         conjugate and integrate out in closed form, which ``fit(method="marginal")``,
@@ -165,6 +167,23 @@ class Family(abc.ABC):
                 f"The response {expr!r} must hold {self.support_words}; {int(bad.sum())} "
                 f"rows do not (first rows: {rows}, values {values[bad][:5].tolist()})."
             )
+
+    @property
+    def has_working_variance(self) -> bool:
+        """``True`` when the family defines :meth:`working_variance`."""
+        return type(self).working_variance is not Family.working_variance
+
+    def working_variance(
+        self, mu: np.ndarray, y: np.ndarray, trials: np.ndarray | None
+    ) -> np.ndarray:
+        """Variance of each row's response on the mean scale (a proportion for trials)
+        given its mean ``mu``: the weight of the row in the pilot of
+        ``parameterization="auto"`` (:mod:`hiermodels.working_pilot`).
+
+        ``y`` is the response on the same scale, for families that estimate a dispersion
+        from it. Families without one leave this out; ``"auto"`` then means non-centred.
+        """
+        raise SpecError(f"Family {self.name!r} defines no working variance.")
 
     def parameter_draws(self, posterior) -> dict[str, np.ndarray]:
         """The draws of :attr:`parameters` from a posterior dataset, shape (chain, draw)."""

@@ -39,6 +39,9 @@ class Bernoulli(Family):
             return pm.Bernoulli(name, logit_p=eta, observed=observed, dims=dims)
         return pm.Bernoulli(name, p=inverse_link_tensor(link, eta), observed=observed, dims=dims)
 
+    def working_variance(self, mu, y, trials):
+        return mu * (1 - mu)
+
     def log_likelihood(self, link, *, eta, y, trials, aux):
         return binomial_log_likelihood(link, eta, y, None)
 

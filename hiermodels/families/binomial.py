@@ -64,6 +64,9 @@ class Binomial(Family):
         p = inverse_link_tensor(link, eta)
         return pm.Binomial(name, n=trials, p=p, observed=observed, dims=dims)
 
+    def working_variance(self, mu, y, trials):
+        return mu * (1 - mu) / trials
+
     def log_likelihood(self, link, *, eta, y, trials, aux):
         return binomial_log_likelihood(link, eta, y, trials)
 

@@ -49,6 +49,13 @@ class NegativeBinomial(Family):
             name, mu=pt.exp(eta), alpha=aux["alpha"], observed=observed, dims=dims
         )
 
+    def working_variance(self, mu, y, trials):
+        # alpha by moments around the pooled fit: the group effects' spread counts as
+        # overdispersion, which lowers the weights (the safe, non-centred side).
+        excess = float(np.sum((y - mu) ** 2 - mu))
+        alpha = float(np.clip(np.sum(mu**2) / excess, 0.1, 1e6)) if excess > 0 else 1e6
+        return mu + mu**2 / alpha
+
     def log_likelihood(self, link, *, eta, y, trials, aux):
         from scipy import stats
 

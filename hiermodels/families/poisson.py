@@ -35,6 +35,9 @@ class Poisson(Family):
 
         return pm.Poisson(name, mu=pt.exp(eta), observed=observed, dims=dims)
 
+    def working_variance(self, mu, y, trials):
+        return mu
+
     def log_likelihood(self, link, *, eta, y, trials, aux):
         from scipy import stats
 

@@ -113,7 +113,9 @@ def chosen_parameterization(model, y: np.ndarray) -> tuple[tuple[str, str], ...]
 
     design = dataclasses.replace(model.design, y=np.asarray(y, dtype=float))
     try:
-        centered = _centered("auto", [g.name for g in design.groups], design, model.family)
+        centered = _centered(
+            "auto", [g.name for g in design.groups], design, model.family, link=model.link
+        )
     except (np.linalg.LinAlgError, ArithmeticError, ValueError):
         return None
     return tuple(sorted((g, "centered" if c else "non_centered") for g, c in centered.items()))

@@ -12,7 +12,8 @@ then ``-2 log L = log|L'Z'ZL + I| + n (1 + log(2 pi r2 / n))`` (ML), with
 ``r2 = |y - Xb - ZLu|^2 + |u|^2``. REML adds ``log|R_X|^2`` (the Schur complement of
 the fixed effects) and replaces ``n`` by ``n - p``. ``theta`` is found under the bounds
 lme4 uses (diagonal entries >= 0) by a derivative-free method, restarted from any end on
-the boundary (see ``_minimize``). Z is sparse: it is never stored dense.
+the boundary (:func:`hiermodels.theta_search.minimize_theta`). Z is sparse: it is never
+stored dense.
 
 Examples
 --------
@@ -32,11 +33,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, sparse
+from scipy import sparse
 from scipy.sparse import linalg as splinalg
 
 from hiermodels.design import Design, GroupDesign
 from hiermodels.errors import DataError, SpecError
+from hiermodels.theta_search import minimize_theta as _minimize
 
 __all__ = ["PointEstimate", "data_dominance", "fit_point_estimate"]
 
@@ -60,6 +62,10 @@ class PointEstimate:
         As lme4 reports them (for REML, the REML log-likelihood).
     n_parameters
         Fixed effects + covariance parameters + residual SD.
+    converged
+        The search over ``theta`` converged, and either ended off the boundary or
+        restarts from its end on the boundary (an SD of 0, a correlation of +-1) found
+        nothing lower (:func:`hiermodels.theta_search.minimize_theta`).
     seconds
         Wall time of the optimisation.
     """
@@ -220,61 +226,6 @@ def _not_estimable(design: Design, criterion: Criterion) -> str | None:
     if not float(residual @ residual) > 1e-20 * float(y @ y):
         return "the fixed effects fit the response exactly (no residual variation is left)"
     return None
-
-
-#: Final trust-region radius of the search over theta (its accuracy): full fits and the
-#: pilot, which needs two digits, not eight.
-_THETA_ACCURACY = {False: 1e-6, True: 1e-3}
-#: Restarts from the boundary before giving up (each one has improved on the last).
-_MAX_RESTARTS = 3
-#: A restart that lowers the deviance by less than this found the same optimum.
-_SAME_OPTIMUM = 1e-6
-
-
-def _search(profile: _Profile, start: np.ndarray, pilot: bool):
-    return optimize.minimize(
-        profile.deviance,
-        start,
-        method="COBYQA",
-        bounds=profile.bounds,
-        options={"final_tr_radius": _THETA_ACCURACY[pilot]},
-    )
-
-
-def _minimize(profile: _Profile, *, pilot: bool = False):
-    """Minimise the profiled deviance over theta; ``success`` only if a restart agrees.
-
-    The deviance depends on each column of a factor's template T only through its outer
-    product, so it is even in every diagonal entry of theta: a point with a diagonal entry
-    at 0 (an SD of 0, or a correlation of +-1) is stationary in that direction whatever
-    the data say. A gradient method that reaches it stops there (L-BFGS-B did, on
-    ScotsSec and Hsb82). The search is COBYQA, a derivative-free trust-region method with
-    quadratic models (Powell's successor to the BOBYQA lme4 uses). When it ends with a
-    diagonal entry on the boundary, it starts again from that point with those entries
-    back at their starting value, 1 (as lme4's ``restart_edge``), and keeps the lower end.
-    The result reports ``success`` only if the last restart did not improve on the point
-    it started from, or if the search ended off the boundary.
-    """
-    accuracy = _THETA_ACCURACY[pilot]
-    diagonal = np.array([lower == 0.0 for lower, _ in profile.bounds])
-    result = _search(profile, profile.theta0, pilot)
-    for restarts in range(_MAX_RESTARTS + 1):
-        on_boundary = diagonal & (result.x < 10 * accuracy)
-        if not on_boundary.any():
-            return result
-        if restarts == _MAX_RESTARTS:
-            break
-        start = np.where(on_boundary, profile.theta0, result.x)
-        restart = _search(profile, start, pilot)
-        if not restart.fun < result.fun - _SAME_OPTIMUM:
-            result.success = bool(result.success and restart.success)
-            return result
-        result = restart
-    result.success = False
-    result.message = (
-        f"each of {_MAX_RESTARTS} restarts from the boundary of theta improved on the last"
-    )
-    return result
 
 
 def data_dominance(design: Design) -> dict[str, float]:

@@ -18,6 +18,7 @@ from scipy import optimize
 
 import hiermodels as hm
 from hiermodels import optimize as hm_optimize
+from hiermodels import theta_search
 from hiermodels.errors import SpecError
 
 REFERENCE = pd.read_csv(Path(__file__).parent / "reference" / "lme4_reference.csv")
@@ -194,10 +195,42 @@ def test_no_second_start_improves_on_a_converged_fit(case, boundary_fits):
         assert estimate.deviance <= second.fun + 1e-4, (start, second.x, second.fun)
 
 
+def _sign_trap() -> pd.DataFrame:
+    """20 groups x 3 rows with a varying slope (SD 1) and no varying intercept. From
+    theta0 the search ends with the intercept SD at 0 and the slope's entries of theta
+    on the side whose covariance sign the data do not favour (REML criterion 208.242;
+    lme4 finds 208.055)."""
+    rng = np.random.default_rng(44)
+    g = np.repeat(np.arange(20), 3)
+    x = rng.normal(size=g.size)
+    y = 1 + 0.5 * x + rng.normal(0, 1.0, 20)[g] * x + rng.normal(size=g.size)
+    return pd.DataFrame({"y": y, "x": x, "g": [f"g{i}" for i in g]})
+
+
+def test_a_zero_sd_is_restarted_with_both_signs_of_its_covariances():
+    """Nelder-Mead from four starts, two with each sign of the off-diagonal entry, gives
+    the known minimum (a correlation of -1, 0.19 below the end with intercept SD 0)."""
+    model = hm.Model("y ~ x + (x | g)", _sign_trap())
+    estimate = model.optimize()
+    assert estimate.converged
+    profile = hm_optimize._Profile(model.design, "reml")
+    ends = [
+        optimize.minimize(
+            profile.deviance,
+            start,
+            method="Nelder-Mead",
+            bounds=profile.bounds,
+            options={"xatol": 1e-7, "fatol": 1e-9, "maxfev": 2000},
+        ).fun
+        for start in ([1, 1, 1], [1, -1, 1], [0.1, 1, 0.1], [0.1, -1, 0.1])
+    ]
+    assert abs(estimate.deviance - min(ends)) < 1e-4, (estimate.deviance, ends)
+
+
 def test_a_fit_no_restart_could_confirm_is_not_converged(monkeypatch):
     """With no restarts allowed, the first search's end on the boundary (Hsb82: the slope
     SD's diagonal entry at 0, a correlation of 1) is reported as not converged."""
-    monkeypatch.setattr(hm_optimize, "_MAX_RESTARTS", 0)
+    monkeypatch.setattr(theta_search, "_MAX_RESTARTS", 0)
     dataset, formula, criterion = BOUNDARY_CASES["hsb82_sector"]
     estimate = hm.Model(formula, hm.datasets.load(dataset)).optimize(criterion=criterion)
     assert not estimate.converged

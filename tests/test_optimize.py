@@ -18,7 +18,6 @@ from scipy import optimize
 
 import hiermodels as hm
 from hiermodels import optimize as hm_optimize
-from hiermodels import theta_search
 from hiermodels.errors import SpecError
 
 REFERENCE = pd.read_csv(Path(__file__).parent / "reference" / "lme4_reference.csv")
@@ -230,6 +229,8 @@ def test_a_zero_sd_is_restarted_with_both_signs_of_its_covariances():
 def test_a_fit_no_restart_could_confirm_is_not_converged(monkeypatch):
     """With no restarts allowed, the first search's end on the boundary (Hsb82: the slope
     SD's diagonal entry at 0, a correlation of 1) is reported as not converged."""
+    from hiermodels import theta_search
+
     monkeypatch.setattr(theta_search, "_MAX_RESTARTS", 0)
     dataset, formula, criterion = BOUNDARY_CASES["hsb82_sector"]
     estimate = hm.Model(formula, hm.datasets.load(dataset)).optimize(criterion=criterion)

@@ -83,6 +83,18 @@ _DATASETS: dict[str, _Dataset] = {
         "mlmRev `Hsb82` (GPL-2+)",
         "Raudenbush, S. W. & Bryk, A. S. (2002). Hierarchical Linear Models, 2nd ed. Sage.",
     ),
+    "ScotsSec": _Dataset(
+        "ScotsSec.csv",
+        ("primary", "second"),
+        "3,435 Scottish students by primary school (148) and secondary school (19), "
+        "cross-classified: attain (test score at 16), verbal (verbal reasoning on entry "
+        "to secondary school), sex (M, F) and social (social class coded 0, 1, 20, 31; "
+        "use C(social) for a factor).",
+        "mlmRev `ScotsSec` (GPL-2+), from the MLwiN sample data",
+        "Paterson, L. (1991). Socio economic status and educational attainment: a "
+        "multidimensional and multilevel study. Evaluation and Research in Education 5, "
+        "97-121.",
+    ),
     "Penicillin": _Dataset(
         "Penicillin.csv",
         ("plate", "sample"),

@@ -10,9 +10,10 @@ Software* 67(1), section 3): solve the penalised least-squares system
 
 then ``-2 log L = log|L'Z'ZL + I| + n (1 + log(2 pi r2 / n))`` (ML), with
 ``r2 = |y - Xb - ZLu|^2 + |u|^2``. REML adds ``log|R_X|^2`` (the Schur complement of
-the fixed effects) and replaces ``n`` by ``n - p``. ``theta`` is found with L-BFGS-B
-under the bounds lme4 uses (diagonal entries >= 0). Z is sparse: it is never stored
-dense.
+the fixed effects) and replaces ``n`` by ``n - p``. ``theta`` is found under the bounds
+lme4 uses (diagonal entries >= 0) by a derivative-free method, restarted from any end on
+the boundary (:func:`hiermodels.theta_search.minimize_theta`). Z is sparse: it is never
+stored dense.
 
 Examples
 --------
@@ -32,11 +33,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, sparse
+from scipy import sparse
 from scipy.sparse import linalg as splinalg
 
 from hiermodels.design import Design, GroupDesign
 from hiermodels.errors import DataError, SpecError
+from hiermodels.theta_search import minimize_theta as _minimize
 
 __all__ = ["PointEstimate", "data_dominance", "fit_point_estimate"]
 
@@ -60,6 +62,10 @@ class PointEstimate:
         As lme4 reports them (for REML, the REML log-likelihood).
     n_parameters
         Fixed effects + covariance parameters + residual SD.
+    converged
+        The search over ``theta`` converged, and either ended off the boundary or
+        restarts from its end on the boundary (an SD of 0, a correlation of +-1) found
+        nothing lower (:func:`hiermodels.theta_search.minimize_theta`).
     seconds
         Wall time of the optimisation.
     """
@@ -130,7 +136,7 @@ def _theta_layout(design: Design) -> tuple[list[list[tuple[int, int, int]]], np.
     """Per factor, the (theta index, row, col) entries of its q x q template T.
 
     Correlated blocks get a full lower triangle; uncorrelated terms a diagonal entry.
-    Returns the layout, the starting theta and the L-BFGS-B bounds.
+    Returns the layout, the starting theta and the bounds.
     """
     layout, start, bounds = [], [], []
     for g in design.groups:
@@ -220,18 +226,6 @@ def _not_estimable(design: Design, criterion: Criterion) -> str | None:
     if not float(residual @ residual) > 1e-20 * float(y @ y):
         return "the fixed effects fit the response exactly (no residual variation is left)"
     return None
-
-
-def _minimize(profile: _Profile, *, pilot: bool = False):
-    """Minimise the profiled deviance; a ``pilot`` needs two digits, not eight."""
-    tolerance = {"ftol": 1e-7, "gtol": 1e-4} if pilot else {"ftol": 1e-12, "gtol": 1e-8}
-    return optimize.minimize(
-        profile.deviance,
-        profile.theta0,
-        method="L-BFGS-B",
-        bounds=profile.bounds,
-        options={"maxiter": 2000, **tolerance},
-    )
 
 
 def data_dominance(design: Design) -> dict[str, float]:

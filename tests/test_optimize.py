@@ -1,17 +1,23 @@
 """REML and ML point estimates against lme4 (``tests/reference/lme4_reference.csv``).
 
 Every fixed effect, SD, correlation, residual SD, log-likelihood, AIC and BIC must agree
-with lme4 to 3 significant figures (relative error below 5e-4).
+with lme4 to 3 significant figures (relative error below 5e-4). Fits whose optimum lies on
+or near the boundary of theta (an SD of 0, a correlation near 1) are checked against
+``tests/reference/lme4_boundary.csv``: the criterion within 0.01 of lme4's, and no second
+start may improve on a fit reported as converged.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import optimize
 
 import hiermodels as hm
+from hiermodels import optimize as hm_optimize
 from hiermodels.errors import SpecError
 
 REFERENCE = pd.read_csv(Path(__file__).parent / "reference" / "lme4_reference.csv")
@@ -108,3 +114,140 @@ def test_map_refuses_several_factors():
     pen = hm.Model("diameter ~ 1 + (1 | plate) + (1 | sample)", hm.datasets.load("Penicillin"))
     with pytest.raises(SpecError, match=r"criterion='map'.*'plate', 'sample'"):
         pen.optimize(criterion="map")
+
+
+# ------------------------------------------------------------------ boundary optima
+BOUNDARY = pd.read_csv(Path(__file__).parent / "reference" / "lme4_boundary.csv")
+BOUNDARY = BOUNDARY.fillna({"group": "", "term": ""})
+SCOTS = ("ScotsSec", "attain ~ verbal + sex + C(social) + (1 | primary) + (1 | second)")
+SECTOR = ("Hsb82", "mAch ~ cses*sector + meanses + (cses | school)")
+BOUNDARY_CASES = {
+    "scotssec": (*SCOTS, "reml"),
+    "scotssec_ml": (*SCOTS, "ml"),
+    "hsb82_sector": (*SECTOR, "reml"),
+    "hsb82_sector_ml": (*SECTOR, "ml"),
+    "hsb82_correlated_ml": ("Hsb82", "mAch ~ cses + (1 + cses | school)", "ml"),
+    "hsb82_cross_level_ml": (
+        "Hsb82",
+        "mAch ~ cses * (meanses + sector) + (1 + cses | school)",
+        "ml",
+    ),
+}
+
+
+def _boundary_reference(case: str, kind: str) -> pd.DataFrame:
+    ref = BOUNDARY[(BOUNDARY["case"] == case) & (BOUNDARY["kind"] == kind)]
+    # lme4's factor-level names ("sex[T.M]") in hiermodels' style ("sex[M]")
+    return ref.assign(term=ref["term"].str.replace("[T.", "[", regex=False))
+
+
+@pytest.fixture(scope="module")
+def boundary_fits():
+    return {
+        case: hm.Model(formula, hm.datasets.load(dataset)).optimize(criterion=criterion)
+        for case, (dataset, formula, criterion) in BOUNDARY_CASES.items()
+    }
+
+
+@pytest.mark.parametrize("case", sorted(BOUNDARY_CASES))
+def test_boundary_optima_match_lme4(case, boundary_fits):
+    """The criterion and AIC within 0.01 of lme4's; SDs and correlations within 1e-3;
+    fixed effects within 0.01 standard errors."""
+    estimate = boundary_fits[case]
+    assert estimate.converged
+    criterion = _boundary_reference(case, "reml_criterion")["estimate"].item()
+    aic = _boundary_reference(case, "aic")["estimate"].item()
+    assert abs(estimate.deviance - criterion) < 0.01, (estimate.deviance, criterion)
+    assert abs(estimate.aic - aic) < 0.01, (estimate.aic, aic)
+    vc = estimate.variance_components.set_index(["group", "term"])["estimate"]
+    for _, row in _boundary_reference(case, "sd").iterrows():
+        assert abs(vc[(row["group"], row["term"])] - row["estimate"]) < 1e-3, row.to_dict()
+    for _, row in _boundary_reference(case, "cor").iterrows():
+        assert abs(vc[(row["group"], row["term"])] - row["estimate"]) < 1e-3, row.to_dict()
+    sigma = _boundary_reference(case, "sigma")["estimate"].item()
+    assert abs(vc[("Residual", "")] - sigma) < 1e-3 * sigma
+    fixed = estimate.fixed_effects
+    for _, row in _boundary_reference(case, "fixef").iterrows():
+        z = (fixed.loc[row["term"], "estimate"] - row["estimate"]) / row["std_error"]
+        assert abs(z) < 0.01, (row["term"], z)
+
+
+@pytest.mark.parametrize("case", sorted(BOUNDARY_CASES))
+def test_no_second_start_improves_on_a_converged_fit(case, boundary_fits):
+    """Second starts by another method (bounded Nelder-Mead) from lme4's theta and from
+    the reported theta with its zero diagonal entries moved to 1: neither goes lower."""
+    dataset, formula, criterion = BOUNDARY_CASES[case]
+    estimate = boundary_fits[case]
+    assert estimate.converged
+    profile = hm_optimize._Profile(hm.Model(formula, hm.datasets.load(dataset)).design, criterion)
+    diagonal = np.array([lower == 0.0 for lower, _ in profile.bounds])
+    lme4_theta = _boundary_reference(case, "theta")["estimate"].to_numpy()
+    moved = np.where(diagonal & (estimate.theta < 1e-3), 1.0, estimate.theta)
+    for start in (lme4_theta, moved):
+        second = optimize.minimize(
+            profile.deviance,
+            start,
+            method="Nelder-Mead",
+            bounds=profile.bounds,
+            options={"xatol": 1e-7, "fatol": 1e-9, "maxfev": 2000},
+        )
+        assert estimate.deviance <= second.fun + 1e-4, (start, second.x, second.fun)
+
+
+def _sign_trap() -> pd.DataFrame:
+    """20 groups x 3 rows with a varying slope (SD 1) and no varying intercept. From
+    theta0 the search ends with the intercept SD at 0 and the slope's entries of theta
+    on the side whose covariance sign the data do not favour (REML criterion 208.242;
+    lme4 finds 208.055)."""
+    rng = np.random.default_rng(44)
+    g = np.repeat(np.arange(20), 3)
+    x = rng.normal(size=g.size)
+    y = 1 + 0.5 * x + rng.normal(0, 1.0, 20)[g] * x + rng.normal(size=g.size)
+    return pd.DataFrame({"y": y, "x": x, "g": [f"g{i}" for i in g]})
+
+
+def test_a_zero_sd_is_restarted_with_both_signs_of_its_covariances():
+    """Nelder-Mead from four starts, two with each sign of the off-diagonal entry, gives
+    the known minimum (a correlation of -1, 0.19 below the end with intercept SD 0)."""
+    model = hm.Model("y ~ x + (x | g)", _sign_trap())
+    estimate = model.optimize()
+    assert estimate.converged
+    profile = hm_optimize._Profile(model.design, "reml")
+    ends = [
+        optimize.minimize(
+            profile.deviance,
+            start,
+            method="Nelder-Mead",
+            bounds=profile.bounds,
+            options={"xatol": 1e-7, "fatol": 1e-9, "maxfev": 2000},
+        ).fun
+        for start in ([1, 1, 1], [1, -1, 1], [0.1, 1, 0.1], [0.1, -1, 0.1])
+    ]
+    assert abs(estimate.deviance - min(ends)) < 1e-4, (estimate.deviance, ends)
+
+
+def test_a_fit_no_restart_could_confirm_is_not_converged(monkeypatch):
+    """With no restarts allowed, the first search's end on the boundary (Hsb82: the slope
+    SD's diagonal entry at 0, a correlation of 1) is reported as not converged."""
+    from hiermodels import theta_search
+
+    monkeypatch.setattr(theta_search, "_MAX_RESTARTS", 0)
+    dataset, formula, criterion = BOUNDARY_CASES["hsb82_sector"]
+    estimate = hm.Model(formula, hm.datasets.load(dataset)).optimize(criterion=criterion)
+    assert not estimate.converged
+    assert "did not report convergence" in str(estimate)
+
+
+def test_the_pilot_sees_the_nonzero_sd_of_scotssec_primary(monkeypatch):
+    """The parameterisation pilot's data dominance agrees (within 0.02) with the one
+    computed at lme4's REML theta: primary's SD (0.376) is not zero; second's is."""
+    model = hm.Model(SCOTS[1], hm.datasets.load(SCOTS[0]))
+    pilot = hm_optimize.data_dominance(model.design)
+    lme4_theta = _boundary_reference("scotssec", "theta")["estimate"].to_numpy()
+    monkeypatch.setattr(
+        hm_optimize, "_minimize", lambda profile, pilot: optimize.OptimizeResult(x=lme4_theta)
+    )
+    at_lme4 = hm_optimize.data_dominance(model.design)
+    assert at_lme4["primary"] > 0.3 and at_lme4["second"] == 0.0
+    for factor in ("primary", "second"):
+        assert abs(pilot[factor] - at_lme4[factor]) < 0.02, (pilot, at_lme4)

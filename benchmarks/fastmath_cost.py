@@ -115,8 +115,9 @@ def render(rows: list[dict]) -> str:
         "|---|---|---|---|---|",
     ]
     for r in rows:
+        name = r["model"].replace("|", "\\|")
         lines.append(
-            f"| {r['model']} | {r['fastmath_us']:.1f} | {r['strict_us']:.1f} | "
+            f"| {name} | {r['fastmath_us']:.1f} | {r['strict_us']:.1f} | "
             f"{r['ratio']:.2f} | {r['max_abs_difference']:.1e} |"
         )
     return "\n".join(lines)

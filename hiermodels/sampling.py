@@ -270,7 +270,7 @@ def strict_float():
 
     Compiling inside it makes draws reproducible between a cold and a warm compile cache
     (see the module docstring). Measured on the gradients of five test models, the cost
-    is 0-15% per gradient evaluation (docs/performance.md).
+    is at most about 10-15% per gradient evaluation (docs/performance.md).
     """
     import pytensor
 

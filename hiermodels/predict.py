@@ -36,6 +36,7 @@ from hiermodels.backend import naming
 from hiermodels.design import Design, GroupDesign
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family
+from hiermodels.kernels.covariance import correlation_root
 from hiermodels.linear_predictor import inverse_link, linear_predictor
 from hiermodels.newdata import prediction_design
 from hiermodels.options import PROB
@@ -63,16 +64,6 @@ def _rng(random_seed) -> np.random.Generator:
     return np.random.default_rng(resolve_seed(random_seed))
 
 
-def _correlation_root(cor: np.ndarray) -> np.ndarray:
-    """A matrix root ``L`` with ``L @ L.T == cor``, batched over the leading axes."""
-    try:
-        return np.linalg.cholesky(cor)
-    except np.linalg.LinAlgError:
-        # A correlation of exactly +-1 in some draw: use the symmetric eigen-root instead.
-        values, vectors = np.linalg.eigh(cor)
-        return vectors * np.sqrt(np.clip(values, 0.0, None))[..., None, :]
-
-
 def new_level_effects(
     posterior: xr.Dataset,
     g: GroupDesign,
@@ -93,7 +84,7 @@ def new_level_effects(
         return np.zeros((n_chain, n_draw, n_new, n_terms))
     z = rng.standard_normal((n_chain, n_draw, n_new, n_terms))
     if g.correlated:
-        root = _correlation_root(posterior[naming.cor_name(g.name)].values)
+        root = correlation_root(posterior[naming.cor_name(g.name)].values)
         z = z @ np.swapaxes(root, -1, -2)
     return z * sd[:, :, None, :]
 

@@ -11,6 +11,7 @@ import pandas as pd
 from hiermodels.backend import naming
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family
+from hiermodels.kernels.covariance import correlation_root
 from hiermodels.linear_predictor import fixed_coefficients, group_contribution
 from hiermodels.newdata import prediction_design
 from hiermodels.pointwise import log_likelihood
@@ -26,9 +27,7 @@ def _covariance_factor(posterior, g) -> np.ndarray:
     sd = posterior[naming.sd_name(g.name)].values
     q = sd.shape[-1]
     if g.correlated:
-        cor = posterior[naming.cor_name(g.name)].values
-        cor = cor + 1e-12 * np.eye(q)
-        chol = np.linalg.cholesky(cor)
+        chol = correlation_root(posterior[naming.cor_name(g.name)].values)
     else:
         chol = np.broadcast_to(np.eye(q), (*sd.shape[:2], q, q))
     return sd[..., :, None] * chol

@@ -23,11 +23,16 @@ import xarray as xr
 from hiermodels.design import Design, build_design, used_columns
 from hiermodels.errors import ConvergenceWarning, SpecError
 from hiermodels.families import get_family, resolve_link
-from hiermodels.inference.parameterization import Parameterization
+from hiermodels.inference.parameterization import (
+    Method,
+    Parameterization,
+    build_graph,
+    choose_collapsed_factor,
+)
 from hiermodels.inference.parameterization import choose_centered as _centered
 from hiermodels.inference.prior import sample_prior_predictive
 from hiermodels.inference.sample import sample_posterior
-from hiermodels.parameters import model_priors
+from hiermodels.parameters import model_priors, prior_table
 from hiermodels.results import Fit
 from hiermodels.sampling import Sampler
 from hiermodels.spec.formula import parse_formula
@@ -35,9 +40,6 @@ from hiermodels.spec.priors import Prior
 from hiermodels.spec.terms import ModelSpec
 
 __all__ = ["Model"]
-
-Method = Literal["auto", "marginal", "full", "gibbs"]
-_METHODS = ("auto", "marginal", "full", "gibbs")
 
 
 class Model:
@@ -168,45 +170,17 @@ class Model:
         >>> model.collapsed_factor(), model.collapsed_factor("full")
         ('plate', None)
         """
-        from hiermodels.collapsed import collapsible_factor
-
-        if method not in _METHODS:
-            raise SpecError(f"Unknown method {method!r}; valid choices are {list(_METHODS)}.")
-        if method in ("full", "gibbs"):
-            return None
-        if not get_family(self.family).collapsible:
-            if method == "marginal":
-                raise SpecError(
-                    f"method='marginal' integrates group effects out of a gaussian model; "
-                    f"this model's family is {self.family!r}. Use method='full' or 'auto'."
-                )
-            return None
-        factor = collapsible_factor(self.design, dominance=self._data_dominance)
-        if factor is None and method == "marginal":
-            raise SpecError(
-                "method='marginal' needs a grouping factor whose levels partition the rows; "
-                f"this model has {[g.name for g in self.design.groups] or 'none'} "
-                "(multiple-membership factors cannot be collapsed). Use method='full' or 'auto'."
-            )
-        return factor
+        return choose_collapsed_factor(
+            self.design, self.family, method, dominance=self._data_dominance
+        )
 
     def collapsed_model(self, factor: str):
         """The ``pymc.Model`` with ``factor``'s group effects integrated out (built once)."""
         if factor not in self._collapsed_models:
-            from hiermodels.backend.pymc import build_model
-
-            self._collapsed_models[factor] = build_model(
-                self.design,
-                family=self.spec.family,
-                link=self.spec.link,
-                priors=self.priors,
-                # The collapsed factor needs no parameterisation; skip the pilot if alone.
-                centered=self.centered if len(self.design.groups) > 1 else {},
-                collapsed=factor,
-            )
+            # The collapsed factor needs no parameterisation; skip the pilot if alone.
+            centered = self.centered if len(self.design.groups) > 1 else {}
+            self._collapsed_models[factor] = build_graph(self, centered, collapsed=factor)
         return self._collapsed_models[factor]
-
-    _collapsed_model = collapsed_model
 
     @property
     def centered(self) -> dict[str, bool]:
@@ -230,15 +204,7 @@ class Model:
         return self._dominance
 
     def _build(self):
-        from hiermodels.backend.pymc import build_model
-
-        return build_model(
-            self.design,
-            family=self.spec.family,
-            link=self.spec.link,
-            priors=self.priors,
-            centered=self.centered,
-        )
+        return build_graph(self, self.centered)
 
     @property
     def parameterization(self) -> dict[str, str]:
@@ -279,18 +245,7 @@ class Model:
 
     def prior_summary(self) -> pd.DataFrame:
         """Every parameter with its prior and whether the user or the default set it."""
-        rows = [
-            {
-                "parameter": s.name,
-                "kind": s.kind,
-                "group": s.group or "",
-                "term": s.term or "",
-                "prior": str(self.priors[s.name]),
-                "source": self.prior_sources[s.name],
-            }
-            for s in self._slots
-        ]
-        return pd.DataFrame(rows).set_index("parameter")
+        return prior_table(self._slots, self.priors, self.prior_sources)
 
     def optimize(self, *, criterion: Literal["reml", "ml", "map"] = "reml"):
         """Point estimates with the group effects integrated out: REML, ML or MAP.

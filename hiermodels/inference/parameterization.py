@@ -1,4 +1,4 @@
-"""How each factor's group effects are parameterised: centred or not.
+"""How each factor's group effects are parameterised: centred, non-centred or collapsed.
 
 ``"auto"`` asks the REML pilot how much of each factor's effects the data determine
 (:func:`hiermodels.optimize.data_dominance`) and centres the factors above
@@ -7,14 +7,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Literal
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Literal
 
+from hiermodels.collapsed import collapsible_factor
 from hiermodels.design import Design
 from hiermodels.errors import SpecError
-from hiermodels.families import FAMILIES
+from hiermodels.families import FAMILIES, get_family
 
-__all__ = ["DATA_DOMINANCE_THRESHOLD", "Parameterization", "choose_centered"]
+if TYPE_CHECKING:  # pragma: no cover
+    from hiermodels.analysis.protocols import ModelLike
+
+__all__ = [
+    "DATA_DOMINANCE_THRESHOLD",
+    "Method",
+    "Parameterization",
+    "build_graph",
+    "choose_centered",
+    "choose_collapsed_factor",
+]
+
+Method = Literal["auto", "marginal", "full", "gibbs"]
+_METHODS = ("auto", "marginal", "full", "gibbs")
 
 Parameterization = Literal["auto", "non_centered", "centered"]
 _PARAMETERIZATIONS = ("auto", "non_centered", "centered")
@@ -66,3 +80,43 @@ def choose_centered(
         for group in auto:
             out[group] = shares[group] > DATA_DOMINANCE_THRESHOLD
     return out
+
+
+def choose_collapsed_factor(
+    design: Design, family: str, method: Method, *, dominance: Callable[[], dict[str, float]]
+) -> str | None:
+    """The factor ``method`` integrates out; see :meth:`hiermodels.Model.collapsed_factor`."""
+    if method not in _METHODS:
+        raise SpecError(f"Unknown method {method!r}; valid choices are {list(_METHODS)}.")
+    if method in ("full", "gibbs"):
+        return None
+    if not get_family(family).collapsible:
+        if method == "marginal":
+            raise SpecError(
+                f"method='marginal' integrates group effects out of a gaussian model; "
+                f"this model's family is {family!r}. Use method='full' or 'auto'."
+            )
+        return None
+    factor = collapsible_factor(design, dominance=dominance)
+    if factor is None and method == "marginal":
+        raise SpecError(
+            "method='marginal' needs a grouping factor whose levels partition the rows; "
+            f"this model has {[g.name for g in design.groups] or 'none'} "
+            "(multiple-membership factors cannot be collapsed). Use method='full' or 'auto'."
+        )
+    return factor
+
+
+def build_graph(model: ModelLike, centered: Mapping[str, bool], *, collapsed: str | None = None):
+    """The ``pymc.Model`` of ``model`` with the given parameterisation (PyMC loaded here)."""
+    from hiermodels.backend.pymc import build_model
+
+    kwargs = {} if collapsed is None else {"collapsed": collapsed}
+    return build_model(
+        model.design,
+        family=model.spec.family,
+        link=model.spec.link,
+        priors=model.priors,
+        centered=centered,
+        **kwargs,
+    )

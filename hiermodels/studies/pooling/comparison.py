@@ -14,12 +14,12 @@ from hiermodels.errors import SpecError
 from hiermodels.families import get_family
 from hiermodels.linear_predictor import fixed_coefficients, group_contribution
 from hiermodels.studies.pooling.formulas import POOLING, PoolingFormulas
+from hiermodels.studies.pooling.summary import PoolingSummary
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from hiermodels.analysis.protocols import FitLike
-    from hiermodels.studies.pooling.summary import PoolingSummary
 
 __all__ = ["PoolingComparison", "precision_weighted"]
 
@@ -261,6 +261,4 @@ class PoolingComparison:
 
     def summary(self) -> PoolingSummary:
         """The LOO table and the shrinkage figures, as printable text."""
-        from hiermodels.studies.pooling.summary import PoolingSummary
-
         return PoolingSummary(self)

@@ -32,7 +32,7 @@ _LAZY = {
     "compare": "hiermodels.compare",
     "compare_pooling": "hiermodels.compare",
     "PoolingComparison": "hiermodels.compare",
-    "load": "hiermodels.persistence",
+    "load": "hiermodels.loading",
     "summarize_predictions": "hiermodels.predict",
     "sbc": "hiermodels.sbc",
     "SBCResult": "hiermodels.sbc",

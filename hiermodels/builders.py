@@ -18,6 +18,7 @@ import pandas as pd
 
 from hiermodels.errors import SpecError
 from hiermodels.model import Model
+from hiermodels.spec.columns import column_names, one_name, writable_name
 from hiermodels.spec.terms import GroupFactor, GroupTerm, Membership, _quote
 
 __all__ = [
@@ -29,43 +30,10 @@ __all__ = [
 ]
 
 
-def column_names(value, what: str, *, allow_empty: bool = True) -> tuple[str, ...]:
-    """``value`` (a column name or a list of them) as a tuple; SpecError otherwise."""
-    if isinstance(value, str):
-        value = (value,)
-    try:
-        names = tuple(value)
-    except TypeError:
-        raise SpecError(f"{what} must be a column name or a list of them, got {value!r}.") from None
-    if any(not isinstance(n, str) for n in names):
-        raise SpecError(f"{what} must hold column names (strings), got {names!r}.")
-    if not names and not allow_empty:
-        raise SpecError(f"{what} must name at least one column.")
-    for name in names:
-        _writable(name, what)
-    return names
-
-
-def _writable(name: str, what: str) -> str:
-    """A name a formula can hold: non-empty and without a backtick (backticks quote)."""
-    if not name or "`" in name:
-        raise SpecError(
-            f"{what} names the column {name!r}, which a formula cannot refer to: column "
-            "names must be non-empty and free of backticks. Rename the column."
-        )
-    return name
-
-
-def _one_name(value, what: str) -> str:
-    if not isinstance(value, str):
-        raise SpecError(f"{what} must be one column name (a string), got {value!r}.")
-    return _writable(value, what)
-
-
 def _formula(response: str, fixed: Sequence[str], terms: Sequence[GroupTerm]) -> str:
     if not isinstance(response, str):
         raise SpecError(f"response must be a column name, got {response!r}.")
-    _writable(response, "response")
+    writable_name(response, "response")
     rhs = " + ".join(_quote(p) for p in fixed) or "1"
     return f"{_quote(response)} ~ " + " + ".join([rhs, *(t.text for t in terms)])
 
@@ -77,7 +45,7 @@ def varying_intercept(
 
     ``options`` (family, link, priors, missing) go to :class:`hiermodels.Model`.
     """
-    group = _one_name(group, "group")
+    group = one_name(group, "group")
     term = GroupTerm("1", GroupFactor((group,)))
     return Model(
         _formula(response, column_names(predictors, "predictors"), [term]), data, **options
@@ -99,7 +67,7 @@ def varying_slopes(
     A slope that is not among ``predictors`` is added to the fixed part, so the varying
     slopes are deviations around a population slope, as in lme4 practice.
     """
-    group = _one_name(group, "group")
+    group = one_name(group, "group")
     slopes = column_names(slopes, "slopes", allow_empty=False)
     fixed = list(column_names(predictors, "predictors"))
     fixed += [s for s in slopes if s not in fixed]

@@ -39,6 +39,7 @@ import numpy as np
 
 from hiermodels.backend import naming
 from hiermodels.design import Design, GroupDesign
+from hiermodels.kernels.covariance import correlation_root
 
 __all__ = [
     "CollapsedStatistics",
@@ -172,15 +173,7 @@ def _covariance_factor(posterior, g: GroupDesign) -> np.ndarray:
     cor_name = naming.cor_name(g.name)
     if cor_name not in posterior:
         return sd[..., :, None] * np.eye(q)
-    cor = posterior[cor_name].values
-    eye = np.eye(q)
-    for jitter in (0.0, 1e-10, 1e-8, 1e-6):
-        try:
-            chol_cor = np.linalg.cholesky(cor + jitter * eye)
-            break
-        except np.linalg.LinAlgError:
-            continue
-    return sd[..., :, None] * chol_cor
+    return sd[..., :, None] * correlation_root(posterior[cor_name].values)
 
 
 def conditional_group_effects(

@@ -24,6 +24,7 @@ import xarray as xr
 from hiermodels.backend import naming
 from hiermodels.convergence import convergence_table
 from hiermodels.errors import SpecError
+from hiermodels.options import PROB
 
 __all__ = [
     "DiagnosticsReport",
@@ -88,7 +89,7 @@ def check_prob(prob: object) -> None:
 
 
 def describe_draws(
-    da: xr.DataArray, *, prob: float = 0.89, only_convergence: bool = False
+    da: xr.DataArray, *, prob: float = PROB, only_convergence: bool = False
 ) -> pd.DataFrame:
     """Mean, sd, ETI, ESS, R-hat and MCSE of a variable, one row per element.
 

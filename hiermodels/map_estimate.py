@@ -57,7 +57,7 @@ def fit_map(model) -> PointEstimate:
             "over the other factors' effects and SDs is degenerate. Use criterion='reml' "
             "or 'ml', or sample with fit()."
         )
-    pm_model = model._collapsed_model(factor)
+    pm_model = model.collapsed_model(factor)
     start = time.perf_counter()
     tree = pm.find_MAP(
         model=pm_model,

@@ -13,107 +13,33 @@ Examples
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Mapping
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
-from hiermodels.backend import naming
 from hiermodels.design import Design, build_design, used_columns
-from hiermodels.errors import ConvergenceWarning, SamplerError, SpecError
-from hiermodels.families import FAMILIES, get_family, resolve_link
-from hiermodels.linear_predictor import linear_predictor
-from hiermodels.parameters import model_priors
-from hiermodels.pointwise import log_likelihood
-from hiermodels.sampling import Sampler, check_sampler_options, resolve_seed, run_sampler
+from hiermodels.errors import ConvergenceWarning, SpecError
+from hiermodels.families import get_family, resolve_link
+from hiermodels.inference.parameterization import (
+    Method,
+    Parameterization,
+    build_graph,
+    choose_collapsed_factor,
+)
+from hiermodels.inference.parameterization import choose_centered as _centered
+from hiermodels.inference.prior import sample_prior_predictive
+from hiermodels.inference.sample import sample_posterior
+from hiermodels.parameters import model_priors, prior_table
+from hiermodels.results import Fit
+from hiermodels.sampling import Sampler
 from hiermodels.spec.formula import parse_formula
 from hiermodels.spec.priors import Prior
 from hiermodels.spec.terms import ModelSpec
 
 __all__ = ["Model"]
-
-Parameterization = Literal["auto", "non_centered", "centered"]
-_PARAMETERIZATIONS = ("auto", "non_centered", "centered")
-Method = Literal["auto", "marginal", "full", "gibbs"]
-_METHODS = ("auto", "marginal", "full", "gibbs")
-#: A factor is centred under "auto" when the data determine more than this share of its
-#: group effects' variance (kappa > 1 for one factor: Papaspiliopoulos, Roberts & Skold
-#: 2007, Statistical Science 22:59).
-DATA_DOMINANCE_THRESHOLD = 0.5
-#: The same for the other families, whose pilot is the first step of penalised
-#: quasi-likelihood (:mod:`hiermodels.working_pilot`). Higher, because the linearised
-#: likelihood overstates how well few binary rows determine an effect: on simulated
-#: Bernoulli data with 30 rows per level (pilot share 0.60-0.62) the non-centred draws
-#: had 1.4-4.4 times the smallest bulk ESS of the centred ones, while on binomial data
-#: with 5-19 trials per row (share 0.87-0.92) the centred ones had 4.8-6.7 times as much.
-WORKING_PILOT_DOMINANCE_THRESHOLD = 0.75
-
-
-def _centered(
-    choice, groups: list[str], design: Design, family: str, dominance=None, link=None
-) -> dict[str, bool]:
-    """Validate the parameterisation choice; return factor -> centred?
-
-    ``dominance`` is a zero-argument callable returning the pilot's
-    :func:`~hiermodels.working_pilot.pilot_dominance` (computed here when not given).
-    """
-    if isinstance(choice, str):
-        choice = dict.fromkeys(groups, choice)
-    elif isinstance(choice, Mapping):
-        # Factors not named keep the default, "auto".
-        choice = {**dict.fromkeys(groups, "auto"), **choice}
-    else:
-        raise SpecError(
-            f"parameterization must be one of {list(_PARAMETERIZATIONS)} or a dict of "
-            f"factor -> choice, got {choice!r}."
-        )
-    out = {}
-    for group, value in choice.items():
-        if group not in groups:
-            raise SpecError(
-                f"parameterization names the factor {group!r}, which is not in the model; "
-                f"its factors are {groups}."
-            )
-        if value not in _PARAMETERIZATIONS:
-            raise SpecError(
-                f"Unknown parameterization {value!r} for {group!r}; valid choices are "
-                f"{list(_PARAMETERIZATIONS)}."
-            )
-        out[group] = value == "centered"
-    auto = [g for g, v in choice.items() if v == "auto"]
-    fam = FAMILIES.get(family)
-    if auto and fam is not None and (fam.reml_pilot or fam.has_working_variance):
-        if dominance is None:
-            from hiermodels.working_pilot import pilot_dominance
-
-            shares = pilot_dominance(design, fam, link or fam.default_link)
-        else:
-            shares = dominance()
-        threshold = (
-            DATA_DOMINANCE_THRESHOLD if fam.reml_pilot else WORKING_PILOT_DOMINANCE_THRESHOLD
-        )
-        for group in auto:
-            out[group] = shares[group] > threshold
-    return out
-
-
-#: Above this many pointwise values (rows x draws), ``fit`` skips the log-likelihood
-#: unless asked (8 bytes each: 400 MB).
-LOG_LIKELIHOOD_MAX_VALUES = 50_000_000
-
-
-def pointwise_log_likelihood(posterior, design: Design, family: str, link: str) -> np.ndarray:
-    """Log-likelihood of every row given every draw's parameters (chain, draw, rows).
-
-    Conditional on the group effects, for every family and both fitting methods.
-    """
-    eta = linear_predictor(posterior, design)
-    aux = get_family(family).parameter_draws(posterior)
-    return log_likelihood(family, link, eta=eta, y=design.y, trials=design.trials, aux=aux)
 
 
 class Model:
@@ -199,6 +125,32 @@ class Model:
         self._pymc_model = None
         self._collapsed_models: dict[str, object] = {}
 
+    @classmethod
+    def from_recipe(cls, recipe, data: pd.DataFrame | None = None) -> Model:
+        """The model of a :class:`~hiermodels.spec.recipe.ModelRecipe`, on its data or ``data``.
+
+        The one path that rebuilds a model: :func:`hiermodels.load`, the k-fold refits
+        (on their training rows, given as ``data``) and the pooling study use it.
+
+        Examples
+        --------
+        >>> import hiermodels as hm
+        >>> from hiermodels.spec.recipe import ModelRecipe
+        >>> sleep = hm.datasets.load("sleepstudy")
+        >>> model = hm.Model("Reaction ~ Days + (1 | Subject)", sleep)
+        >>> hm.Model.from_recipe(ModelRecipe.of(model), sleep.head(30)).design.n_obs
+        30
+        """
+        choice = recipe.parameterization
+        return cls(
+            recipe.formula,
+            recipe.data if data is None else data,
+            family=recipe.family,
+            link=recipe.link,
+            priors=dict(recipe.priors) or None,
+            parameterization=choice if isinstance(choice, str) else dict(choice),
+        )
+
     def collapsed_factor(self, method: Method = "auto") -> str | None:
         """The factor whose group effects ``fit(method=...)`` integrates out, or ``None``.
 
@@ -218,41 +170,16 @@ class Model:
         >>> model.collapsed_factor(), model.collapsed_factor("full")
         ('plate', None)
         """
-        from hiermodels.collapsed import collapsible_factor
+        return choose_collapsed_factor(
+            self.design, self.family, method, dominance=self._data_dominance
+        )
 
-        if method not in _METHODS:
-            raise SpecError(f"Unknown method {method!r}; valid choices are {list(_METHODS)}.")
-        if method in ("full", "gibbs"):
-            return None
-        if not get_family(self.family).collapsible:
-            if method == "marginal":
-                raise SpecError(
-                    f"method='marginal' integrates group effects out of a gaussian model; "
-                    f"this model's family is {self.family!r}. Use method='full' or 'auto'."
-                )
-            return None
-        factor = collapsible_factor(self.design, dominance=self._data_dominance)
-        if factor is None and method == "marginal":
-            raise SpecError(
-                "method='marginal' needs a grouping factor whose levels partition the rows; "
-                f"this model has {[g.name for g in self.design.groups] or 'none'} "
-                "(multiple-membership factors cannot be collapsed). Use method='full' or 'auto'."
-            )
-        return factor
-
-    def _collapsed_model(self, factor: str):
+    def collapsed_model(self, factor: str):
+        """The ``pymc.Model`` with ``factor``'s group effects integrated out (built once)."""
         if factor not in self._collapsed_models:
-            from hiermodels.backend.pymc import build_model
-
-            self._collapsed_models[factor] = build_model(
-                self.design,
-                family=self.spec.family,
-                link=self.spec.link,
-                priors=self.priors,
-                # The collapsed factor needs no parameterisation; skip the pilot if alone.
-                centered=self.centered if len(self.design.groups) > 1 else {},
-                collapsed=factor,
-            )
+            # The collapsed factor needs no parameterisation; skip the pilot if alone.
+            centered = self.centered if len(self.design.groups) > 1 else {}
+            self._collapsed_models[factor] = build_graph(self, centered, collapsed=factor)
         return self._collapsed_models[factor]
 
     @property
@@ -277,15 +204,7 @@ class Model:
         return self._dominance
 
     def _build(self):
-        from hiermodels.backend.pymc import build_model
-
-        return build_model(
-            self.design,
-            family=self.spec.family,
-            link=self.spec.link,
-            priors=self.priors,
-            centered=self.centered,
-        )
+        return build_graph(self, self.centered)
 
     @property
     def parameterization(self) -> dict[str, str]:
@@ -326,18 +245,7 @@ class Model:
 
     def prior_summary(self) -> pd.DataFrame:
         """Every parameter with its prior and whether the user or the default set it."""
-        rows = [
-            {
-                "parameter": s.name,
-                "kind": s.kind,
-                "group": s.group or "",
-                "term": s.term or "",
-                "prior": str(self.priors[s.name]),
-                "source": self.prior_sources[s.name],
-            }
-            for s in self._slots
-        ]
-        return pd.DataFrame(rows).set_index("parameter")
+        return prior_table(self._slots, self.priors, self.prior_sources)
 
     def optimize(self, *, criterion: Literal["reml", "ml", "map"] = "reml"):
         """Point estimates with the group effects integrated out: REML, ML or MAP.
@@ -385,20 +293,7 @@ class Model:
         >>> prior["prior_predictive"]["Reaction"].shape
         (1, 100, 180)
         """
-        import pymc as pm
-
-        from hiermodels.sampling import check_positive_int, quiet_forward_sampling
-
-        check_positive_int("draws", draws)
-        with quiet_forward_sampling():
-            tree = pm.sample_prior_predictive(
-                draws=draws,
-                model=self.pymc_model,
-                random_seed=resolve_seed(random_seed),
-                compile_kwargs={"mode": "FAST_COMPILE"},
-            )
-        groups = {k: tree[k].to_dataset() for k in ("prior", "prior_predictive", "observed_data")}
-        return xr.DataTree.from_dict(groups)
+        return sample_prior_predictive(self, draws, random_seed=random_seed)
 
     def plot_prior_predictive(
         self, draws: int = 500, *, random_seed: int | None = None, num_samples: int = 50, **kwargs
@@ -471,62 +366,20 @@ class Model:
         -------
         Fit
         """
-        check_sampler_options(
-            sampler=sampler,
+        tree = sample_posterior(
+            self,
             draws=draws,
             tune=tune,
             chains=chains,
             cores=cores,
+            sampler=sampler,
+            method=method,
+            random_seed=random_seed,
             target_accept=target_accept,
-            sampler_kwargs=None if method == "gibbs" else sampler_kwargs,
+            progressbar=progressbar,
+            sampler_kwargs=sampler_kwargs,
+            log_likelihood=log_likelihood,
         )
-        factor = self.collapsed_factor(method)
-        seed = resolve_seed(random_seed)
-        used_method = "gibbs" if method == "gibbs" else "full" if factor is None else "marginal"
-        if method == "gibbs":
-            tree, timings = self._sample_gibbs(
-                draws,
-                tune,
-                chains,
-                seed,
-                target_accept=target_accept,
-                sampler_kwargs=sampler_kwargs,
-            )
-        else:
-            tree, timings = run_sampler(
-                self.pymc_model if factor is None else self._collapsed_model(factor),
-                sampler=sampler,
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                cores=cores,
-                random_seed=seed,
-                target_accept=target_accept,
-                progressbar=progressbar,
-                sampler_kwargs=dict(sampler_kwargs or {}),
-            )
-        if factor is not None:
-            start = time.perf_counter()
-            tree = self._add_conditional_effects(tree, factor, seed)
-            timings["conditional_draws"] = time.perf_counter() - start
-        if log_likelihood is None:
-            size = self.design.n_obs * draws * chains
-            log_likelihood = size <= LOG_LIKELIHOOD_MAX_VALUES
-        tree = self._complete(tree, log_likelihood=bool(log_likelihood))
-        tree.attrs.update(
-            {
-                "hiermodels_formula": self.formula,
-                "hiermodels_family": self.family,
-                "hiermodels_link": self.link,
-                "sampler": "gibbs" if method == "gibbs" else sampler,
-                "method": used_method,
-                "collapsed_factor": factor or "",
-                "tune": tune,
-                **{f"seconds_{k}": v for k, v in timings.items()},
-            }
-        )
-        from hiermodels.results import Fit
-
         fit = Fit(model=self, idata=tree)
         report = fit.diagnostics()
         if not report.ok:
@@ -536,67 +389,3 @@ class Model:
                 stacklevel=2,
             )
         return fit
-
-    def _sample_gibbs(self, draws, tune, chains, seed, *, target_accept, sampler_kwargs):
-        from hiermodels.gibbs import check_gibbs, sample_gibbs
-
-        check_gibbs(self.design, self.family, self.link)
-        if target_accept is not None or sampler_kwargs:
-            raise SamplerError(
-                "method='gibbs' does not run NUTS, so target_accept and sampler_kwargs do not "
-                f"apply; got target_accept={target_accept!r}, sampler_kwargs={sampler_kwargs!r}."
-            )
-        return sample_gibbs(
-            self.design, self.priors, draws=draws, tune=tune, chains=chains, seed=seed
-        )
-
-    def _add_conditional_effects(self, tree: xr.DataTree, factor: str, seed: int) -> xr.DataTree:
-        """Draw the collapsed factor's effects from their exact conditional per draw."""
-        from hiermodels.collapsed import conditional_group_effects
-
-        posterior = tree["posterior"].to_dataset()
-        g = self.design.group(factor)
-        draws = conditional_group_effects(
-            posterior, self.design, factor, rng=np.random.default_rng([seed, 1])
-        )
-        dims = (*naming.CHAIN_DRAW, naming.level_dim(g.name), naming.term_dim(g.name))
-        posterior[naming.effects_name(g.name)] = xr.DataArray(
-            draws,
-            dims=dims,
-            coords={dims[2]: list(g.levels), dims[3]: list(g.terms)},
-        )
-        groups = {k: tree[k].to_dataset() for k in tree.children}
-        groups["posterior"] = posterior
-        return xr.DataTree.from_dict(groups)
-
-    def _complete(self, tree: xr.DataTree, *, log_likelihood: bool = True) -> xr.DataTree:
-        """Add observed data, constant data and (optionally) the pointwise log-likelihood."""
-        design = self.design
-        name = design.response_name
-        posterior = tree["posterior"].to_dataset()
-        dims = (*naming.CHAIN_DRAW, naming.OBS_DIM)
-        coords = {
-            "chain": posterior["chain"].values,
-            "draw": posterior["draw"].values,
-            naming.OBS_DIM: np.arange(design.n_obs),
-        }
-        groups = {k: tree[k].to_dataset() for k in tree.children}
-        if log_likelihood:
-            ll = pointwise_log_likelihood(posterior, design, self.family, self.link)
-            groups["log_likelihood"] = xr.Dataset(
-                {name: xr.DataArray(ll, dims=dims, coords=coords)}
-            )
-        groups["observed_data"] = xr.Dataset(
-            {
-                name: xr.DataArray(
-                    design.y,
-                    dims=(naming.OBS_DIM,),
-                    coords={naming.OBS_DIM: coords[naming.OBS_DIM]},
-                )
-            }
-        )
-        if design.trials is not None:
-            groups["constant_data"] = xr.Dataset(
-                {"trials": xr.DataArray(design.trials, dims=(naming.OBS_DIM,))}
-            )
-        return xr.DataTree.from_dict(groups)

@@ -20,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 
 from hiermodels.backend import naming
 from hiermodels.design import Design
 from hiermodels.families import get_family
 from hiermodels.spec.priors import Prior, PriorSlot, default_priors, resolve_priors
 
-__all__ = ["model_priors", "prior_slots"]
+__all__ = ["model_priors", "prior_slots", "prior_table"]
 
 
 def prior_slots(design: Design, family: str) -> list[PriorSlot]:
@@ -75,3 +76,21 @@ def model_priors(
     )
     priors, sources = resolve_priors(slots, user, defaults)
     return slots, priors, sources
+
+
+def prior_table(
+    slots: list[PriorSlot], priors: Mapping[str, Prior], sources: Mapping[str, str]
+) -> pd.DataFrame:
+    """Every parameter with its prior and who set it (``Model.prior_summary``)."""
+    rows = [
+        {
+            "parameter": s.name,
+            "kind": s.kind,
+            "group": s.group or "",
+            "term": s.term or "",
+            "prior": str(priors[s.name]),
+            "source": sources[s.name],
+        }
+        for s in slots
+    ]
+    return pd.DataFrame(rows).set_index("parameter")

@@ -9,11 +9,12 @@ The file is a zip archive holding a Zarr (v3) store of the fit's ``xarray.DataTr
   formula, family, link, the priors the user set, the parameterisation and the
   column dtypes.
 
-Loading rebuilds the :class:`hiermodels.Model` from formula, data, family, link and
-priors (nothing is pickled), checks that the rebuilt model matches the saved posterior
-(levels, fixed terms, observed response) and returns a :class:`hiermodels.Fit` that
-predicts exactly as the saved one. Names such as ``r_batch:cask`` or ``r_mm(s1+s2)`` are
-keys inside the archive, never file names, so they are safe on every file system.
+Loading (:func:`hiermodels.loading.load`) rebuilds the :class:`hiermodels.Model` from
+formula, data, family, link and priors with ``Model.from_recipe`` (nothing is pickled),
+checks that the rebuilt model matches the saved posterior (levels, fixed terms, observed
+response) and returns a :class:`hiermodels.Fit` that predicts exactly as the saved one.
+Names such as ``r_batch:cask`` or ``r_mm(s1+s2)`` are keys inside the archive, never file
+names, so they are safe on every file system.
 
 Examples
 --------
@@ -31,6 +32,7 @@ import os
 import secrets
 import stat
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +42,9 @@ import xarray as xr
 from hiermodels.backend import naming
 from hiermodels.errors import DataError
 from hiermodels.spec.priors import Prior
+from hiermodels.spec.recipe import ModelRecipe
 
-__all__ = ["FORMAT_VERSION", "load", "save_fit"]
+__all__ = ["FORMAT_VERSION", "SavedFit", "check_match", "read_fit", "save_fit"]
 
 FORMAT = "hiermodels.Fit"
 FORMAT_VERSION = 1
@@ -287,7 +290,7 @@ def _read_metadata(tree: xr.DataTree, path: Path) -> dict:
     return json.loads(tree.attrs[META_ATTR])
 
 
-def _check_match(model, posterior: xr.Dataset, observed: xr.Dataset | None, path: Path) -> None:
+def check_match(model, posterior: xr.Dataset, observed: xr.Dataset | None, path: Path) -> None:
     """The rebuilt model must describe the saved draws: same rows, levels and terms."""
     design = model.design
     problems = []
@@ -310,45 +313,34 @@ def _check_match(model, posterior: xr.Dataset, observed: xr.Dataset | None, path
         )
 
 
-def load(path: str | os.PathLike):
-    """Load a fit written by :meth:`hiermodels.Fit.save`.
+@dataclass(frozen=True, eq=False)
+class SavedFit:
+    """What a fit file holds: the model's recipe and the DataTree of draws."""
 
-    Parameters
-    ----------
-    path
-        The file.
+    recipe: ModelRecipe
+    idata: xr.DataTree
 
-    Returns
-    -------
-    hiermodels.Fit
-        With the saved DataTree and the model rebuilt from the saved formula, data,
-        family, link, priors and parameterisation.
 
-    Raises
-    ------
-    DataError
-        If the file is missing, is not a hiermodels fit, or uses another format version.
+def read_fit(path: str | os.PathLike) -> SavedFit:
+    """Read a file written by :func:`save_fit`: the recipe and the draws, not yet a Fit.
 
-    Examples
-    --------
-    >>> fit = hm.load("sleep.hmfit")  # doctest: +SKIP
+    :func:`hiermodels.load` rebuilds the model with ``Model.from_recipe`` and checks it
+    against the draws with :func:`check_match`.
     """
-    from hiermodels.model import Model
-    from hiermodels.results import Fit
-
     path = Path(path)
     tree = _read_tree(path)
     meta = _read_metadata(tree, path)
     if DATA_GROUP not in tree.children:
         raise DataError(f"{str(path)!r} lacks the model's data (group {DATA_GROUP!r}).")
     data = _decode_frame(tree[DATA_GROUP].to_dataset(), meta["data"])
-    model = Model(
-        meta["formula"],
-        data,
+    choice = meta["parameterization"]
+    recipe = ModelRecipe(
+        formula=meta["formula"],
+        data=data,
         family=meta["family"],
         link=meta["link"],
-        priors={k: _decode_value(v) for k, v in meta["priors"].items()} or None,
-        parameterization=meta["parameterization"],
+        priors=tuple((k, _decode_value(v)) for k, v in meta["priors"].items()),
+        parameterization=choice if isinstance(choice, str) else tuple(choice.items()),
     )
     stored = [name for name in tree.children if name != DATA_GROUP]
     order = [g for g in meta.get("groups", []) if g in stored]
@@ -357,5 +349,4 @@ def load(path: str | os.PathLike):
     idata.attrs = {k: v for k, v in tree.attrs.items() if k not in (META_ATTR, VERSION_ATTR)}
     if "posterior" not in groups:
         raise DataError(f"{str(path)!r} has no posterior group.")
-    _check_match(model, groups["posterior"], groups.get("observed_data"), path)
-    return Fit(model=model, idata=idata)
+    return SavedFit(recipe=recipe, idata=idata)

@@ -17,7 +17,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,9 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from hiermodels.errors import SpecError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from hiermodels.compare import PoolingComparison
+from hiermodels.options import PROB
 
 __all__ = ["arviz_layout", "plot_group_effects", "plot_group_fits", "plot_shrinkage"]
 
@@ -152,7 +149,10 @@ def _typical(series: pd.Series):
 
 
 def plot_group_fits(
-    comparison: PoolingComparison, *, groups: Sequence[str] | None = None, ncols: int = 4
+    comparison: PoolingComparison,  # noqa: F821 - a string: plots import no study
+    *,
+    groups: Sequence[str] | None = None,
+    ncols: int = 4,
 ) -> Figure:
     """Small multiples of the data per level with the three pooling fits.
 
@@ -280,7 +280,7 @@ def plot_group_fits(
 
 
 def plot_group_effects(
-    effects: pd.DataFrame, *, group: str, term: str, prob: float = 0.89
+    effects: pd.DataFrame, *, group: str, term: str, prob: float = PROB
 ) -> Figure:
     """Caterpillar plot: each level's posterior mean and ETI, sorted by the mean.
 

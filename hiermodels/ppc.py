@@ -25,9 +25,10 @@ import xarray as xr
 from hiermodels.backend import naming
 from hiermodels.errors import SpecError
 from hiermodels.families import FAMILIES, get_family
+from hiermodels.predict import replicated_draws
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hiermodels.results import Fit
+    from hiermodels.analysis.protocols import FitLike
 
 __all__ = ["PPC_KINDS", "level_means", "plot_loo_pit", "plot_ppc", "ppc_tree"]
 
@@ -45,7 +46,7 @@ def _choice(what: str, value: object, valid: tuple[str, ...]) -> None:
         raise SpecError(f"Unknown {what} {value!r}; valid choices are {list(valid)}.")
 
 
-def ppc_tree(fit: Fit, random_seed=None) -> xr.DataTree:
+def ppc_tree(fit: FitLike, random_seed=None) -> xr.DataTree:
     """A copy of ``fit.idata`` with a ``posterior_predictive`` group, for the PPC plots.
 
     The fit's own ``posterior_predictive`` group is used if it has one; otherwise the
@@ -54,7 +55,7 @@ def ppc_tree(fit: Fit, random_seed=None) -> xr.DataTree:
     """
     tree = fit.idata.copy()
     if "posterior_predictive" not in tree.children:
-        da = fit._replicated_draws(random_seed)
+        da = replicated_draws(fit, random_seed)
         tree["posterior_predictive"] = xr.DataTree(xr.Dataset({da.name: da}))
     if get_family(fit.spec.family).support in DISCRETE:
         name = fit.design.response_name
@@ -97,7 +98,7 @@ def level_means(
     return observed @ member / denominator, replicated @ member / denominator, labels
 
 
-def _partition_factor(fit: Fit, group: str | None):
+def _partition_factor(fit: FitLike, group: str | None):
     """The factor the ``groups`` check summarises by: ``group``, or the first factor
     whose levels partition the rows (None if the model has none)."""
     partitions = [g for g in fit.design.groups if g.codes.shape[1] == 1]
@@ -112,7 +113,7 @@ def _partition_factor(fit: Fit, group: str | None):
     return g
 
 
-def _groups_plot(fit: Fit, tree: xr.DataTree, group: str | None, **kwargs):
+def _groups_plot(fit: FitLike, tree: xr.DataTree, group: str | None, **kwargs):
     """Observed mean per level (and over all rows) against the replicated data's."""
     import arviz_plots as azp
     from arviz_base import rcParams
@@ -177,7 +178,7 @@ def _groups_plot(fit: Fit, tree: xr.DataTree, group: str | None, **kwargs):
 
 
 def plot_ppc(
-    fit: Fit,
+    fit: FitLike,
     kind: PPCKind | None = None,
     *,
     dist_kind: str | None = None,
@@ -231,7 +232,7 @@ def plot_ppc(
     return plot(tree, **kwargs)
 
 
-def plot_loo_pit(fit: Fit, random_seed=None, **kwargs):
+def plot_loo_pit(fit: FitLike, random_seed=None, **kwargs):
     """See :meth:`hiermodels.Fit.plot_loo_pit`."""
     from arviz_plots import plot_loo_pit as azp_plot_loo_pit
 

@@ -1,4 +1,4 @@
-"""Prediction, posterior-predictive checks and their plots (methods of ``hm.Fit``).
+"""Prediction and replicated data (behind ``fit.predict`` and ``fit.posterior_predictive``).
 
 Predictions are computed in NumPy from the posterior draws: the linear predictor of the
 new rows (:func:`hiermodels.linear_predictor.linear_predictor` on a design rebuilt with
@@ -25,9 +25,8 @@ Examples
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,10 +36,15 @@ from hiermodels.backend import naming
 from hiermodels.design import Design, GroupDesign
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family
+from hiermodels.kernels.covariance import correlation_root
 from hiermodels.linear_predictor import inverse_link, linear_predictor
-from hiermodels.ppc import PPCKind
+from hiermodels.newdata import prediction_design
+from hiermodels.options import PROB
 
-__all__ = ["PredictionMethods", "summarize_predictions"]
+if TYPE_CHECKING:  # pragma: no cover
+    from hiermodels.analysis.protocols import FitLike
+
+__all__ = ["posterior_predictive", "predict", "replicated_draws", "summarize_predictions"]
 
 Kind = Literal["mean", "response"]
 NewGroups = Literal["sample", "population"]
@@ -58,16 +62,6 @@ def _rng(random_seed) -> np.random.Generator:
     from hiermodels.sampling import resolve_seed
 
     return np.random.default_rng(resolve_seed(random_seed))
-
-
-def _correlation_root(cor: np.ndarray) -> np.ndarray:
-    """A matrix root ``L`` with ``L @ L.T == cor``, batched over the leading axes."""
-    try:
-        return np.linalg.cholesky(cor)
-    except np.linalg.LinAlgError:
-        # A correlation of exactly +-1 in some draw: use the symmetric eigen-root instead.
-        values, vectors = np.linalg.eigh(cor)
-        return vectors * np.sqrt(np.clip(values, 0.0, None))[..., None, :]
 
 
 def new_level_effects(
@@ -90,7 +84,7 @@ def new_level_effects(
         return np.zeros((n_chain, n_draw, n_new, n_terms))
     z = rng.standard_normal((n_chain, n_draw, n_new, n_terms))
     if g.correlated:
-        root = _correlation_root(posterior[naming.cor_name(g.name)].values)
+        root = correlation_root(posterior[naming.cor_name(g.name)].values)
         z = z @ np.swapaxes(root, -1, -2)
     return z * sd[:, :, None, :]
 
@@ -161,7 +155,7 @@ def _only_variable(ds: xr.Dataset, where: str) -> xr.DataArray:
     return ds[names[0]]
 
 
-def summarize_predictions(pred, *, prob: float = 0.89) -> pd.DataFrame:
+def summarize_predictions(pred, *, prob: float = PROB) -> pd.DataFrame:
     """Posterior mean, sd and equal-tailed interval of each predicted row.
 
     Parameters
@@ -230,244 +224,79 @@ def summarize_predictions(pred, *, prob: float = 0.89) -> pd.DataFrame:
     )
 
 
-class PredictionMethods:
-    """Prediction methods mixed into :class:`hiermodels.Fit`."""
+def _aux(fit: FitLike, posterior: xr.Dataset) -> dict[str, np.ndarray]:
+    return get_family(fit.spec.family).parameter_draws(posterior)
 
-    # ------------------------------------------------------------------ predictions
-    def _aux(self, posterior: xr.Dataset) -> dict[str, np.ndarray]:
-        return get_family(self.spec.family).parameter_draws(posterior)
 
-    def predict(
-        self,
-        data: pd.DataFrame | None = None,
-        *,
-        kind: Kind = "mean",
-        new_groups: NewGroups = "sample",
-        random_seed: int | None = None,
-    ) -> xr.DataTree:
-        """Posterior predictions for new (or the fitted) rows.
-
-        Parameters
-        ----------
-        data
-            New rows holding every predictor and grouping column of the model; ``None``
-            (default) predicts the fitted rows. The DataFrame is not modified.
-        kind
-            ``"mean"`` (default): the expected value on the response scale (the
-            probability for bernoulli and binomial, the rate including the offset for
-            poisson and negative binomial). ``"response"``: one draw from the
-            likelihood per posterior draw (binomial needs the trials column in ``data``).
-        new_groups
-            How levels not seen in fitting, and missing group values, are predicted:
-            ``"sample"`` (default) draws their effects from the fitted population
-            distribution, per posterior draw; rows with the same new level share the
-            draw. ``"population"`` sets their effects to 0 (the population mean).
-        random_seed
-            Seed for the random draws; the same seed gives identical numbers.
-
-        Returns
-        -------
-        xarray.DataTree
-            With a ``predictions`` group holding one variable, named as the response,
-            with dims ``(chain, draw, row)``; ``row`` holds the index of ``data``.
-
-        Raises
-        ------
-        SpecError
-            For an unknown ``kind`` or ``new_groups``.
-        DataError
-            For a missing column, a missing predictor value, or an unseen level of a
-            categorical fixed predictor.
-
-        Examples
-        --------
-        >>> new = pd.DataFrame({"Days": [0, 9], "Subject": ["308", "new subject"]})
-        >>> pred = fit.predict(new, kind="response", random_seed=1)  # doctest: +SKIP
-        >>> pred["predictions"]["Reaction"].dims  # doctest: +SKIP
-        ('chain', 'draw', 'row')
-        """
-        _choice("kind", kind, KINDS)
-        _choice("new_groups", new_groups, NEW_GROUPS)
-        rng = _rng(random_seed)
-        family = get_family(self.spec.family)
-        posterior = self.idata["posterior"].to_dataset()
-        if data is None:
-            design, new_levels, index = self.design, {}, self.design.row_index
-        else:
-            from hiermodels.newdata import prediction_design
-
-            rebuilt = prediction_design(
-                self.design,
-                self.spec,
-                data,
-                trials=kind == "response" and family.needs_trials,
-            )
-            design, new_levels, index = rebuilt.design, rebuilt.new_levels, data.index
-        eta = _eta(posterior, design, new_levels, new_groups=new_groups, rng=rng)
-        values = inverse_link(self.spec.link, eta)
-        if kind == "response":
-            values = draw_response(
-                family.name, values, self._aux(posterior), trials=design.trials, rng=rng
-            )
-        da = xr.DataArray(
-            values,
-            dims=(*naming.CHAIN_DRAW, ROW_DIM),
-            coords={
-                "chain": posterior["chain"].values,
-                "draw": posterior["draw"].values,
-                ROW_DIM: _row_coord(index),
-            },
+def predict(
+    fit: FitLike,
+    data: pd.DataFrame | None = None,
+    *,
+    kind: Kind = "mean",
+    new_groups: NewGroups = "sample",
+    random_seed: int | None = None,
+) -> xr.DataTree:
+    """Predictions of ``fit`` for ``data``; see :meth:`hiermodels.Fit.predict`."""
+    _choice("kind", kind, KINDS)
+    _choice("new_groups", new_groups, NEW_GROUPS)
+    rng = _rng(random_seed)
+    family = get_family(fit.spec.family)
+    posterior = fit.idata["posterior"].to_dataset()
+    if data is None:
+        design, new_levels, index = fit.design, {}, fit.design.row_index
+    else:
+        rebuilt = prediction_design(
+            fit.design,
+            fit.spec,
+            data,
+            trials=kind == "response" and family.needs_trials,
         )
-        ds = xr.Dataset({self.design.response_name: da})
-        ds.attrs.update({"kind": kind, "new_groups": new_groups})
-        return xr.DataTree.from_dict({"predictions": ds})
-
-    def posterior_predictive(self, *, random_seed: int | None = None) -> xr.DataTree:
-        """Draw replicated data sets for the fitted rows and add them to ``fit.idata``.
-
-        One data set per posterior draw, from the likelihood given that draw (group
-        effects of the fitted levels included). This is the one call that stores
-        replicated data on the fit (so that :meth:`save` writes them); the PPC plots
-        draw their own when the fit has none and leave ``fit.idata`` as it was.
-
-        Parameters
-        ----------
-        random_seed
-            Seed; the same seed gives identical draws.
-
-        Returns
-        -------
-        xarray.DataTree
-            The fit's DataTree (now also ``fit.idata``) with a ``posterior_predictive``
-            group: one variable named as the response, dims ``(chain, draw, obs)``.
-
-        Examples
-        --------
-        >>> tree = fit.posterior_predictive(random_seed=1)  # doctest: +SKIP
-        >>> tree["posterior_predictive"]["Reaction"].shape  # doctest: +SKIP
-        (4, 1000, 180)
-        """
-        da = self._replicated_draws(random_seed)
-        tree = self.idata.copy()
-        tree["posterior_predictive"] = xr.DataTree(xr.Dataset({da.name: da}))
-        self.idata = tree
-        return tree
-
-    def _replicated_draws(self, random_seed) -> xr.DataArray:
-        """Replicated data for the fitted rows, dims ``(chain, draw, obs)``; not stored."""
-        rng = _rng(random_seed)
-        design = self.design
-        posterior = self.idata["posterior"].to_dataset()
-        mean = inverse_link(self.spec.link, linear_predictor(posterior, design))
-        draws = draw_response(
-            self.spec.family, mean, self._aux(posterior), trials=design.trials, rng=rng
+        design, new_levels, index = rebuilt.design, rebuilt.new_levels, data.index
+    eta = _eta(posterior, design, new_levels, new_groups=new_groups, rng=rng)
+    values = inverse_link(fit.spec.link, eta)
+    if kind == "response":
+        values = draw_response(
+            family.name, values, _aux(fit, posterior), trials=design.trials, rng=rng
         )
-        return xr.DataArray(
-            draws,
-            dims=(*naming.CHAIN_DRAW, naming.OBS_DIM),
-            coords={
-                "chain": posterior["chain"].values,
-                "draw": posterior["draw"].values,
-                naming.OBS_DIM: np.arange(design.n_obs),
-            },
-            name=design.response_name,
-        )
+    da = xr.DataArray(
+        values,
+        dims=(*naming.CHAIN_DRAW, ROW_DIM),
+        coords={
+            "chain": posterior["chain"].values,
+            "draw": posterior["draw"].values,
+            ROW_DIM: _row_coord(index),
+        },
+    )
+    ds = xr.Dataset({fit.design.response_name: da})
+    ds.attrs.update({"kind": kind, "new_groups": new_groups})
+    return xr.DataTree.from_dict({"predictions": ds})
 
-    # ------------------------------------------------------------------ plots
-    def plot_ppc(
-        self,
-        kind: PPCKind | None = None,
-        *,
-        dist_kind: Literal["kde", "hist", "ecdf"] | None = None,
-        group: str | None = None,
-        random_seed: int | None = None,
-        **kwargs,
-    ):
-        """Posterior predictive check: replicated data against the observed data.
 
-        Uses the fit's ``posterior_predictive`` group if it has one (see
-        :meth:`posterior_predictive`); otherwise draws replicated data for the plot
-        only, so ``fit.idata`` is left unchanged.
+def posterior_predictive(fit: FitLike, *, random_seed: int | None = None) -> xr.DataTree:
+    """Replicated data sets stored on ``fit``; see :meth:`hiermodels.Fit.posterior_predictive`."""
+    da = replicated_draws(fit, random_seed)
+    tree = fit.idata.copy()
+    tree["posterior_predictive"] = xr.DataTree(xr.Dataset({da.name: da}))
+    fit.idata = tree
+    return tree
 
-        Parameters
-        ----------
-        kind
-            ``"dist"`` (densities, arviz-plots ``plot_ppc_dist``), ``"pit"`` (PIT ECDF,
-            ``plot_ppc_pit``), ``"tstat"`` (a test statistic, ``plot_ppc_tstat``),
-            ``"rootogram"`` (``plot_ppc_rootogram``, count families only), ``"groups"``
-            (the mean response over all rows and per level of a grouping factor, observed
-            against the replicated data's intervals, ``plot_ppc_interval``; for a 0/1
-            response the proportion of 1s) or ``"calibration"`` (PAV-adjusted
-            calibration, ``plot_ppc_pava``, 0/1 responses only). Default: ``"groups"``
-            for a 0/1 response (its densities and ECDFs show only two values), else
-            ``"dist"``.
-        dist_kind
-            For ``kind="dist"``: ``"kde"``, ``"hist"`` or ``"ecdf"``; default ``"ecdf"``
-            for discrete responses, else ArviZ's default.
-        group
-            For ``kind="groups"``: the grouping factor; default the model's first factor
-            whose levels partition the rows. Up to 40 levels are labelled on the axis.
-        random_seed
-            Seed for the posterior predictive draws, if they are drawn here.
-        **kwargs
-            Passed to the arviz-plots function.
 
-        Returns
-        -------
-        PlotCollection
-            Save it with ``pc.savefig(path)``; nothing is shown.
-
-        Examples
-        --------
-        >>> pc = fit.plot_ppc("pit", random_seed=1)  # doctest: +SKIP
-        >>> pc.savefig("ppc_pit.png")  # doctest: +SKIP
-        """
-        from hiermodels.ppc import plot_ppc
-
-        return plot_ppc(
-            self, kind, dist_kind=dist_kind, group=group, random_seed=random_seed, **kwargs
-        )
-
-    def plot_loo_pit(self, *, random_seed: int | None = None, **kwargs):
-        """LOO-PIT check (arviz-plots ``plot_loo_pit``): calibration of leave-one-out
-        predictive distributions. Draws replicated data for the plot if the fit has
-        none (``fit.idata`` is left unchanged).
-
-        Returns the PlotCollection; nothing is shown.
-
-        Examples
-        --------
-        >>> fit.plot_loo_pit(random_seed=1).savefig("loo_pit.png")  # doctest: +SKIP
-        """
-        from hiermodels.ppc import plot_loo_pit
-
-        return plot_loo_pit(self, random_seed, **kwargs)
-
-    # ------------------------------------------------------------------ persistence
-    def save(self, path: str | os.PathLike, *, overwrite: bool = False):
-        """Save the fit to one file; read it back with :func:`hiermodels.load`.
-
-        The file (a zip holding a Zarr store) keeps the DataTree with all its groups,
-        the formula, family, link, priors, parameterisation and the model's data, so a
-        loaded fit predicts exactly as this one. See :mod:`hiermodels.persistence`.
-
-        Parameters
-        ----------
-        path
-            Where to write, e.g. ``"sleep.hmfit"``.
-        overwrite
-            Replace an existing file (default: an existing file is an error).
-
-        Returns
-        -------
-        pathlib.Path
-            The path written.
-
-        Examples
-        --------
-        >>> fit.save("sleep.hmfit")  # doctest: +SKIP
-        >>> same = hm.load("sleep.hmfit")  # doctest: +SKIP
-        """
-        from hiermodels.persistence import save_fit
-
-        return save_fit(self, path, overwrite=overwrite)
+def replicated_draws(fit: FitLike, random_seed) -> xr.DataArray:
+    """Replicated data for the fitted rows, dims ``(chain, draw, obs)``; not stored."""
+    rng = _rng(random_seed)
+    design = fit.design
+    posterior = fit.idata["posterior"].to_dataset()
+    mean = inverse_link(fit.spec.link, linear_predictor(posterior, design))
+    draws = draw_response(
+        fit.spec.family, mean, _aux(fit, posterior), trials=design.trials, rng=rng
+    )
+    return xr.DataArray(
+        draws,
+        dims=(*naming.CHAIN_DRAW, naming.OBS_DIM),
+        coords={
+            "chain": posterior["chain"].values,
+            "draw": posterior["draw"].values,
+            naming.OBS_DIM: np.arange(design.n_obs),
+        },
+        name=design.response_name,
+    )

@@ -80,7 +80,7 @@ def test_collapsed_logp_matches_dense_multivariate_normal(case):
     data = _offset_frame() if dataset is None else hm.datasets.load(dataset)
     model = hm.Model(formula, data)
     factor = model.collapsed_factor("marginal")
-    pm_model = model._collapsed_model(factor)
+    pm_model = model.collapsed_model(factor)
     (potential,) = pm_model.potentials
     names = [naming.INTERCEPT, naming.SIGMA, naming.sd_name(factor)]
     names += [n for n in (naming.SLOPES, naming.cor_name(factor)) if n in pm_model.named_vars]

@@ -19,10 +19,10 @@ from scipy import stats
 from scipy.special import logsumexp
 
 import hiermodels as hm
+from hiermodels.analysis.loo import _Source
 from hiermodels.compare import (
     ParetoKWarning,
     PoolingComparison,
-    _Source,
     compare,
     compare_pooling,
     heldout_log_likelihood,
@@ -158,7 +158,7 @@ def test_radon_pooling_estimates_agree_with_lm_and_lmer(radon):
     assert abs(est["complete"].iloc[0] - ref["complete"].iloc[0]) < 0.1 * complete_sd
     population_sd = float(radon._fixed_draws(radon.fits["partial"], "Intercept").std())
     assert abs(est["population"].iloc[0] - ref["population"].iloc[0]) < 0.25 * population_sd
-    from hiermodels.compare import _share_between
+    from hiermodels.studies.pooling.summary import _share_between
 
     lme4_share = _share_between(ref, "complete")
     assert lme4_share == pytest.approx(64 / 85)
@@ -336,7 +336,7 @@ def test_estimates_rejects_unknown_term():
 
 
 def test_summary_frame_helpers():
-    from hiermodels.compare import _share_between
+    from hiermodels.studies.pooling.summary import _share_between
 
     est = pd.DataFrame(
         {"none": [2.0, 0.0, 1.0], "partial": [1.5, 0.5, 1.2], "complete": 1.0, "population": 1.1}

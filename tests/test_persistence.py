@@ -18,7 +18,7 @@ import xarray as xr
 import hiermodels as hm
 from hiermodels import persistence
 from hiermodels.errors import DataError
-from hiermodels.persistence import load
+from hiermodels.loading import load
 from hiermodels.results import Fit
 
 FORMULA = (
@@ -191,7 +191,7 @@ SCRIPT = textwrap.dedent(
     import sys
     import numpy as np
     import pandas as pd
-    from hiermodels.persistence import load
+    from hiermodels.loading import load
 
     folder = sys.argv[1]
     for name, new in [("pastes", pd.read_pickle(folder + "/pastes_new.pkl")),

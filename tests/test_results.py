@@ -244,3 +244,19 @@ def test_rank_plot_of_one_chain_says_it_needs_two():
         fit = model.fit(method="gibbs", draws=50, chains=1, random_seed=1, progressbar=False)
     with pytest.raises(SpecError, match=r"rank plot compares chains, and this fit has 1"):
         fit.plot_rank()
+
+
+def test_posterior_is_built_once_per_idata(sleepstudy_fit):
+    fit = hm.Fit(model=sleepstudy_fit.model, idata=sleepstudy_fit.idata)
+    first = fit.posterior
+    assert fit.posterior is first  # not rebuilt on every access
+    fit.fixed_effects()
+    assert fit.posterior is first
+    fit.idata = fit.idata.copy()  # a new tree (as posterior_predictive() makes) is read anew
+    assert fit.posterior is not first
+    assert fit.posterior.equals(first)
+
+
+def test_fit_is_a_facade_without_mixins():
+    assert hm.Fit.__bases__ == (object,)
+    assert hm.Model.__bases__ == (object,)

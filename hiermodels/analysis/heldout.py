@@ -1,0 +1,124 @@
+"""Log density of rows a fit did not see, new levels integrated over their population."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from hiermodels.backend import naming
+from hiermodels.errors import SpecError
+from hiermodels.families import get_family
+from hiermodels.kernels.covariance import correlation_root
+from hiermodels.linear_predictor import fixed_coefficients, group_contribution
+from hiermodels.newdata import prediction_design
+from hiermodels.pointwise import log_likelihood
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hiermodels.analysis.protocols import FitLike
+
+__all__ = ["heldout_log_likelihood"]
+
+
+def _covariance_factor(posterior, g) -> np.ndarray:
+    """Per draw, L with L L' = Σ_g (the covariance of the group effects): (chain, draw, q, q)."""
+    sd = posterior[naming.sd_name(g.name)].values
+    q = sd.shape[-1]
+    if g.correlated:
+        chol = correlation_root(posterior[naming.cor_name(g.name)].values)
+    else:
+        chol = np.broadcast_to(np.eye(q), (*sd.shape[:2], q, q))
+    return sd[..., :, None] * chol
+
+
+def _new_level_weight2(g, n_fitted: int) -> np.ndarray:
+    """Per row: Σ over distinct new levels of (sum of the row's weights on that level)²."""
+    codes, weights = g.codes, g.weights
+    out = np.zeros(codes.shape[0])
+    for k1 in range(codes.shape[1]):
+        for k2 in range(codes.shape[1]):
+            same = (codes[:, k1] == codes[:, k2]) & (codes[:, k1] >= n_fitted)
+            out += np.where(same, weights[:, k1] * weights[:, k2], 0.0)
+    return out
+
+
+def heldout_log_likelihood(
+    fit: FitLike,
+    data: pd.DataFrame,
+    *,
+    y: np.ndarray,
+    trials: np.ndarray | None = None,
+    random_seed: int | None = None,
+    n_new_draws: int = 100,
+    method: Literal["auto", "monte_carlo"] = "auto",
+) -> np.ndarray:
+    """Log density of rows the fit did not see, per posterior draw: (chain, draw, rows).
+
+    Rows of levels seen in fitting use those levels' effects. For levels not seen in
+    fitting the group effects are integrated over their population distribution
+    ``N(0, Σ)``: exactly for the gaussian family (the new effects add ``z' Σ z`` to the
+    variance of the row), and by Monte Carlo otherwise (``n_new_draws`` draws of the new
+    effects per posterior draw, averaged on the density scale).
+
+    Parameters
+    ----------
+    fit
+        The fitted model (a :class:`hiermodels.Fit`).
+    data
+        The new rows, with every column the model uses.
+    y, trials
+        Their observed response and (binomial) number of trials.
+    random_seed
+        Seed for the Monte Carlo draws of new group effects.
+    n_new_draws
+        Monte Carlo draws per posterior draw (non-gaussian families, new levels only).
+    method
+        ``"auto"``: exact for the gaussian family, Monte Carlo otherwise;
+        ``"monte_carlo"``: Monte Carlo for every family (to check the exact version).
+    """
+    if method not in ("auto", "monte_carlo"):
+        raise SpecError(f"method={method!r} is not valid; choose 'auto' or 'monte_carlo'.")
+    new = prediction_design(fit.design, fit.spec, data)
+    design = new.design
+    post = fit.posterior
+    family, link = fit.spec.family, fit.spec.link
+    y = np.asarray(y, dtype=float)
+    beta = fixed_coefficients(post, design.fixed.names)
+    base = beta @ design.fixed.matrix.T
+    if design.offset is not None:
+        base = base + design.offset
+    unseen = []
+    for g, g_fit in zip(design.groups, fit.design.groups):
+        effects = post[naming.effects_name(g.name)].values
+        n_new = len(new.new_levels[g.name])
+        if n_new == 0:
+            base = base + group_contribution(effects, g)
+        else:
+            unseen.append((g, effects, n_new, g_fit.n_levels))
+    fam = get_family(family)
+    aux = fam.parameter_draws(post)
+    if not unseen:
+        return log_likelihood(family, link, eta=base, y=y, trials=trials, aux=aux)
+    if fam.collapsible and method == "auto":
+        extra = np.zeros_like(base)
+        for g, effects, n_new, n_fitted in unseen:
+            pad = np.zeros((*effects.shape[:2], n_new, effects.shape[-1]))
+            base = base + group_contribution(np.concatenate([effects, pad], axis=2), g)
+            L = _covariance_factor(post, g)
+            zL = np.einsum("rq,cdqp->cdrp", g.Z, L)
+            extra = extra + _new_level_weight2(g, n_fitted) * (zL**2).sum(axis=-1)
+        return fam.integrated_log_likelihood(link, eta=base, extra_variance=extra, y=y, aux=aux)
+    rng = np.random.default_rng(random_seed)
+    factors = [(g, effects, n_new, _covariance_factor(post, g)) for g, effects, n_new, _ in unseen]
+    total = None
+    for _ in range(n_new_draws):
+        eta = base
+        for g, effects, n_new, L in factors:
+            z = rng.standard_normal((*effects.shape[:2], n_new, effects.shape[-1]))
+            u = np.einsum("cdqp,cdnp->cdnq", L, z)
+            eta = eta + group_contribution(np.concatenate([effects, u], axis=2), g)
+        ll = log_likelihood(family, link, eta=eta, y=y, trials=trials, aux=aux)
+        total = ll if total is None else np.logaddexp(total, ll)
+    return total - math.log(n_new_draws)

@@ -1,0 +1,1 @@
+"""Inference layer: sampling a model's posterior (:mod:`~hiermodels.inference.sample`)."""

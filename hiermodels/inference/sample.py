@@ -1,0 +1,180 @@
+"""The fit pipeline: sample a model's posterior and complete its DataTree.
+
+:func:`sample_posterior` is what :meth:`hiermodels.Model.fit` runs: check the options,
+choose the method (collapsed, full or Gibbs), sample, draw the collapsed factor's
+effects from their exact conditional, then add the observed data and the pointwise
+log-likelihood. It takes the model and returns the tree; the model wraps it in a Fit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+import xarray as xr
+
+from hiermodels.backend import naming
+from hiermodels.collapsed import conditional_group_effects
+from hiermodels.design import Design
+from hiermodels.errors import SamplerError
+from hiermodels.families import get_family
+from hiermodels.gibbs import check_gibbs, sample_gibbs
+from hiermodels.linear_predictor import linear_predictor
+from hiermodels.pointwise import log_likelihood as _log_likelihood
+from hiermodels.sampling import Sampler, check_sampler_options, resolve_seed, run_sampler
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hiermodels.analysis.protocols import ModelLike
+
+__all__ = ["LOG_LIKELIHOOD_MAX_VALUES", "pointwise_log_likelihood", "sample_posterior"]
+
+#: Above this many pointwise values (rows x draws), ``fit`` skips the log-likelihood
+#: unless asked (8 bytes each: 400 MB).
+LOG_LIKELIHOOD_MAX_VALUES = 50_000_000
+
+
+def pointwise_log_likelihood(posterior, design: Design, family: str, link: str) -> np.ndarray:
+    """Log-likelihood of every row given every draw's parameters (chain, draw, rows).
+
+    Conditional on the group effects, for every family and both fitting methods.
+    """
+    eta = linear_predictor(posterior, design)
+    aux = get_family(family).parameter_draws(posterior)
+    return _log_likelihood(family, link, eta=eta, y=design.y, trials=design.trials, aux=aux)
+
+
+def sample_posterior(
+    model: ModelLike,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    cores: int | None,
+    sampler: Sampler,
+    method: str,
+    random_seed: int | None,
+    target_accept: float | None,
+    progressbar: bool,
+    sampler_kwargs: Mapping[str, object] | None,
+    log_likelihood: bool | None,
+) -> xr.DataTree:
+    """The posterior of ``model`` as a completed DataTree; see :meth:`hiermodels.Model.fit`."""
+    check_sampler_options(
+        sampler=sampler,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        cores=cores,
+        target_accept=target_accept,
+        sampler_kwargs=None if method == "gibbs" else sampler_kwargs,
+    )
+    factor = model.collapsed_factor(method)
+    seed = resolve_seed(random_seed)
+    used_method = "gibbs" if method == "gibbs" else "full" if factor is None else "marginal"
+    if method == "gibbs":
+        tree, timings = _sample_gibbs(
+            model,
+            draws,
+            tune,
+            chains,
+            seed,
+            target_accept=target_accept,
+            sampler_kwargs=sampler_kwargs,
+        )
+    else:
+        tree, timings = run_sampler(
+            model.pymc_model if factor is None else model.collapsed_model(factor),
+            sampler=sampler,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            random_seed=seed,
+            target_accept=target_accept,
+            progressbar=progressbar,
+            sampler_kwargs=dict(sampler_kwargs or {}),
+        )
+    if factor is not None:
+        start = time.perf_counter()
+        tree = _add_conditional_effects(model, tree, factor, seed)
+        timings["conditional_draws"] = time.perf_counter() - start
+    if log_likelihood is None:
+        size = model.design.n_obs * draws * chains
+        log_likelihood = size <= LOG_LIKELIHOOD_MAX_VALUES
+    tree = _complete(model, tree, log_likelihood=bool(log_likelihood))
+    tree.attrs.update(
+        {
+            "hiermodels_formula": model.formula,
+            "hiermodels_family": model.family,
+            "hiermodels_link": model.link,
+            "sampler": "gibbs" if method == "gibbs" else sampler,
+            "method": used_method,
+            "collapsed_factor": factor or "",
+            "tune": tune,
+            **{f"seconds_{k}": v for k, v in timings.items()},
+        }
+    )
+    return tree
+
+
+def _sample_gibbs(model, draws, tune, chains, seed, *, target_accept, sampler_kwargs):
+    check_gibbs(model.design, model.family, model.link)
+    if target_accept is not None or sampler_kwargs:
+        raise SamplerError(
+            "method='gibbs' does not run NUTS, so target_accept and sampler_kwargs do not "
+            f"apply; got target_accept={target_accept!r}, sampler_kwargs={sampler_kwargs!r}."
+        )
+    return sample_gibbs(
+        model.design, model.priors, draws=draws, tune=tune, chains=chains, seed=seed
+    )
+
+
+def _add_conditional_effects(model, tree: xr.DataTree, factor: str, seed: int) -> xr.DataTree:
+    """Draw the collapsed factor's effects from their exact conditional per draw."""
+    posterior = tree["posterior"].to_dataset()
+    g = model.design.group(factor)
+    draws = conditional_group_effects(
+        posterior, model.design, factor, rng=np.random.default_rng([seed, 1])
+    )
+    dims = (*naming.CHAIN_DRAW, naming.level_dim(g.name), naming.term_dim(g.name))
+    posterior[naming.effects_name(g.name)] = xr.DataArray(
+        draws,
+        dims=dims,
+        coords={dims[2]: list(g.levels), dims[3]: list(g.terms)},
+    )
+    groups = {k: tree[k].to_dataset() for k in tree.children}
+    groups["posterior"] = posterior
+    return xr.DataTree.from_dict(groups)
+
+
+def _complete(model, tree: xr.DataTree, *, log_likelihood: bool = True) -> xr.DataTree:
+    """Add observed data, constant data and (optionally) the pointwise log-likelihood."""
+    design = model.design
+    name = design.response_name
+    posterior = tree["posterior"].to_dataset()
+    dims = (*naming.CHAIN_DRAW, naming.OBS_DIM)
+    coords = {
+        "chain": posterior["chain"].values,
+        "draw": posterior["draw"].values,
+        naming.OBS_DIM: np.arange(design.n_obs),
+    }
+    groups = {k: tree[k].to_dataset() for k in tree.children}
+    if log_likelihood:
+        ll = pointwise_log_likelihood(posterior, design, model.family, model.link)
+        groups["log_likelihood"] = xr.Dataset({name: xr.DataArray(ll, dims=dims, coords=coords)})
+    groups["observed_data"] = xr.Dataset(
+        {
+            name: xr.DataArray(
+                design.y,
+                dims=(naming.OBS_DIM,),
+                coords={naming.OBS_DIM: coords[naming.OBS_DIM]},
+            )
+        }
+    )
+    if design.trials is not None:
+        groups["constant_data"] = xr.Dataset(
+            {"trials": xr.DataArray(design.trials, dims=(naming.OBS_DIM,))}
+        )
+    return xr.DataTree.from_dict(groups)

@@ -19,7 +19,7 @@ import pandas as pd
 from hiermodels.errors import SpecError
 from hiermodels.model import Model
 from hiermodels.spec.columns import column_names, one_name, writable_name
-from hiermodels.spec.terms import GroupFactor, GroupTerm, Membership, _quote
+from hiermodels.spec.terms import GroupFactor, GroupTerm, Membership, quote
 
 __all__ = [
     "cross_classified",
@@ -34,8 +34,8 @@ def _formula(response: str, fixed: Sequence[str], terms: Sequence[GroupTerm]) ->
     if not isinstance(response, str):
         raise SpecError(f"response must be a column name, got {response!r}.")
     writable_name(response, "response")
-    rhs = " + ".join(_quote(p) for p in fixed) or "1"
-    return f"{_quote(response)} ~ " + " + ".join([rhs, *(t.text for t in terms)])
+    rhs = " + ".join(quote(p) for p in fixed) or "1"
+    return f"{quote(response)} ~ " + " + ".join([rhs, *(t.text for t in terms)])
 
 
 def varying_intercept(
@@ -71,7 +71,7 @@ def varying_slopes(
     slopes = column_names(slopes, "slopes", allow_empty=False)
     fixed = list(column_names(predictors, "predictors"))
     fixed += [s for s in slopes if s not in fixed]
-    expr = " + ".join(["1", *(_quote(s) for s in slopes)])
+    expr = " + ".join(["1", *(quote(s) for s in slopes)])
     term = GroupTerm(expr, GroupFactor((group,)), correlated=bool(correlated))
     return Model(_formula(response, fixed, [term]), data, **options)
 

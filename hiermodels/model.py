@@ -27,9 +27,9 @@ from hiermodels.inference.parameterization import (
     Method,
     Parameterization,
     build_graph,
+    choose_centered,
     choose_collapsed_factor,
 )
-from hiermodels.inference.parameterization import choose_centered as _centered
 from hiermodels.inference.prior import sample_prior_predictive
 from hiermodels.inference.sample import sample_posterior
 from hiermodels.parameters import model_priors, prior_table
@@ -118,7 +118,7 @@ class Model:
 
         check_priors(design, resolved)
         # Validate the choice now; the REML pilot behind "auto" runs when first needed.
-        _centered(parameterization, [g.name for g in design.groups], design, "none")
+        choose_centered(parameterization, [g.name for g in design.groups], design, "none")
         self._parameterization_choice = parameterization
         self._centered: dict[str, bool] | None = None
         self._dominance: dict[str, float] | None = None
@@ -186,7 +186,7 @@ class Model:
     def centered(self) -> dict[str, bool]:
         """Factor -> centred?, with "auto" resolved by the REML pilot (computed once)."""
         if self._centered is None:
-            self._centered = _centered(
+            self._centered = choose_centered(
                 self._parameterization_choice,
                 [g.name for g in self.design.groups],
                 self.design,

@@ -161,8 +161,8 @@ def plot_group_fits(
     their mean (numeric) or most frequent value (categorical). Lines are posterior means
     of the expected response.
     """
+    from hiermodels.design import prediction_design
     from hiermodels.linear_predictor import inverse_link, linear_predictor
-    from hiermodels.newdata import prediction_design
 
     partial = comparison.fits["partial"]
     g = partial.design.group(comparison.group)

@@ -2,7 +2,7 @@
 
 Predictions are computed in NumPy from the posterior draws: the linear predictor of the
 new rows (:func:`hiermodels.linear_predictor.linear_predictor` on a design rebuilt with
-the fit's encoders, see :mod:`hiermodels.newdata`), then the inverse link, then, for
+the fit's encoders, see :mod:`hiermodels.design.newdata`), then the inverse link, then, for
 ``kind="response"``, one draw from the likelihood per posterior draw.
 
 Group levels seen in fitting use their own effects. A level not seen in fitting (or a
@@ -33,12 +33,11 @@ import pandas as pd
 import xarray as xr
 
 from hiermodels.backend import naming
-from hiermodels.design import Design, GroupDesign
+from hiermodels.design import Design, GroupDesign, prediction_design
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family
 from hiermodels.kernels.covariance import correlation_root
 from hiermodels.linear_predictor import inverse_link, linear_predictor
-from hiermodels.newdata import prediction_design
 from hiermodels.options import PROB
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 
 from hiermodels.backend import naming
+from hiermodels.design import prediction_design
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family
 from hiermodels.kernels.covariance import correlation_root
 from hiermodels.linear_predictor import fixed_coefficients, group_contribution
-from hiermodels.newdata import prediction_design
 from hiermodels.pointwise import log_likelihood
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -41,9 +41,6 @@ from hiermodels.design.newdata import prediction_design, required_columns
 from hiermodels.design.response import trials_column
 from hiermodels.design.types import Design, FixedDesign, GroupDesign, Missing, NewDesign
 
-#: Old private name, still imported by ``hiermodels.compare``; use :func:`level_labels`.
-_level_labels = level_labels
-
 __all__ = [
     "LARGEST_COUNT",
     "LARGEST_MAGNITUDE",

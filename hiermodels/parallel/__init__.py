@@ -19,7 +19,7 @@ it while it lives. Later workers take the slots over, and with them the compiled
 So that nothing imports PyTensor too early, a task's function is sent by name, and
 its module is imported in the worker after the setup. Its items and shared argument
 must not hold PyMC or PyTensor objects. Send data and model recipes instead (see
-:class:`hiermodels.recipe.ModelRecipe`). A worker process that had PyTensor loaded
+:class:`hiermodels.spec.recipe.ModelRecipe`). A worker process that had PyTensor loaded
 already keeps the directory it has, and the caller gets a
 :class:`SharedCompileDirWarning`. This happens to workers forked from a process that
 had imported PyMC, such as a ``ProcessPoolExecutor`` with the default start method on

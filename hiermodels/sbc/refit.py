@@ -17,9 +17,10 @@ import numpy as np
 
 from hiermodels.backend import naming
 from hiermodels.errors import SpecError
+from hiermodels.inference.parameterization import choose_centered
 from hiermodels.parallel import process_cache
-from hiermodels.recipe import ModelRecipe
 from hiermodels.sbc.parameters import Parameter
+from hiermodels.spec.recipe import ModelRecipe
 
 __all__ = [
     "PARAMETERIZATIONS",
@@ -101,7 +102,16 @@ class CompiledModel:
 
 def cached_model(recipe: ModelRecipe, model=None) -> CompiledModel:
     """This process's compiled model of ``recipe`` (``model`` if given and not yet cached)."""
-    return process_cache(("sbc", recipe.key), lambda: CompiledModel(model or recipe.build()))
+    return process_cache(("sbc", recipe.key), lambda: CompiledModel(model or _build(recipe)))
+
+
+def _build(recipe: ModelRecipe):
+    """A new model from ``recipe`` (:meth:`hiermodels.Model.from_recipe`)."""
+    # Imported here, not above: the task's shared setup is unpickled in a worker before
+    # hiermodels.parallel gives it its compile folder, and the model loads PyTensor.
+    from hiermodels.model import Model
+
+    return Model.from_recipe(recipe)
 
 
 def chosen_parameterization(model, y: np.ndarray) -> tuple[tuple[str, str], ...] | None:
@@ -109,11 +119,9 @@ def chosen_parameterization(model, y: np.ndarray) -> tuple[tuple[str, str], ...]
 
     ``None`` when the REML pilot that decides it fails on this response.
     """
-    from hiermodels.model import _centered
-
     design = dataclasses.replace(model.design, y=np.asarray(y, dtype=float))
     try:
-        centered = _centered(
+        centered = choose_centered(
             "auto", [g.name for g in design.groups], design, model.family, link=model.link
         )
     except (np.linalg.LinAlgError, ArithmeticError, ValueError):

@@ -10,7 +10,6 @@ import pandas as pd
 
 from hiermodels.errors import SpecError
 from hiermodels.parallel import run_tasks
-from hiermodels.recipe import ModelRecipe
 from hiermodels.sbc.parameters import tracked_parameters
 from hiermodels.sbc.refit import (
     PARAMETERIZATIONS,
@@ -21,6 +20,7 @@ from hiermodels.sbc.refit import (
     refit_simulation,
 )
 from hiermodels.sbc.result import SBCResult
+from hiermodels.spec.recipe import ModelRecipe
 
 __all__ = ["sbc"]
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["GroupFactor", "GroupTerm", "Membership", "ModelSpec", "Response"]
+__all__ = ["GroupFactor", "GroupTerm", "Membership", "ModelSpec", "Response", "quote"]
 
 
-def _quote(name: str) -> str:
+def quote(name: str) -> str:
     """Return ``name`` as it must be written in a formula (backticks if not an identifier)."""
     return name if name.isidentifier() else f"`{name}`"
 
@@ -32,7 +32,7 @@ class GroupFactor:
 
     @property
     def text(self) -> str:
-        return ":".join(_quote(c) for c in self.columns)
+        return ":".join(quote(c) for c in self.columns)
 
     @property
     def used_columns(self) -> tuple[str, ...]:
@@ -58,9 +58,9 @@ class Membership:
 
     @property
     def text(self) -> str:
-        parts = [_quote(m) for m in self.members]
+        parts = [quote(m) for m in self.members]
         if self.weights is not None:
-            parts.append("weights=[" + ", ".join(_quote(w) for w in self.weights) + "]")
+            parts.append("weights=[" + ", ".join(quote(w) for w in self.weights) + "]")
         if self.scale:
             parts.append("scale=True")
         return "mm(" + ", ".join(parts) + ")"

@@ -16,8 +16,8 @@ from scipy import stats
 
 import hiermodels as hm
 from hiermodels.errors import SpecError
-from hiermodels.recipe import ModelRecipe
 from hiermodels.sbc import SBCResult, tracked_parameters
+from hiermodels.spec.recipe import ModelRecipe
 
 SEED = 20261122
 SETTINGS = dict(n_sims=6, draws=100, tune=100, chains=2, rank_draws=49, random_seed=SEED)

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hiermodels.design import _level_labels, build_design
+from hiermodels.design import build_design, level_labels
 from hiermodels.errors import PriorError, SpecError
 from hiermodels.parameters import prior_slots
 from hiermodels.spec.formula import parse_formula
 from hiermodels.spec.priors import valid_prior_keys
-from hiermodels.spec.terms import _quote
+from hiermodels.spec.terms import quote
 
 __all__ = ["POOLING", "PoolingFormulas", "as_factor", "pooling_formulas", "split_priors"]
 
@@ -22,7 +22,7 @@ POOLING = ("complete", "none", "partial")
 def as_factor(series: pd.Series) -> pd.Series:
     """The grouping column as a categorical of string labels, in the design's level order."""
     present = series.notna()
-    labels, levels = _level_labels(series[present])
+    labels, levels = level_labels(series[present])
     out = pd.Series(pd.Categorical([None] * len(series), categories=levels), index=series.index)
     out[present] = labels
     return out
@@ -51,7 +51,7 @@ def pooling_formulas(
     >>> f.complete, f.none, f.partial
     ('log_radon ~ floor', 'log_radon ~ 0 + county + floor', 'log_radon ~ floor + (1 | county)')
     """
-    q = _quote
+    q = quote
     fixed = [*predictors, *(s for s in slopes if s not in predictors)]
     lhs = q(response)
     complete = f"{lhs} ~ " + (" + ".join(q(p) for p in fixed) or "1")

@@ -50,7 +50,7 @@ def _effects_without_sum_zero(g, priors, centered):
     import pymc as pm
     import pytensor.tensor as pt
 
-    from hiermodels.backend import naming
+    from hiermodels import naming
     from hiermodels.backend.priors import scales
 
     J, q = g.n_levels, len(g.terms)

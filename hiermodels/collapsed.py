@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.design import Design, GroupDesign
 from hiermodels.kernels.covariance import correlation_root
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.convergence import convergence_table
 from hiermodels.errors import SpecError
 from hiermodels.options import PROB
@@ -206,7 +206,7 @@ def diagnose(idata: xr.DataTree, *, display: Mapping[str, str] | None = None) ->
     """Build the diagnostics report of a fitted DataTree.
 
     ``display`` maps stored variable names to the names shown in the table and the
-    advice (:func:`hiermodels.backend.naming.display_names`); others are shown as stored.
+    advice (:func:`hiermodels.naming.display_names`); others are shown as stored.
     """
     display = display or {}
     posterior = reported_variables(idata["posterior"].to_dataset())

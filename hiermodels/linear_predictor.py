@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.design import Design, GroupDesign
 from hiermodels.families.links import inverse_link
 

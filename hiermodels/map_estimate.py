@@ -24,7 +24,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.errors import SpecError
 from hiermodels.optimize import PointEstimate
 

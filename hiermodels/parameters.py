@@ -22,7 +22,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.design import Design
 from hiermodels.families import get_family
 from hiermodels.spec.priors import Prior, PriorSlot, default_priors, resolve_priors

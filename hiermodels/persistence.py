@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.errors import DataError
 from hiermodels.spec.priors import Prior
 from hiermodels.spec.recipe import ModelRecipe

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import xarray as xr
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.errors import SpecError
 from hiermodels.families import FAMILIES, get_family
 from hiermodels.predict import replicated_draws

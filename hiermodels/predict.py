@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.design import Design, GroupDesign, prediction_design
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family

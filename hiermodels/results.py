@@ -19,12 +19,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from hiermodels import ppc
+from hiermodels import naming, ppc
 from hiermodels import predict as prediction
 from hiermodels.analysis.kfold import kfold
 from hiermodels.analysis.loo import loo as psis_loo
 from hiermodels.analysis.partition import check_interval_prob, icc_table, r2_table
-from hiermodels.backend import naming
 from hiermodels.diagnostics import DiagnosticsReport, diagnose
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import xarray as xr
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.diagnostics import check_prob, describe_draws
 from hiermodels.families import get_family
 from hiermodels.options import PROB

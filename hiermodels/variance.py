@@ -52,7 +52,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.design import Design
 from hiermodels.errors import SpecError
 from hiermodels.families import FAMILIES, get_family

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import hiermodels as hm
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.errors import SpecError
 
 N = 48

@@ -22,7 +22,7 @@ import xarray as xr
 from scipy.stats import multivariate_normal
 
 import hiermodels as hm
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.collapsed import collapsible_factor, conditional_group_effects
 from hiermodels.errors import SpecError
 from hiermodels.linear_predictor import group_contribution

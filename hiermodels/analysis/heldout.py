@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.design import prediction_design
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family

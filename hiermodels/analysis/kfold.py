@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import xarray as xr
 
+from hiermodels import naming
 from hiermodels.analysis.heldout import heldout_log_likelihood
 from hiermodels.analysis.loo import SOURCE_ATTR, source_of
-from hiermodels.backend import naming
 from hiermodels.errors import DataError, PriorError, SpecError
 from hiermodels.parallel import run_tasks
 from hiermodels.references import ByName

@@ -10,7 +10,7 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.design import Design, GroupDesign
 from hiermodels.errors import PriorError
 from hiermodels.spec.priors import Prior

@@ -35,7 +35,7 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.backend.priors import check_prior, check_priors, random_variable, scales, vector
 from hiermodels.design import Design, GroupDesign
 from hiermodels.families import Family, get_family

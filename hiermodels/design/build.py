@@ -156,7 +156,7 @@ def build_design(
             "or add terms.",
             formula,
         )
-    from hiermodels.backend.naming import response_name
+    from hiermodels.naming import response_name
 
     return Design(
         response_name=response_name(parsed.response.expr),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.collapsed import fixed_columns, is_collapsible, is_nested
 from hiermodels.design import Design
 from hiermodels.errors import SpecError

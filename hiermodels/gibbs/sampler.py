@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import xarray as xr
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.collapsed import draw_gaussian, fixed_columns
 from hiermodels.design import Design
 from hiermodels.gibbs.blocks import Block, Factor

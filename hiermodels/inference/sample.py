@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.collapsed import conditional_group_effects
 from hiermodels.design import Design
 from hiermodels.errors import SamplerError

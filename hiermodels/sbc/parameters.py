@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.families import get_family
 
 __all__ = ["Parameter", "parameter_label", "tracked_parameters"]

@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.errors import SpecError
 from hiermodels.inference.parameterization import choose_centered
 from hiermodels.parallel import process_cache

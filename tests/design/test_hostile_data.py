@@ -39,7 +39,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import hiermodels as hm
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.errors import (
     DataError,
     FormulaError,

@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 
 import hiermodels as hm
-from hiermodels.backend import naming
+from hiermodels import naming
 from hiermodels.kernels.covariance import correlation_root
 
 

@@ -62,4 +62,4 @@ def test_builders_refuse_names_a_formula_cannot_write():
         hm.varying_intercept(df, response="y", predictors=[""], group="g")
 
 
-# Bugs whose fixes are in model.py, optimize.py and backend/naming.py.
+# Bugs whose fixes are in model.py, optimize.py and naming.py.

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from hiermodels import naming
 from hiermodels.analysis.loo import CompareMethod, compare, loo
-from hiermodels.backend import naming
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family
 from hiermodels.linear_predictor import fixed_coefficients, group_contribution

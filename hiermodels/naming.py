@@ -5,7 +5,7 @@ is written in one place and read back from the same function.
 
 Examples
 --------
->>> from hiermodels.backend import naming
+>>> from hiermodels import naming
 >>> naming.sd_name("Subject"), naming.term_dim("Subject")
 ('sd_Subject', 'Subject__term')
 """

@@ -19,24 +19,24 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from hiermodels import naming, ppc
+from hiermodels import fit_plots, naming, ppc
 from hiermodels import predict as prediction
 from hiermodels.analysis.kfold import kfold
 from hiermodels.analysis.loo import loo as psis_loo
-from hiermodels.analysis.partition import check_interval_prob, icc_table, r2_table
+from hiermodels.analysis.partition import icc_table, r2_table
 from hiermodels.diagnostics import DiagnosticsReport, diagnose
-from hiermodels.errors import SpecError
-from hiermodels.families import get_family
+from hiermodels.fit_plots import display_names
 from hiermodels.options import PROB
 from hiermodels.persistence import save_fit
 from hiermodels.ppc import PPCKind
 from hiermodels.predict import Kind, NewGroups
-from hiermodels.summary import Summary
+from hiermodels.summary import Summary, summarize
 from hiermodels.tables import (
     family_parameters_table,
     fixed_effects_table,
     group_coefficients_table,
     group_effects_table,
+    posterior_draws,
     variance_components_table,
 )
 
@@ -139,31 +139,11 @@ class Fit:
     # ------------------------------------------------------------------ checks
     def diagnostics(self) -> DiagnosticsReport:
         """R-hat, bulk/tail ESS, MCSE, divergences, tree depth and BFMI, with advice."""
-        return diagnose(self.idata, display=self._display_names())
-
-    def _display_names(self) -> dict[str, str]:
-        """Stored variable name -> the name shown to users (factors as written)."""
-        return naming.display_names(g.name for g in self.design.groups)
+        return diagnose(self.idata, display=display_names(self))
 
     def summary(self, *, prob: float = PROB) -> Summary:
         """A printable summary in the layout of lme4's ``summary(lmer(...))``."""
-        fam = get_family(self.spec.family)
-        post = self.idata["posterior"]
-        return Summary(
-            formula=self.formula,
-            family=fam.name,
-            link=self.spec.link,
-            n_obs=self.design.n_obs,
-            levels={g.name: g.n_levels for g in self.design.groups},
-            variance_components=self.variance_components(prob=prob),
-            fixed_effects=self.fixed_effects(prob=prob),
-            family_parameters=self.family_parameters(prob=prob),
-            diagnostics=self.diagnostics(),
-            sampler=str(self.idata.attrs.get("sampler", "")),
-            chains=int(post.sizes["chain"]),
-            draws=int(post.sizes["draw"]),
-            prob=prob,
-        )
+        return summarize(self, prob=prob)
 
     # ------------------------------------------------------------------ plots
     def plot_trace(self, var_names=None, **kwargs):
@@ -172,17 +152,7 @@ class Fit:
         Variables with several terms (``b``, ``sd_<factor>``) share a panel, one colour
         per term; the legend names them (``sd_Subject[Days]``).
         """
-        from arviz_plots import plot_trace_dist
-
-        pc = plot_trace_dist(
-            self.idata, var_names=self._plot_vars(var_names), **self._plot_kwargs(kwargs)
-        )
-        color = pc.aes.children.get("color")
-        if color is not None and "mapping" not in color.data_vars:
-            # colours mapped to the variables and their terms (compact=True): name them
-            dims = ["__variable__", *color.dims]
-            pc.add_legend(dims, title="parameter", labeller=self._labeller(kwargs))
-        return pc
+        return fit_plots.plot_trace(self, var_names, **kwargs)
 
     def plot_rank(self, var_names=None, **kwargs):
         """Rank plot (arviz-plots ``plot_rank``); returns the PlotCollection.
@@ -192,41 +162,11 @@ class Fit:
         SpecError
             For a fit with one chain: the plot compares the chains' ranks.
         """
-        from arviz_plots import plot_rank
-
-        chains = self.idata["posterior"].sizes["chain"]
-        if chains < 2:
-            raise SpecError(
-                f"A rank plot compares chains, and this fit has {chains}; fit with chains=2 "
-                "or more (4 recommended), or use plot_trace()."
-            )
-
-        return plot_rank(
-            self.idata, var_names=self._plot_vars(var_names), **self._plot_kwargs(kwargs)
-        )
-
-    def _labeller(self, kwargs):
-        from arviz_base.labels import MapLabeller
-
-        return kwargs.get("labeller") or MapLabeller(var_name_map=self._display_names())
-
-    def _plot_kwargs(self, kwargs: dict) -> dict:
-        """Defaults for the arviz-plots calls: display names and a layout without overlaps."""
-        from hiermodels.plots import arviz_layout
-
-        return arviz_layout({**kwargs, "labeller": self._labeller(kwargs)})
+        return fit_plots.plot_rank(self, var_names, **kwargs)
 
     def plot_prior_predictive(self, draws: int = 500, **kwargs):
         """The model's prior-predictive plot (see ``Model.plot_prior_predictive``)."""
         return self.model.plot_prior_predictive(draws, **kwargs)
-
-    def _plot_vars(self, var_names):
-        if var_names is not None:
-            return var_names
-        names = [naming.INTERCEPT, naming.SLOPES]
-        names += [naming.sd_name(g.name) for g in self.design.groups]
-        names += [p for p in get_family(self.spec.family).parameters]
-        return [n for n in names if n in self.posterior]
 
     def draws(self, name: str) -> np.ndarray:
         """Posterior draws of one variable flattened over chains, shape (samples, ...).
@@ -236,17 +176,7 @@ class Fit:
         SpecError
             For a name that is not a posterior variable; the message lists them.
         """
-        names = sorted(map(str, self.posterior.data_vars))
-        if name not in names:
-            import difflib
-
-            close = difflib.get_close_matches(str(name), names, n=3)
-            hint = f" Did you mean {close}?" if close else ""
-            raise SpecError(
-                f"Unknown posterior variable {name!r}.{hint} The posterior holds {names}."
-            )
-        da = self.posterior[name]
-        return da.values.reshape(-1, *da.shape[2:])
+        return posterior_draws(self.posterior, name)
 
     # ------------------------------------------------------------------ prediction
     def predict(
@@ -561,13 +491,4 @@ class Fit:
         >>> fig = fit.plot_group_effects("county")  # doctest: +SKIP
         >>> fig.savefig("county.png")  # doctest: +SKIP
         """
-        from hiermodels.plots import plot_group_effects
-
-        g = self.design.group(group)
-        if term not in g.terms:
-            raise SpecError(
-                f"Unknown term {term!r} for the factor {g.name!r}; its varying terms are "
-                f"{list(g.terms)}."
-            )
-        effects = self.group_effects(g.name, prob=check_interval_prob(prob)).xs(term, level="term")
-        return plot_group_effects(effects, group=g.name, term=term, prob=prob)
+        return fit_plots.group_effects_figure(self, group, term=term, prob=prob)

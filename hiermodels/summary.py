@@ -18,7 +18,7 @@ import pandas as pd
 from hiermodels.diagnostics import DiagnosticsReport
 from hiermodels.families import get_family
 
-__all__ = ["Summary", "format_number"]
+__all__ = ["Summary", "format_number", "summarize"]
 
 
 def format_number(value: float, digits: int = 5) -> str:
@@ -172,3 +172,23 @@ class Summary:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+
+def summarize(fit, *, prob: float) -> Summary:
+    """The :class:`Summary` of ``fit`` (see :meth:`hiermodels.Fit.summary`)."""
+    post = fit.idata["posterior"]
+    return Summary(
+        formula=fit.formula,
+        family=get_family(fit.spec.family).name,
+        link=fit.spec.link,
+        n_obs=fit.design.n_obs,
+        levels={g.name: g.n_levels for g in fit.design.groups},
+        variance_components=fit.variance_components(prob=prob),
+        fixed_effects=fit.fixed_effects(prob=prob),
+        family_parameters=fit.family_parameters(prob=prob),
+        diagnostics=fit.diagnostics(),
+        sampler=str(fit.idata.attrs.get("sampler", "")),
+        chains=int(post.sizes["chain"]),
+        draws=int(post.sizes["draw"]),
+        prob=prob,
+    )

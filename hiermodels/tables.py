@@ -13,6 +13,7 @@ import xarray as xr
 
 from hiermodels import naming
 from hiermodels.diagnostics import check_prob, describe_draws
+from hiermodels.errors import SpecError
 from hiermodels.families import get_family
 from hiermodels.options import PROB
 
@@ -24,6 +25,7 @@ __all__ = [
     "fixed_effects_table",
     "group_coefficients_table",
     "group_effects_table",
+    "posterior_draws",
     "variance_components_table",
 ]
 
@@ -133,3 +135,16 @@ def group_coefficients_table(fit: FitLike, group: str, *, prob: float = PROB) ->
     frame = describe_draws(da, prob=prob)
     frame.index = frame.index.set_names(["level", "term"])
     return frame
+
+
+def posterior_draws(posterior: xr.Dataset, name: str):
+    """Draws of one posterior variable flattened over chains (see :meth:`hiermodels.Fit.draws`)."""
+    names = sorted(map(str, posterior.data_vars))
+    if name not in names:
+        import difflib
+
+        close = difflib.get_close_matches(str(name), names, n=3)
+        hint = f" Did you mean {close}?" if close else ""
+        raise SpecError(f"Unknown posterior variable {name!r}.{hint} The posterior holds {names}.")
+    da = posterior[name]
+    return da.values.reshape(-1, *da.shape[2:])

@@ -18,8 +18,7 @@ from importlib import import_module
 
 from hiermodels import datasets, errors, families
 from hiermodels.spec.priors import Prior
-
-__version__ = "0.1.0"
+from hiermodels.version import __version__
 
 _LAZY = {
     "Model": "hiermodels.model",

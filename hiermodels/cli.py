@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from hiermodels import __version__
 from hiermodels.errors import HiermodelsError
+from hiermodels.version import __version__
 
 __all__ = ["main"]
 

@@ -17,7 +17,7 @@ from hiermodels.families import get_family
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from hiermodels.analysis.protocols import FitLike
+    from hiermodels.protocols import FitLike
 
 __all__ = ["display_names", "group_effects_figure", "plot_rank", "plot_trace"]
 

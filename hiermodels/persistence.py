@@ -43,6 +43,7 @@ from hiermodels import naming
 from hiermodels.errors import DataError
 from hiermodels.spec.priors import Prior
 from hiermodels.spec.recipe import ModelRecipe
+from hiermodels.version import __version__
 
 __all__ = ["FORMAT_VERSION", "SavedFit", "check_match", "read_fit", "save_fit"]
 
@@ -171,13 +172,11 @@ def _decode_value(value: dict):
 
 # ---------------------------------------------------------------------- save
 def _metadata(fit, data_meta: dict) -> dict:
-    import hiermodels
-
     model = fit.model
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "hiermodels_version": hiermodels.__version__,
+        "hiermodels_version": __version__,
         "formula": model.formula,
         "family": model.family,
         "link": model.link,

@@ -28,7 +28,7 @@ from hiermodels.families import FAMILIES, get_family
 from hiermodels.predict import replicated_draws
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hiermodels.analysis.protocols import FitLike
+    from hiermodels.protocols import FitLike
 
 __all__ = ["PPC_KINDS", "level_means", "plot_loo_pit", "plot_ppc", "ppc_tree"]
 

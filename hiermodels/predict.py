@@ -41,7 +41,7 @@ from hiermodels.linear_predictor import inverse_link, linear_predictor
 from hiermodels.options import PROB
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hiermodels.analysis.protocols import FitLike
+    from hiermodels.protocols import FitLike
 
 __all__ = ["posterior_predictive", "predict", "replicated_draws", "summarize_predictions"]
 

@@ -1,6 +1,6 @@
 """The tables of a fit: fixed effects, variance components, group effects (lme4's layout).
 
-Functions of a fit (see :mod:`hiermodels.analysis.protocols`); :class:`hiermodels.Fit`
+Functions of a fit (see :mod:`hiermodels.protocols`); :class:`hiermodels.Fit`
 is the facade that calls them.
 """
 
@@ -18,7 +18,7 @@ from hiermodels.families import get_family
 from hiermodels.options import PROB
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hiermodels.analysis.protocols import FitLike
+    from hiermodels.protocols import FitLike
 
 __all__ = [
     "family_parameters_table",

@@ -32,7 +32,7 @@ from hiermodels.errors import (
     HiermodelsWarning,
     MissingDataWarning,
 )
-from hiermodels.spec.families import FAMILIES
+from hiermodels.families import FAMILIES
 from hiermodels.spec.formula import parse_formula
 
 settings.register_profile(

@@ -25,8 +25,13 @@ def module_name(path: Path, root: Path) -> str:
     return ".".join(parts)
 
 
-def imported_modules(path: Path, name: str, known: set[str]) -> set[str]:
-    """Modules of the package that the file imports, anywhere in the file."""
+def imported_modules(path: Path, name: str, known: set[str], *, parents: bool = True) -> set[str]:
+    """Modules of the package that the file imports, anywhere in the file.
+
+    ``from pkg import sub`` names ``pkg`` and ``pkg.sub``; with ``parents=False`` only
+    ``pkg.sub`` when every imported name is a submodule (the package's ``__init__`` runs,
+    but nothing of it is used).
+    """
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -38,7 +43,9 @@ def imported_modules(path: Path, name: str, known: set[str]) -> set[str]:
                 parts = package.split(".")
                 parts = parts[: len(parts) - node.level + 1]
                 base = ".".join([*parts, base] if base else parts)
-            targets = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+            subs = [f"{base}.{alias.name}" for alias in node.names]
+            keep_base = parents or not all(sub in known for sub in subs)
+            targets = [base, *subs] if keep_base else subs
         else:
             continue
         for target in targets:
@@ -49,10 +56,12 @@ def imported_modules(path: Path, name: str, known: set[str]) -> set[str]:
     return found
 
 
-def import_graph(root: Path) -> dict[str, set[str]]:
+def import_graph(root: Path, *, parents: bool = True) -> dict[str, set[str]]:
     files = {module_name(p, root): p for p in sorted(root.rglob("*.py"))}
     known = set(files)
-    return {name: imported_modules(path, name, known) for name, path in files.items()}
+    return {
+        name: imported_modules(path, name, known, parents=parents) for name, path in files.items()
+    }
 
 
 def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -158,3 +167,135 @@ def test_no_cycle_is_found_in_a_package_that_imports_only_downward(tmp_path):
     root = _package(tmp_path, {"a.py": "import pkg.b\n", "b.py": "import numpy\n"})
     assert import_graph(root)["pkg.a"] == {"pkg.b"}
     assert import_cycles(import_graph(root)) == []
+
+
+# ---------------------------------------------------------------------- layers
+#: The layers, bottom to top. A module may import from its own layer and the layers
+#: below it, never from a layer above. An entry names a module, or a subpackage with all
+#: its modules (``"hiermodels.design"`` covers ``hiermodels.design.build`` ...); the
+#: entry ``"hiermodels"`` is the package's ``__init__`` alone.
+LAYERS: list[tuple[str, list[str]]] = [
+    (
+        "base",
+        [
+            "hiermodels.errors",
+            "hiermodels.options",
+            "hiermodels.naming",
+            "hiermodels.version",
+            "hiermodels.references",
+            "hiermodels.datasets",
+            "hiermodels.protocols",
+            "hiermodels.parallel",
+        ],
+    ),
+    ("spec", ["hiermodels.spec"]),
+    ("families", ["hiermodels.families"]),
+    ("design", ["hiermodels.design"]),
+    (
+        "kernels",
+        [
+            "hiermodels.kernels",
+            "hiermodels.collapsed",
+            "hiermodels.linear_predictor",
+            "hiermodels.pointwise",
+            "hiermodels.parameters",
+        ],
+    ),
+    (
+        "engines",
+        [
+            "hiermodels.backend",
+            "hiermodels.gibbs",
+            "hiermodels.theta_search",
+            "hiermodels.optimize",
+            "hiermodels.map_estimate",
+            "hiermodels.working_pilot",
+            "hiermodels.sampling",
+            "hiermodels.convergence",
+        ],
+    ),
+    ("inference", ["hiermodels.inference"]),
+    (
+        "analysis",
+        [
+            "hiermodels.analysis",
+            "hiermodels.diagnostics",
+            "hiermodels.variance",
+            "hiermodels.predict",
+        ],
+    ),
+    (
+        "results",
+        [
+            "hiermodels.tables",
+            "hiermodels.summary",
+            "hiermodels.persistence",
+            "hiermodels.plots",
+            "hiermodels.ppc",
+            "hiermodels.fit_plots",
+            "hiermodels.results",
+        ],
+    ),
+    ("model", ["hiermodels.model", "hiermodels.builders", "hiermodels.loading"]),
+    ("studies", ["hiermodels.studies", "hiermodels.sbc", "hiermodels.compare"]),
+    ("interfaces", ["hiermodels.cli", "hiermodels.report", "hiermodels.__main__", "hiermodels"]),
+]
+
+
+def layer_of(module: str, layers=LAYERS) -> int | None:
+    """The index of ``module``'s layer: the longest entry that names it or a subpackage
+    above it (``None`` if there is none)."""
+    best, depth = None, -1
+    for i, (_, entries) in enumerate(layers):
+        for entry in entries:
+            covers = "." in entry and module.startswith(entry + ".")
+            if (module == entry or covers) and entry.count(".") > depth:
+                best, depth = i, entry.count(".")
+    return best
+
+
+def upward_imports(graph: dict[str, set[str]], layers=LAYERS) -> list[str]:
+    """``a (layer) -> b (layer)`` for every import from a lower layer to a higher one."""
+    out = []
+    for name, targets in sorted(graph.items()):
+        low = layer_of(name, layers)
+        for target in sorted(targets):
+            high = layer_of(target, layers)
+            if low is not None and high is not None and high > low:
+                out.append(f"{name} ({layers[low][0]}) -> {target} ({layers[high][0]})")
+    return out
+
+
+def test_every_module_has_a_layer():
+    unassigned = sorted(name for name in import_graph(PACKAGE) if layer_of(name) is None)
+    assert unassigned == [], f"modules in no layer of LAYERS: {unassigned}"
+
+
+def test_imports_run_only_downward():
+    """Imports at module level, in functions and under TYPE_CHECKING all count;
+    third-party imports are not in the graph and may sit anywhere."""
+    upward = upward_imports(import_graph(PACKAGE, parents=False))
+    assert upward == [], "imports from a lower layer to a higher one:\n" + "\n".join(upward)
+
+
+@pytest.mark.parametrize(
+    "low_imports_high",
+    [
+        "from pkg.top import f\n",
+        "def g():\n    from pkg.top import f\n    return f\n",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import top\n",
+        "import numpy\nfrom . import top\n",
+    ],
+    ids=["module-level", "in-function", "type-checking", "relative"],
+)
+def test_a_planted_upward_import_is_found_wherever_it_sits(tmp_path, low_imports_high):
+    root = _package(tmp_path, {"top.py": "import numpy\n", "low.py": low_imports_high})
+    layers = [("bottom", ["pkg.low"]), ("top", ["pkg.top", "pkg"])]
+    graph = import_graph(root, parents=False)
+    assert upward_imports(graph, layers) == ["pkg.low (bottom) -> pkg.top (top)"]
+    assert upward_imports({"pkg.top": {"pkg.low"}}, layers) == []
+
+
+def test_a_module_in_no_layer_is_reported():
+    layers = [("bottom", ["pkg.sub"]), ("top", ["pkg"])]
+    assert [layer_of(m, layers) for m in ["pkg.sub.a", "pkg", "pkg.other"]] == [0, 1, None]

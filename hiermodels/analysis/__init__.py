@@ -4,6 +4,6 @@ LOO (:mod:`~hiermodels.analysis.loo`), held-out log-likelihood
 (:mod:`~hiermodels.analysis.heldout`), exact k-fold cross-validation
 (:mod:`~hiermodels.analysis.kfold`) and the variance partition (ICC, R²,
 :mod:`~hiermodels.analysis.partition`). They read a fit through the attributes named
-in :mod:`hiermodels.analysis.protocols` and never import ``Fit`` or ``Model``;
+in :mod:`hiermodels.protocols` and never import ``Fit`` or ``Model``;
 :class:`hiermodels.Fit` is the facade that calls them.
 """

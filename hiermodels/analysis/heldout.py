@@ -17,7 +17,7 @@ from hiermodels.linear_predictor import fixed_coefficients, group_contribution
 from hiermodels.pointwise import log_likelihood
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hiermodels.analysis.protocols import FitLike
+    from hiermodels.protocols import FitLike
 
 __all__ = ["heldout_log_likelihood"]
 

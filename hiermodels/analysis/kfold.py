@@ -25,7 +25,7 @@ from hiermodels.spec.recipe import ModelRecipe
 if TYPE_CHECKING:  # pragma: no cover
     from arviz_stats import ELPDData
 
-    from hiermodels.analysis.protocols import FitLike
+    from hiermodels.protocols import FitLike
 
 __all__ = ["kfold", "kfold_folds"]
 

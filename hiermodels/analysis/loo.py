@@ -20,7 +20,7 @@ from hiermodels.errors import DataError, ParetoKWarning, SpecError
 if TYPE_CHECKING:  # pragma: no cover
     from arviz_stats import ELPDData
 
-    from hiermodels.analysis.protocols import FitLike
+    from hiermodels.protocols import FitLike
 
 __all__ = ["CompareMethod", "compare", "loo", "source_of"]
 

@@ -16,7 +16,7 @@ from hiermodels.options import PROB
 from hiermodels.variance import icc_draws, r2_draws
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hiermodels.analysis.protocols import FitLike
+    from hiermodels.protocols import FitLike
 
 __all__ = ["check_interval_prob", "icc_table", "r2_table"]
 

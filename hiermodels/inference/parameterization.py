@@ -18,7 +18,7 @@ from hiermodels.errors import SpecError
 from hiermodels.families import FAMILIES, get_family
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hiermodels.analysis.protocols import ModelLike
+    from hiermodels.protocols import ModelLike
 
 __all__ = [
     "DATA_DOMINANCE_THRESHOLD",

@@ -9,7 +9,7 @@ import xarray as xr
 from hiermodels.sampling import check_positive_int, quiet_forward_sampling, resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hiermodels.analysis.protocols import ModelLike
+    from hiermodels.protocols import ModelLike
 
 __all__ = ["sample_prior_predictive"]
 

@@ -26,7 +26,7 @@ from hiermodels.pointwise import log_likelihood as _log_likelihood
 from hiermodels.sampling import Sampler, check_sampler_options, resolve_seed, run_sampler
 
 if TYPE_CHECKING:  # pragma: no cover
-    from hiermodels.analysis.protocols import ModelLike
+    from hiermodels.protocols import ModelLike
 
 __all__ = ["LOG_LIKELIHOOD_MAX_VALUES", "pointwise_log_likelihood", "sample_posterior"]
 

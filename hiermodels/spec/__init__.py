@@ -18,16 +18,3 @@ __all__ = [
     "Response",
     "parse_formula",
 ]
-
-#: Names that moved to :mod:`hiermodels.families`; still reachable here.
-_MOVED = ("FAMILIES", "Family", "get_family")
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        # A compatibility alias for code written before the families became objects;
-        # resolved on use, so importing the spec layer never imports the family layer.
-        import hiermodels.families
-
-        return getattr(hiermodels.families, name)
-    raise AttributeError(f"module 'hiermodels.spec' has no attribute {name!r}")

@@ -46,7 +46,7 @@ from hiermodels.errors import (
     HiermodelsError,
     SpecError,
 )
-from hiermodels.spec.families import FAMILIES
+from hiermodels.families import FAMILIES
 from hiermodels.spec.formula import parse_formula
 
 

@@ -96,13 +96,6 @@ def test_register_takes_family_objects_only():
         type("Incomplete", (Family,), {"name": "incomplete"})()
 
 
-def test_old_import_path_still_works():
-    from hiermodels.spec import get_family as old_get
-    from hiermodels.spec.families import FAMILIES as old_table
-
-    assert old_get is get_family and old_table is FAMILIES
-
-
 def test_families_import_without_pymc_pytensor_or_scipy():
     code = textwrap.dedent(
         """

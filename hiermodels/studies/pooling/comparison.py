@@ -19,7 +19,7 @@ from hiermodels.studies.pooling.summary import PoolingSummary
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from hiermodels.analysis.protocols import FitLike
+    from hiermodels.protocols import FitLike
 
 __all__ = ["PoolingComparison", "precision_weighted"]
 

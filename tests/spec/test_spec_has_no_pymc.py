@@ -25,7 +25,8 @@ from hiermodels.spec.terms import ModelSpec
 parsed = parse_formula("y ~ x + (1 + x || g) + (1 | a/b) + (1 | mm(s1, s2))")
 spec = ModelSpec(parsed.response, parsed.fixed, parsed.group_terms, family="gaussian")
 assert spec.group_names == ("g", "a", "a:b", "mm(s1, s2)"), spec.group_names
-assert hiermodels.spec.get_family("poisson").default_link == "log"
+import hiermodels.families
+assert hiermodels.families.get_family("poisson").default_link == "log"
 assert str(Prior("Normal", mu=0, sigma=1)) == "Normal(mu=0, sigma=1)"
 assert "pymc" not in [m for m in sys.modules if sys.modules[m] is not None]
 assert not any(m.startswith(("pymc.", "pytensor.")) for m in sys.modules)

@@ -1,8 +1,28 @@
 """hiermodels: Bayesian hierarchical (multilevel, mixed-effects) regression.
 
-The specification layer (:mod:`hiermodels.spec`), the response families
-(:mod:`hiermodels.families`), :mod:`hiermodels.errors` and :mod:`hiermodels.datasets`
-import without PyMC; the model, fit and builder names are loaded on first use.
+The package is built in layers; a module imports only from its own layer and the ones
+below it (``tests/test_layers.py`` holds the list and checks it). Bottom to top:
+
+==========  ===========================================================================
+base        :mod:`~hiermodels.errors`, :mod:`~hiermodels.options`,
+            :mod:`~hiermodels.naming`, :mod:`~hiermodels.datasets`,
+            :mod:`~hiermodels.protocols`, :mod:`~hiermodels.parallel`
+spec        :mod:`hiermodels.spec`: formulas, terms, priors, recipes (pure Python)
+families    :mod:`hiermodels.families`: one object per response family, and the registry
+design      :mod:`hiermodels.design`: data checks, level encoding, design matrices
+kernels     :mod:`hiermodels.kernels`, linear predictor, collapsed and pointwise algebra
+engines     :mod:`hiermodels.backend` (PyMC), :mod:`hiermodels.gibbs`, optimisation,
+            sampling options, convergence checks
+inference   :mod:`hiermodels.inference`: parameterisation, prior and posterior draws
+analysis    :mod:`hiermodels.analysis` (LOO, k-fold, ICC/R²), diagnostics, predictions
+results     ``Fit`` and its tables, summary, figures and file format
+model       ``Model``, the formula builders, ``load``
+studies     :mod:`hiermodels.studies` (pooling), :mod:`hiermodels.sbc`, ``compare``
+interfaces  the command line (:mod:`hiermodels.cli`, :mod:`hiermodels.report`)
+==========  ===========================================================================
+
+The names below the engines import without PyMC; the names of the layers above are
+loaded on first use.
 
 Examples
 --------
@@ -16,23 +36,36 @@ import sys
 import types
 from importlib import import_module
 
-from hiermodels import datasets, errors, families
-from hiermodels.spec.priors import Prior
+# base: errors, the version, example data sets
+from hiermodels import datasets, errors
 from hiermodels.version import __version__
 
+# isort: split
+# spec: the priors users write
+from hiermodels.spec.priors import Prior
+
+# isort: split
+# families: hm.families.get_family, register, ...
+from hiermodels import families
+
+#: Names of the upper layers, loaded on first use (they import PyMC), bottom to top.
 _LAZY = {
-    "Model": "hiermodels.model",
+    # analysis: tables of predictions
+    "summarize_predictions": "hiermodels.predict",
+    # results: the fitted model
     "Fit": "hiermodels.results",
+    # model: the model, the formula builders, reading a saved fit
+    "Model": "hiermodels.model",
     "varying_intercept": "hiermodels.builders",
     "varying_slopes": "hiermodels.builders",
     "cross_classified": "hiermodels.builders",
     "nested": "hiermodels.builders",
     "multiple_membership": "hiermodels.builders",
+    "load": "hiermodels.loading",
+    # studies: comparisons of models, the pooling study, simulation-based calibration
     "compare": "hiermodels.compare",
     "compare_pooling": "hiermodels.compare",
     "PoolingComparison": "hiermodels.compare",
-    "load": "hiermodels.loading",
-    "summarize_predictions": "hiermodels.predict",
     "sbc": "hiermodels.sbc",
     "SBCResult": "hiermodels.sbc",
 }

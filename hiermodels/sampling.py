@@ -153,14 +153,11 @@ def _check_nutpie_kwargs(kwargs: dict) -> None:
         return
     unknown = []
     for key, value in rest.items():
-        try:
-            settings().update({key: value})
-        except AttributeError:
+        err = _update_error(settings, key, value)
+        if isinstance(err, AttributeError):
             unknown.append(key)
-        except (TypeError, ValueError, OverflowError) as err:
-            raise SamplerError(
-                f"sampler_kwargs {key}={value!r} is not valid for nutpie: {err}."
-            ) from None
+        elif err is not None:
+            raise SamplerError(f"sampler_kwargs {key}={value!r} is not valid for nutpie: {err}.")
     if unknown:
         raise SamplerError(
             f"Unknown sampler_kwargs {unknown} for nutpie; valid keys are the arguments of "
@@ -183,6 +180,16 @@ def _nutpie_settings(sampler: str, adaptation: str):
     return lambda: cls(0)
 
 
+def _update_error(settings, key: str, value) -> Exception | None:
+    """What a fresh nutpie settings object raises for ``key=value``: AttributeError for an
+    unknown key, TypeError, ValueError or OverflowError for a bad value, None if taken."""
+    try:
+        settings().update({key: value})
+    except (AttributeError, TypeError, ValueError, OverflowError) as err:
+        return err
+    return None
+
+
 def _settings_names(settings) -> list[str]:
     """The settings nutpie accepts as keywords: the leaves of ``as_dict()`` it updates."""
 
@@ -190,15 +197,11 @@ def _settings_names(settings) -> list[str]:
         for key, value in d.items():
             yield from leaves(value) if isinstance(value, dict) else [(key, value)]
 
-    names = set()
-    for key, value in leaves(settings().as_dict().get("settings", {})):
-        try:
-            settings().update({key: value})
-        except AttributeError:
-            continue
-        except (TypeError, ValueError, OverflowError):
-            pass
-        names.add(key)
+    names = {
+        key
+        for key, value in leaves(settings().as_dict().get("settings", {}))
+        if not isinstance(_update_error(settings, key, value), AttributeError)
+    }
     return sorted(names - _SET_BY_FIT["nutpie"])
 
 

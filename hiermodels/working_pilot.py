@@ -15,11 +15,12 @@ non-centred.
 
 Examples
 --------
->>> import numpy as np
->>> mean_derivative("logit", np.array([0.0]))
-array([0.25])
->>> link_function("log", np.array([1.0]))
-array([0.])
+>>> import hiermodels as hm
+>>> from hiermodels.families import get_family
+>>> data = hm.datasets.load("cbpp")
+>>> model = hm.Model("incidence | trials(size) ~ period + (1 | herd)", data, family="binomial")
+>>> pilot_dominance(model.design, get_family("binomial"), "logit")  # 4 rows per herd
+{'herd': 0.0}
 """
 
 from __future__ import annotations
@@ -27,15 +28,13 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy import special, stats
 
+from hiermodels import optimize
 from hiermodels.design import Design
 from hiermodels.families.base import Family
-from hiermodels.families.links import inverse_link
+from hiermodels.families.links import inverse_link, link_function, mean_derivative
 
 __all__ = [
-    "link_function",
-    "mean_derivative",
     "pilot_dominance",
     "pooled_fit",
     "working_design",
@@ -48,37 +47,6 @@ IRLS_ITERATIONS = 25
 #: (rat tumours, 71 levels of one row: share 0.999). A factor whose median level holds
 #: fewer rows than this stays non-centred, as without a pilot.
 MIN_ROWS_PER_LEVEL = 5
-
-
-def link_function(link: str, mu: np.ndarray) -> np.ndarray:
-    """The link applied to a mean ``mu`` (the inverse of ``inverse_link``)."""
-    if link == "identity":
-        return mu
-    if link == "log":
-        return np.log(mu)
-    if link == "logit":
-        return special.logit(mu)
-    if link == "probit":
-        return special.ndtri(mu)
-    if link == "cloglog":
-        return np.log(-np.log1p(-mu))
-    raise ValueError(f"unknown link {link!r}")
-
-
-def mean_derivative(link: str, eta: np.ndarray) -> np.ndarray:
-    """``d mu / d eta`` at ``eta``."""
-    if link == "identity":
-        return np.ones_like(eta)
-    if link == "log":
-        return np.exp(eta)
-    if link == "logit":
-        p = special.expit(eta)
-        return p * (1 - p)
-    if link == "probit":
-        return stats.norm.pdf(eta)
-    if link == "cloglog":
-        return np.exp(eta - np.exp(eta))
-    raise ValueError(f"unknown link {link!r}")
 
 
 def _start(design: Design, family: Family) -> tuple[np.ndarray, np.ndarray]:
@@ -129,13 +97,11 @@ def pilot_dominance(design: Design, family: Family, link: str) -> dict[str, floa
     that defines no :meth:`~hiermodels.families.Family.working_variance` gets 0 for
     every factor (non-centred).
     """
-    from hiermodels.optimize import data_dominance
-
     if family.reml_pilot:
-        return data_dominance(design)
+        return optimize.data_dominance(design)
     if not family.has_working_variance or not design.groups:
         return {g.name: 0.0 for g in design.groups}
-    shares = data_dominance(working_design(design, family, link))
+    shares = optimize.data_dominance(working_design(design, family, link))
     for g in design.groups:
         if np.median(g.level_counts()) < MIN_ROWS_PER_LEVEL:
             shares[g.name] = 0.0

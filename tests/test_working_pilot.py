@@ -9,13 +9,8 @@ from scipy.special import expit
 
 import hiermodels as hm
 from hiermodels.families import get_family
-from hiermodels.families.links import inverse_link
-from hiermodels.working_pilot import (
-    link_function,
-    mean_derivative,
-    pilot_dominance,
-    pooled_fit,
-)
+from hiermodels.families.links import inverse_link, link_function, mean_derivative
+from hiermodels.working_pilot import pilot_dominance, pooled_fit
 
 LINKS = ["identity", "log", "logit", "probit", "cloglog"]
 

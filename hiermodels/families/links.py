@@ -18,7 +18,14 @@ import math
 
 import numpy as np
 
-__all__ = ["LATENT_VARIANCE", "LINKS", "inverse_link", "inverse_link_tensor"]
+__all__ = [
+    "LATENT_VARIANCE",
+    "LINKS",
+    "inverse_link",
+    "inverse_link_tensor",
+    "link_function",
+    "mean_derivative",
+]
 
 #: Every link a family may name.
 LINKS: tuple[str, ...] = ("identity", "log", "logit", "probit", "cloglog")
@@ -66,3 +73,36 @@ def inverse_link_tensor(link: str, eta):
     if link == "cloglog":
         return 1.0 - pt.exp(-pt.exp(eta))
     raise ValueError(f"unknown link {link!r}; valid links are {list(LINKS)}")
+
+
+def link_function(link: str, mu: np.ndarray) -> np.ndarray:
+    """The link applied to a mean ``mu`` (the inverse of ``inverse_link``)."""
+    if link == "identity":
+        return mu
+    if link == "log":
+        return np.log(mu)
+    if link == "logit":
+        return np.log(mu / (1 - mu))
+    if link == "probit":
+        from scipy import special
+
+        return special.ndtri(mu)
+    if link == "cloglog":
+        return np.log(-np.log1p(-mu))
+    raise ValueError(f"unknown link {link!r}")
+
+
+def mean_derivative(link: str, eta: np.ndarray) -> np.ndarray:
+    """``d mu / d eta`` at ``eta``: the slope of :func:`inverse_link`."""
+    if link == "identity":
+        return np.ones_like(eta)
+    if link == "log":
+        return np.exp(eta)
+    if link == "logit":
+        p = 1.0 / (1.0 + np.exp(-eta))
+        return p * (1 - p)
+    if link == "probit":
+        return np.exp(-0.5 * eta**2) / math.sqrt(2 * math.pi)
+    if link == "cloglog":
+        return np.exp(eta - np.exp(eta))
+    raise ValueError(f"unknown link {link!r}")

@@ -82,7 +82,7 @@ def choose_centered(
         out[group] = value == "centered"
     auto = [g for g, v in choice.items() if v == "auto"]
     fam = FAMILIES.get(family)
-    if auto and fam is not None and (fam.reml_pilot or fam.has_working_variance):
+    if auto and fam is not None:  # the pilot gives 0 (non-centred) where it has no say
         if dominance is None:
             from hiermodels.working_pilot import pilot_dominance
 

@@ -64,17 +64,6 @@ def _out_dir(path: str) -> Iterator[Path]:
         raise
 
 
-def _drop_missing(data: pd.DataFrame, columns: list[str], missing: str) -> pd.DataFrame:
-    """``--missing drop`` for compare-pooling: the rows complete in ``columns``."""
-    if missing != "drop":
-        return data
-    used = [c for c in dict.fromkeys(columns) if c in data.columns]
-    rows = data[used].isna().any(axis=1)
-    if rows.any():
-        print(f"Dropped {int(rows.sum())} of {len(data)} rows with missing values in {used}.")
-    return data.loc[~rows]
-
-
 def _fit_sections(fit) -> list[str]:
     from hiermodels import report
 
@@ -157,7 +146,6 @@ def _run_compare_pooling(args) -> Path:
     import hiermodels as hm
 
     data = _read_csv(args.data)
-    data = _drop_missing(data, [args.response, args.group, *args.predictors], args.missing)
     with _out_dir(args.out) as out:
         print(f"Fitting complete, no and partial pooling of {args.group!r} ...")
         comparison = hm.compare_pooling(
@@ -166,6 +154,7 @@ def _run_compare_pooling(args) -> Path:
             predictors=tuple(args.predictors),
             group=args.group,
             family=args.family,
+            missing=args.missing,
             draws=args.draws,
             tune=args.tune,
             chains=args.chains,

@@ -35,6 +35,7 @@ import pandas as pd
 from hiermodels.analysis.heldout import heldout_log_likelihood
 from hiermodels.analysis.kfold import kfold_folds
 from hiermodels.analysis.loo import CompareMethod, compare
+from hiermodels.design.types import Missing
 from hiermodels.errors import ParetoKWarning
 from hiermodels.model import Model
 from hiermodels.results import Fit
@@ -74,6 +75,7 @@ def compare_pooling(
     family: str = "gaussian",
     priors: Mapping[str, object] | None = None,
     executor: object = None,
+    missing: Missing = "error",
     **fit_kwargs,
 ) -> PoolingComparison:
     """Fit complete, no and partial pooling of ``group`` on the same rows, and compare them.
@@ -99,6 +101,11 @@ def compare_pooling(
     priors
         Priors by key; each model takes the keys it has (e.g. ``"sd"`` only the
         partial model). A key that no model has is an error.
+    missing
+        Rows with a missing value in the response, the group, a predictor or a slope:
+        ``"error"`` (the default) stops with a :class:`~hiermodels.errors.DataError`
+        that counts them per column; ``"drop"`` fits all three models on the complete
+        rows and warns (:class:`~hiermodels.errors.MissingDataWarning`) how many went.
     executor
         Where the three fits run: ``None`` (here, one after the other), a
         :class:`concurrent.futures.Executor` or a ``distributed.Client`` (see
@@ -128,6 +135,7 @@ def compare_pooling(
         priors=priors,
         executor=executor,
         fit_kwargs=fit_kwargs,
+        missing=missing,
         build=Model.from_recipe,
         wrap=Fit,
     )

@@ -117,22 +117,6 @@ def test_missing_values_message_names_the_cli_option(args, gappy_csv, tmp_path):
     assert not out.exists()
 
 
-def test_missing_drop_for_compare_pooling_keeps_the_complete_rows(capsys):
-    from hiermodels.cli import _drop_missing
-
-    frame = hm.datasets.load("sleepstudy")
-    frame.loc[[3, 7], "Days"] = None
-    frame.loc[9, "Reaction"] = None
-    before = frame.copy()
-    kept = _drop_missing(frame, ["Reaction", "Subject", "Days"], "drop")
-    assert len(kept) == 177 and kept.notna().all().all()
-    assert "Dropped 3 of 180 rows with missing values in ['Reaction', 'Subject', 'Days']" in (
-        capsys.readouterr().out
-    )
-    assert frame.equals(before)
-    assert _drop_missing(frame, ["Reaction"], "error") is frame
-
-
 def test_missing_option_choices(sleep_csv):
     result = run("fit", str(sleep_csv), "Reaction ~ Days", "--missing", "impute")
     assert result.returncode == 2

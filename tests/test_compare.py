@@ -62,6 +62,38 @@ def test_compare_pooling_rejects_bad_input_before_fitting():
         )
 
 
+class _Built(Exception):
+    """Raised by :func:`_capture_build` with the rows a pooling model would be fitted on."""
+
+
+def _capture_build(recipe):
+    raise _Built(recipe.data)
+
+
+def test_compare_pooling_missing_values_error_or_drop_on_all_three_models():
+    frame = hm.datasets.load("sleepstudy")
+    frame.loc[[3, 7], "Days"] = None
+    frame.loc[9, "Reaction"] = None
+    frame["spare"] = None  # not used by the models: no row goes for it
+    before = frame.copy()
+    args = dict(response="Reaction", predictors=["Days"], group="Subject")
+    with pytest.raises(DataError, match=r"\('Reaction': 1, 'Days': 2\).*missing='drop'"):
+        compare_pooling(frame, **args)
+    with pytest.raises(SpecError, match=r"missing='impute' is not valid; choose 'error' or 'drop'"):
+        compare_pooling(frame, missing="impute", **args)
+    from hiermodels.studies.pooling.study import fit_pooling
+
+    with pytest.warns(hm.errors.MissingDataWarning, match="Dropped 3 of 180 rows"):
+        with pytest.raises(_Built) as built:
+            fit_pooling(
+                frame, **args, slopes=(), family="gaussian", priors=None, executor=None,
+                fit_kwargs={}, missing="drop", build=_capture_build, wrap=None,
+            )  # fmt: skip
+    rows = built.value.args[0]
+    assert len(rows) == 177 and rows[["Reaction", "Days"]].notna().all().all()
+    assert frame.equals(before)
+
+
 def test_compare_rejects_bad_arguments():
     with pytest.raises(SpecError, match="at least two models"):
         compare({"a": object()})

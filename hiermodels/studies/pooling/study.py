@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 import xarray as xr
 
+from hiermodels.design.checks import handle_missing
+from hiermodels.design.types import Missing
 from hiermodels.errors import DataError, SpecError
 from hiermodels.parallel import process_cache, run_tasks
 from hiermodels.references import ByName
@@ -87,6 +89,7 @@ def fit_pooling(
     priors: Mapping[str, object] | None,
     executor: object,
     fit_kwargs: Mapping[str, object],
+    missing: Missing = "error",
     build: Callable[[ModelRecipe], object],
     wrap: Callable[..., object],
 ) -> PoolingComparison:
@@ -108,7 +111,9 @@ def fit_pooling(
             raise DataError(f"Unknown column {col!r}.{hint} Available: {list(data.columns)}.")
     if group in (response, *predictors, *slopes):
         raise SpecError(f"The group {group!r} cannot also be the response, a predictor or a slope.")
-    frame = data.copy()
+    used = list(dict.fromkeys((response, group, *predictors, *slopes)))
+    frame, _ = handle_missing(data, used, missing)  # the same rows for all three models
+    frame = frame.copy()
     frame[group] = as_factor(frame[group])
     formulas = pooling_formulas(response, predictors, group, slopes)
     model_priors = split_priors(formulas, frame, family, priors)

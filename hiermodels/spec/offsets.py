@@ -39,12 +39,6 @@ def _allowed(name: str) -> bool:
     return name.startswith("np.") and name[3:] in OFFSET_FUNCTIONS and name != "np.I"
 
 
-def _root(node: ast.AST) -> ast.AST:
-    while isinstance(node, ast.Attribute | ast.Subscript):
-        node = node.value
-    return node
-
-
 def offset_columns(expr: str, formula: str | None = None, position: int | None = None) -> set[str]:
     """The data columns that ``offset(expr)`` reads, after checking its functions.
 
@@ -95,10 +89,20 @@ def offset_columns(expr: str, formula: str | None = None, position: int | None =
             todo.extend(node.args)
             todo.extend(k.value for k in node.keywords)
             continue
-        root = _root(node)
-        if isinstance(root, ast.Name):
-            columns.add(quoted.get(root.id, root.id))
-            todo.extend(n.slice for n in ast.walk(node) if isinstance(n, ast.Subscript))
+        if isinstance(node, ast.Attribute | ast.Subscript):
+            # x[0] or x.values would be one value (or the whole column) broadcast over
+            # the rows, not the row's own value.
+            part = ast.unparse(node)
+            at = expr.find(part)
+            raise FormulaError(
+                f"offset({expr}) reads {part!r}, which is not one row's value: an offset "
+                "is evaluated row by row, from whole columns (e.g. offset(log(exposure))). "
+                "Make a column of the values you want and use that.",
+                formula,
+                None if position is None or at < 0 else position + at,
+            )
+        if isinstance(node, ast.Name):
+            columns.add(quoted.get(node.id, node.id))
             continue
         todo.extend(ast.iter_child_nodes(node))
     return columns

@@ -218,6 +218,16 @@ def test_an_unknown_function_is_named_with_a_caret_and_the_supported_list():
     assert formula[caret:].startswith("cbrt(n)")
 
 
+@pytest.mark.parametrize("part", ["x[0]", "x.values", "x[1:]"])
+def test_an_offset_that_indexes_a_column_is_refused_with_a_caret(part):
+    # log(x[0]) was accepted and broadcast the first row's exposure over every row.
+    formula = f"y ~ 1 + offset(log({part})) + (1 | g)"
+    with pytest.raises(FormulaError, match=r"reads '.*', which is not one row's value") as err:
+        parse_formula(formula)
+    caret = str(err.value).splitlines()[-1].index("^") - 4
+    assert formula[caret:].startswith(part)
+
+
 def test_an_offset_that_is_not_an_expression_is_a_formula_error():
     with pytest.raises(FormulaError, match=r"Cannot read offset\(log\(\)\)\) as an expression"):
         offset_columns("log())")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from hiermodels.errors import FormulaError
+from hiermodels.spec.expressions import expression_names
 from hiermodels.spec.formula import ParsedFormula
 from hiermodels.spec.offsets import offset_columns
 
@@ -23,7 +24,9 @@ def formula_variables(expr: str) -> set[str]:
 
     A name looked up as it is (``x`` or a backticked ```x.y```) counts whole; formulaic's
     own ``required_variables`` keeps only the part before a dot, which loses dotted names
-    such as R's ``Sepal.Length``.
+    such as R's ``Sepal.Length``, and leaves out the columns of stateful transforms
+    (``center(x)``); a Python factor is read by
+    :func:`hiermodels.spec.expressions.expression_names`.
     """
     from formulaic import Formula
     from formulaic.formula import SimpleFormula
@@ -38,8 +41,10 @@ def formula_variables(expr: str) -> set[str]:
             for factor in term.factors:
                 if factor.eval_method is Factor.EvalMethod.LOOKUP:
                     names.add(str(factor.expr))
-                else:
-                    names |= {str(v) for v in factor.required_variables}
+                elif factor.eval_method is Factor.EvalMethod.PYTHON:
+                    # formulaic's required_variables leaves out the columns of stateful
+                    # transforms (center(x), scale(x), poly(x, 2)) and cuts dotted names.
+                    names |= set(expression_names(str(factor.expr)).columns)
         return names
     except Exception as err:  # formulaic's syntax errors
         raise FormulaError(f"Cannot parse {expr!r}: {plain_message(err)}") from None

@@ -19,18 +19,14 @@ hiermodels.errors.FormulaError: offset(center(x)) uses the function 'center', wh
 
 from __future__ import annotations
 
-import ast
-import re
-
 from hiermodels.errors import FormulaError
+from hiermodels.spec.expressions import expression_names
 
 __all__ = ["OFFSET_FUNCTIONS", "offset_columns"]
 
 #: Functions allowed inside ``offset()``. ``I`` is formulaic's identity (for arithmetic);
 #: the others are NumPy's, also accepted as ``np.<name>``.
 OFFSET_FUNCTIONS = ("I", "exp", "log", "log10", "log1p", "log2", "sqrt")
-
-_BACKTICKED = re.compile(r"`([^`]+)`")
 
 
 def _allowed(name: str) -> bool:
@@ -59,50 +55,32 @@ def offset_columns(expr: str, formula: str | None = None, position: int | None =
         If ``expr`` is not an expression, or calls a function not in
         :data:`OFFSET_FUNCTIONS`; the message lists them.
     """
-    quoted: dict[str, str] = {}
-
-    def placeholder(match: re.Match) -> str:
-        key = f"_hm_column_{len(quoted)}_"
-        quoted[key] = match.group(1)
-        return key
-
     try:
-        tree = ast.parse(_BACKTICKED.sub(placeholder, expr).strip(), mode="eval")
+        names = expression_names(expr)
     except SyntaxError:
         raise FormulaError(f"Cannot read offset({expr}) as an expression.", formula) from None
-    columns: set[str] = set()
-    todo: list[ast.AST] = [tree.body]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.Call):
-            name = ast.unparse(node.func)
-            if not _allowed(name):
-                at = expr.find(name)
-                raise FormulaError(
-                    f"offset({expr}) uses the function {name!r}, which an offset cannot "
-                    f"hold; the functions allowed in offset() are {list(OFFSET_FUNCTIONS)} "
-                    "(also written np.log, ...), and arithmetic inside I(...), e.g. "
-                    "offset(I(2 * x)).",
-                    formula,
-                    None if position is None or at < 0 else position + at,
-                )
-            todo.extend(node.args)
-            todo.extend(k.value for k in node.keywords)
-            continue
-        if isinstance(node, ast.Attribute | ast.Subscript):
-            # x[0] or x.values would be one value (or the whole column) broadcast over
-            # the rows, not the row's own value.
-            part = ast.unparse(node)
-            at = expr.find(part)
+
+    def caret(part: str) -> int | None:
+        at = expr.find(part)
+        return None if position is None or at < 0 else position + at
+
+    for name in names.functions:
+        if not _allowed(name):
             raise FormulaError(
-                f"offset({expr}) reads {part!r}, which is not one row's value: an offset "
-                "is evaluated row by row, from whole columns (e.g. offset(log(exposure))). "
-                "Make a column of the values you want and use that.",
+                f"offset({expr}) uses the function {name!r}, which an offset cannot "
+                f"hold; the functions allowed in offset() are {list(OFFSET_FUNCTIONS)} "
+                "(also written np.log, ...), and arithmetic inside I(...), e.g. "
+                "offset(I(2 * x)).",
                 formula,
-                None if position is None or at < 0 else position + at,
+                caret(name),
             )
-        if isinstance(node, ast.Name):
-            columns.add(quoted.get(node.id, node.id))
-            continue
-        todo.extend(ast.iter_child_nodes(node))
-    return columns
+    for part in names.indexing:
+        # x[0] would be one value broadcast over the rows, not the row's own value.
+        raise FormulaError(
+            f"offset({expr}) reads {part!r}, which is not one row's value: an offset "
+            "is evaluated row by row, from whole columns (e.g. offset(log(exposure))). "
+            "Make a column of the values you want and use that.",
+            formula,
+            caret(part),
+        )
+    return set(names.columns)

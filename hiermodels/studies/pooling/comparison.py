@@ -186,8 +186,16 @@ class PoolingComparison:
             which weights levels by their rows (radon: 1.49 against 1.36), so a partial
             estimate near ``complete`` need not lie between ``none`` and ``complete``.
         shrinkage
-            ``(none - partial) / (none - complete)``: 0 = no pooling, 1 = complete.
-            Unstable for levels whose ``none`` is close to ``complete``.
+            How far partial pooling pulls the level toward the population mean, in
+            [0, 1]: 0 = the level's own estimate (no pooling), 1 = the population mean
+            (complete pooling toward it). It is the posterior variance of the level's
+            deviation over the posterior mean of the group variance τ², clipped to
+            [0, 1]: in the normal model with known variances it equals
+            ``σ² / (σ² + n_j τ²)``, the weight of the population mean in the partial
+            estimate (a per-level version of Gelman and Pardoe's 2006 pooling factor),
+            and it falls with the level's size. Being made from the posterior spread, not from
+            the distance between estimates, it is defined for every level (also one whose
+            own mean lies near the population mean) and for every family.
         precision_weighted
             For the intercept of a random-intercept model, the analytic partial-pooling
             estimate ``(n_j/σ² · ȳ_j + μ/τ²) / (n_j/σ² + 1/τ²)`` with the posterior means of
@@ -222,13 +230,19 @@ class PoolingComparison:
             },
             index=pd.Index(list(g.levels), name=self.group),
         )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frame["shrinkage"] = (frame["none"] - frame["partial"]) / (
-                frame["none"] - frame["complete"]
-            )
+        frame["shrinkage"] = self._shrinkage(partial, g.name, term)
         frame["precision_weighted"] = self._precision_weighted(term)
         self._estimates[term] = frame
         return frame.copy()
+
+    @staticmethod
+    def _shrinkage(partial, group: str, term: str) -> np.ndarray:
+        """Var(u_j | y) / E(τ² | y) per level, clipped to [0, 1] (see :meth:`estimates`)."""
+        deviation_sd = partial.group_effects(group).xs(term, level="term")["sd"].to_numpy()
+        vc = partial.variance_components()
+        tau = vc[(vc["kind"] == "sd") & (vc["group"] == group) & (vc["term"] == term)]
+        mean_tau2 = float(tau["mean"].iloc[0] ** 2 + tau["sd"].iloc[0] ** 2)
+        return np.clip(deviation_sd**2 / mean_tau2, 0.0, 1.0)
 
     def _precision_weighted(self, term: str) -> np.ndarray:
         fit = self.fits["partial"]

@@ -27,7 +27,8 @@ class PoolingSummary:
         #: Correlation of log(n) with |none - partial|; NaN when every level has the
         #: same size (or the gaps are all equal), where it is undefined.
         self.correlation = _correlation(np.log(est["n"].to_numpy(dtype=float)), gap.to_numpy())
-        self.between = _share_between(est, "complete")
+        #: Share of levels whose partial estimate lies between their own (no-pooling)
+        #: estimate and the population mean, which partial pooling shrinks toward.
         self.between_population = _share_between(est, "population")
 
     def __str__(self) -> str:
@@ -58,12 +59,13 @@ class PoolingSummary:
         median = est.groupby(sizes, observed=True)["shrinkage"].median()
         lines += [
             "",
-            f"Shrinkage of the {c.group} intercepts (0 = no pooling, 1 = complete pooling):",
+            f"Shrinkage of the {c.group} intercepts toward the population mean "
+            f"{est['population'].iloc[0]:.3g}",
+            "(0 = the level's own estimate, 1 = the population mean; Var(u_j) / E(tau^2)):",
             "  median by group size: " + ", ".join(f"n {k}: {v:.2f}" for k, v in median.items()),
             f"  correlation of log(n) with |none - partial|: {self._correlation_text()}",
-            f"  partial estimate between none and complete: {self.between:.1%} of levels",
-            f"  partial estimate between none and the population mean "
-            f"({est['population'].iloc[0]:.3g}): {self.between_population:.1%} of levels",
+            f"  partial estimate between its own and the population mean: "
+            f"{self.between_population:.1%} of levels",
         ]
         vc = partial.variance_components()
         sd = vc[vc["kind"] == "sd"]

@@ -352,7 +352,9 @@ class Model:
         target_accept
             NUTS target acceptance rate (default 0.8); raise it after divergences.
         progressbar
-            Show sampling progress.
+            Show sampling progress: nutpie's (or PyMC's) bar for NUTS; for
+            ``method="gibbs"`` a bar of the sweeps once they take over two seconds
+            (:mod:`hiermodels.progress`).
         sampler_kwargs
             Extra options passed to the sampler as they are, like brms's ``control``:
             e.g. ``{"adaptation": "low_rank"}`` or ``{"maxdepth": 12}`` for nutpie.

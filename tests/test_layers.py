@@ -186,6 +186,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.datasets",
             "hiermodels.protocols",
             "hiermodels.parallel",
+            "hiermodels.progress",
         ],
     ),
     ("spec", ["hiermodels.spec"]),

@@ -16,6 +16,7 @@ from hiermodels.gibbs.blocks import Block, Factor
 from hiermodels.gibbs.checks import small_factors
 from hiermodels.gibbs.conditionals import Scale, block_marginal, level_marginal
 from hiermodels.gibbs.priors import normal_prior, scale_log_prior
+from hiermodels.progress import progress
 from hiermodels.spec.priors import Prior
 
 __all__ = ["sample_gibbs"]
@@ -29,10 +30,12 @@ def sample_gibbs(
     tune: int,
     chains: int,
     seed: int,
+    progressbar: bool = False,
 ) -> tuple[xr.DataTree, dict[str, float]]:
     """Run the Gibbs sampler; return the posterior (as the NUTS fits name it) and timings.
 
-    Call :func:`check_gibbs` first.
+    Call :func:`check_gibbs` first. ``progressbar`` shows a bar of the sweeps when they
+    take longer than a few seconds (:mod:`hiermodels.progress`).
     """
     import scipy.sparse as sp
 
@@ -112,55 +115,57 @@ def sample_gibbs(
         "scales": {f.name: np.empty((C, draws)) for f in factors},
         "effects": {f.name: np.empty((C, draws, f.n_levels)) for f in large},
     }
-    for sweep in range(tune + draws):
-        tuning = sweep < tune
-        s2 = sigma.value**2
-        for f in large:
-            # tau_f with u_f integrated out; then the block with u_f integrated out; then
-            # u_f given both (a partially collapsed Gibbs sampler: van Dyk & Park 2008).
-            u = effects[f.name]
-            R = f.level_sums(resid) + f.counts * u
-            scales[f.name].draw(level_marginal(R, f.counts, s2), rng, tuning)
-            t2 = scales[f.name].value ** 2
-            R += theta @ f.level_block.T
-            Br = block.transpose_times(resid) + u @ f.level_block + theta @ BtB
-            shrink = t2[:, None] / (s2[:, None] + f.counts * t2[:, None])
-            weighted = shrink[:, :, None] * f.level_block
-            Q = (BtB - np.swapaxes(weighted, 1, 2) @ f.level_block) / s2[:, None, None]
-            precision = block_precision()
-            Q[:, diag, diag] += precision
-            b = prior_linear + (Br - (R[:, None, :] @ weighted)[:, 0]) / s2[:, None]
-            new = block_draw(Q, b)
-            R -= new @ f.level_block.T
-            level_precision = f.counts / s2[:, None] + 1.0 / t2[:, None]
-            u_new = R / s2[:, None] / level_precision + rng.standard_normal(
-                level_precision.shape
-            ) / np.sqrt(level_precision)
-            resid -= block.times(new - theta) + f.per_row(u_new - u)
-            theta = new
-            effects[f.name] = u_new
-        if small or not large:
-            # Each small factor's tau with the whole block integrated out, then the block.
-            Br = block.transpose_times(resid) + theta @ BtB
-            b = prior_linear + Br / s2[:, None]
-            for f in small:
-                density = block_marginal(BtB, b, block_precision(), f.columns, s2)
-                scales[f.name].draw(density, rng, tuning)
-            Q = np.broadcast_to(BtB / s2[:, None, None], (C, P, P)).copy()
-            Q[:, diag, diag] += block_precision()
-            new = block_draw(Q, b)
-            resid -= block.times(new - theta)
-            theta = new
-        sse = np.einsum("nc,nc->c", resid, resid)
-        sigma.draw(lambda x, sse=sse: -N * x - 0.5 * sse * np.exp(-2.0 * x), rng, tuning)
-        if not tuning:
-            d = sweep - tune
-            kept["theta"][:, d] = theta
-            kept["sigma"][:, d] = sigma.value
-            for f in factors:
-                kept["scales"][f.name][:, d] = scales[f.name].value
+    with progress(tune + draws, "Gibbs sweeps", enabled=progressbar) as advance:
+        for sweep in range(tune + draws):
+            tuning = sweep < tune
+            s2 = sigma.value**2
             for f in large:
-                kept["effects"][f.name][:, d] = effects[f.name]
+                # tau_f with u_f integrated out; then the block with u_f integrated out; then
+                # u_f given both (a partially collapsed Gibbs sampler: van Dyk & Park 2008).
+                u = effects[f.name]
+                R = f.level_sums(resid) + f.counts * u
+                scales[f.name].draw(level_marginal(R, f.counts, s2), rng, tuning)
+                t2 = scales[f.name].value ** 2
+                R += theta @ f.level_block.T
+                Br = block.transpose_times(resid) + u @ f.level_block + theta @ BtB
+                shrink = t2[:, None] / (s2[:, None] + f.counts * t2[:, None])
+                weighted = shrink[:, :, None] * f.level_block
+                Q = (BtB - np.swapaxes(weighted, 1, 2) @ f.level_block) / s2[:, None, None]
+                precision = block_precision()
+                Q[:, diag, diag] += precision
+                b = prior_linear + (Br - (R[:, None, :] @ weighted)[:, 0]) / s2[:, None]
+                new = block_draw(Q, b)
+                R -= new @ f.level_block.T
+                level_precision = f.counts / s2[:, None] + 1.0 / t2[:, None]
+                u_new = R / s2[:, None] / level_precision + rng.standard_normal(
+                    level_precision.shape
+                ) / np.sqrt(level_precision)
+                resid -= block.times(new - theta) + f.per_row(u_new - u)
+                theta = new
+                effects[f.name] = u_new
+            if small or not large:
+                # Each small factor's tau with the whole block integrated out, then the block.
+                Br = block.transpose_times(resid) + theta @ BtB
+                b = prior_linear + Br / s2[:, None]
+                for f in small:
+                    density = block_marginal(BtB, b, block_precision(), f.columns, s2)
+                    scales[f.name].draw(density, rng, tuning)
+                Q = np.broadcast_to(BtB / s2[:, None, None], (C, P, P)).copy()
+                Q[:, diag, diag] += block_precision()
+                new = block_draw(Q, b)
+                resid -= block.times(new - theta)
+                theta = new
+            sse = np.einsum("nc,nc->c", resid, resid)
+            sigma.draw(lambda x, sse=sse: -N * x - 0.5 * sse * np.exp(-2.0 * x), rng, tuning)
+            if not tuning:
+                d = sweep - tune
+                kept["theta"][:, d] = theta
+                kept["sigma"][:, d] = sigma.value
+                for f in factors:
+                    kept["scales"][f.name][:, d] = scales[f.name].value
+                for f in large:
+                    kept["effects"][f.name][:, d] = effects[f.name]
+            advance()
     for f in small:
         kept["effects"][f.name] = kept["theta"][..., f.columns]
     kept["theta"] = kept["theta"][..., :p]

@@ -82,6 +82,7 @@ def sample_posterior(
             seed,
             target_accept=target_accept,
             sampler_kwargs=sampler_kwargs,
+            progressbar=progressbar,
         )
     else:
         tree, timings = run_sampler(
@@ -119,7 +120,7 @@ def sample_posterior(
     return tree
 
 
-def _sample_gibbs(model, draws, tune, chains, seed, *, target_accept, sampler_kwargs):
+def _sample_gibbs(model, draws, tune, chains, seed, *, target_accept, sampler_kwargs, progressbar):
     check_gibbs(model.design, model.family, model.link)
     if target_accept is not None or sampler_kwargs:
         raise SamplerError(
@@ -127,7 +128,13 @@ def _sample_gibbs(model, draws, tune, chains, seed, *, target_accept, sampler_kw
             f"apply; got target_accept={target_accept!r}, sampler_kwargs={sampler_kwargs!r}."
         )
     return sample_gibbs(
-        model.design, model.priors, draws=draws, tune=tune, chains=chains, seed=seed
+        model.design,
+        model.priors,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        progressbar=progressbar,
     )
 
 

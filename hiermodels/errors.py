@@ -19,6 +19,7 @@ __all__ = [
     "HiermodelsError",
     "HiermodelsWarning",
     "MissingDataWarning",
+    "MissingDependencyError",
     "PriorError",
     "SamplerError",
     "SpecError",
@@ -67,6 +68,11 @@ class DataError(HiermodelsError, ValueError):
 
 class SamplerError(SpecError):
     """The sampler choice or its settings are invalid, or an optional sampler is missing."""
+
+
+class MissingDependencyError(HiermodelsError, ImportError):
+    """An optional package or program that a feature needs is not installed; the message
+    names it and how to install it."""
 
 
 class HiermodelsWarning(UserWarning):

@@ -20,6 +20,7 @@ from typing import Literal
 import pandas as pd
 import xarray as xr
 
+from hiermodels.backend.graph import model_graph
 from hiermodels.design import Design, build_design, used_columns
 from hiermodels.errors import ConvergenceWarning, SpecError
 from hiermodels.families import get_family, resolve_link
@@ -58,9 +59,8 @@ class Model:
         string dtype are categorical; categories of a ``Categorical`` that no (kept) row
         uses are dropped, as R's model frame does (:mod:`hiermodels.frame`).
     family
-        One of ``"gaussian"``, ``"student_t"``, ``"bernoulli"``, ``"binomial"``,
-        ``"poisson"``, ``"negative_binomial"``, or the name of a family added with
-        :func:`hiermodels.families.register`.
+        A family name: ``sorted(hm.families.FAMILIES)`` lists them (the shipped ones,
+        and any added with :func:`hiermodels.families.register`).
     link
         The link function; ``None`` takes the family's default.
     priors
@@ -203,9 +203,6 @@ class Model:
             self._dominance = pilot_dominance(self.design, get_family(self.family), self.link)
         return self._dominance
 
-    def _build(self):
-        return build_graph(self, self.centered)
-
     @property
     def parameterization(self) -> dict[str, str]:
         """The parameterisation used for each factor, after resolving "auto"."""
@@ -228,8 +225,17 @@ class Model:
     def pymc_model(self):
         """The ``pymc.Model``; dims are named after the grouping factors."""
         if self._pymc_model is None:
-            self._pymc_model = self._build()
+            self._pymc_model = build_graph(self, self.centered)
         return self._pymc_model
+
+    def graph(self, **kwargs):
+        """The PyMC model's graph (``graphviz.Digraph``; shows itself in a notebook).
+
+        Needs the ``graphviz`` package and Graphviz's ``dot``; a clear
+        :class:`~hiermodels.errors.MissingDependencyError` names a missing one. Keywords
+        go to ``pm.model_to_graphviz``; see :func:`hiermodels.backend.graph.model_graph`.
+        """
+        return model_graph(self.pymc_model, name=f"the model {self.formula!r}", **kwargs)
 
     @property
     def data(self) -> pd.DataFrame:

@@ -64,44 +64,10 @@ def _out_dir(path: str) -> Iterator[Path]:
         raise
 
 
-def _fit_sections(fit) -> list[str]:
-    from hiermodels import report
-
-    diagnostics = fit.diagnostics()
-    advice = diagnostics.advice or ["All diagnostics look fine."]
-    sections = [
-        report.section("Summary", report.text(str(fit.summary()))),
-        report.section(
-            "Diagnostics",
-            *(report.text(a, css="advice" if diagnostics.advice else "ok") for a in advice),
-            report.text(diagnostics.line()),
-        ),
-        report.section(
-            "Trace and rank plots",
-            report.figure(fit.plot_trace(), alt="trace plot"),
-            report.figure(fit.plot_rank(), alt="rank plot")
-            if diagnostics.n_chains > 1
-            else report.text("Rank plots compare chains; this fit has one chain.", css="advice"),
-        ),
-        report.section(
-            "Posterior predictive check",
-            report.figure(fit.plot_ppc(), alt="posterior predictive check"),
-        ),
-    ]
-    for g in fit.design.groups:
-        figures = [
-            report.figure(
-                fit.plot_group_effects(g.name, term=term), alt=f"{g.name} effects: {term}"
-            )
-            for term in g.terms
-        ]
-        sections.append(report.section(f"Group effects: {g.name}", *figures))
-    return sections
-
-
 def _run_fit(args) -> Path:
     import hiermodels as hm
     from hiermodels import report
+    from hiermodels.report_pages import fit_sections
 
     data = _read_csv(args.data)
     model = hm.Model(args.formula, data, family=args.family, missing=args.missing)
@@ -116,7 +82,7 @@ def _run_fit(args) -> Path:
         )
         fit.save(out / "fit.zip", overwrite=True)
         path = report.write_report(
-            out / "report.html", f"hiermodels: {model.formula}", _fit_sections(fit)
+            out / "report.html", f"hiermodels: {model.formula}", fit_sections(fit)
         )
     print(f"Wrote {out / 'fit.zip'} and {path}")
     return path
@@ -124,19 +90,9 @@ def _run_fit(args) -> Path:
 
 def _pooling_report(comparison, out: Path, title: str) -> Path:
     from hiermodels import report
+    from hiermodels.report_pages import pooling_sections
 
-    estimates = comparison.estimates()
-    sections = [
-        report.section("Summary", report.text(str(comparison.summary()))),
-        report.section("PSIS-LOO comparison", report.table(comparison.loo_table())),
-        report.section(
-            "Shrinkage", report.figure(comparison.plot_shrinkage(), alt="shrinkage plot")
-        ),
-        report.section(
-            "Fits per group", report.figure(comparison.plot_group_fits(), alt="group fits")
-        ),
-        report.section("Estimates per group", report.table(estimates)),
-    ]
+    sections = pooling_sections(comparison)
     for name, fit in comparison.fits.items():
         fit.save(out / f"fit_{name}.zip", overwrite=True)
     return report.write_report(out / "report.html", title, sections)

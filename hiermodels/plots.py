@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from hiermodels.errors import SpecError
@@ -153,13 +154,15 @@ def plot_group_fits(
     *,
     groups: Sequence[str] | None = None,
     ncols: int = 4,
+    prob: float = PROB,
 ) -> Figure:
     """Small multiples of the data per level with the three pooling fits.
 
     The response is drawn against the first predictor (the first slope if there are no
     predictors; a jittered strip if there is neither). Other predictors are held at
     their mean (numeric) or most frequent value (categorical). Lines are posterior means
-    of the expected response.
+    of the expected response; the band is the partial-pooling line's equal-tailed
+    ``prob`` interval.
     """
     from hiermodels.design import prediction_design
     from hiermodels.linear_predictor import inverse_link, linear_predictor
@@ -209,11 +212,15 @@ def plot_group_fits(
     template[comparison.group] = pd.Categorical(
         np.repeat(levels, len(grid)), categories=data[comparison.group].cat.categories
     )
-    lines = {}
+    lines, band = {}, None
     for name, fit in comparison.fits.items():
         new = prediction_design(fit.design, fit.spec, template)
-        eta = linear_predictor(fit.posterior, new.design)
-        lines[name] = inverse_link(fit.spec.link, eta).mean(axis=(0, 1)).reshape(len(levels), -1)
+        mean = inverse_link(fit.spec.link, linear_predictor(fit.posterior, new.design))
+        lines[name] = mean.mean(axis=(0, 1)).reshape(len(levels), -1)
+        if name == "partial":
+            flat = mean.reshape(-1, mean.shape[-1])
+            tail = (1 - prob) / 2
+            band = np.quantile(flat, [tail, 1 - tail], axis=0).reshape(2, len(levels), -1)
     nrows = int(np.ceil(len(levels) / ncols))
     ncols = min(ncols, len(levels))
     fig = Figure(figsize=(2.7 * ncols + 0.4, 2.4 * nrows + 0.9), layout="constrained")
@@ -241,6 +248,10 @@ def plot_group_fits(
             xs = np.array([position[v] for v in data[xcol][rows]], dtype=float)
             xs = xs + _jitter(len(xs), 0.08, seed=k)
         ax.scatter(xs, y[rows], s=10, color="black", alpha=0.55, lw=0, zorder=3)
+        low, high = band[0, k], band[1, k]
+        if xcol is None:
+            low, high = np.repeat(low, 2), np.repeat(high, 2)
+        ax.fill_between(xpos_grid, low, high, color=COLORS["partial"], alpha=0.18, lw=0, zorder=1)
         for name in ("complete", "none", "partial"):
             values = lines[name][k]
             if xcol is None:
@@ -275,7 +286,10 @@ def plot_group_fits(
         )
         for n in ("complete", "none", "partial")
     ]
-    fig.legend(handles=handles, loc="outside upper center", ncols=3, frameon=False, fontsize=9)
+    handles.append(
+        Patch(color=COLORS["partial"], alpha=0.18, label=f"partial pooling, {prob:.0%} interval")
+    )
+    fig.legend(handles=handles, loc="outside upper center", ncols=4, frameon=False, fontsize=9)
     return fig
 
 

@@ -1,4 +1,5 @@
-"""Self-contained HTML reports: tables, plain-words diagnostics and embedded PNG figures.
+"""Self-contained HTML reports: tables, paragraphs, figures as embedded PNGs; no request
+leaves the page (no scripts, fonts or styles from elsewhere).
 
 Examples
 --------
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["figure", "html_page", "section", "table", "text", "write_report"]
+__all__ = ["figure", "html_page", "paragraph", "section", "table", "text", "write_report"]
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
@@ -28,6 +29,7 @@ th { background: #f0f0f0; }
 img { max-width: 100%; border: 1px solid #eee; margin: 0.5em 0; }
 .advice { background: #fff7e0; padding: 0.6em; border-left: 4px solid #e0a000; }
 .ok { background: #eef8ee; padding: 0.6em; border-left: 4px solid #3a3; }
+.explain { max-width: 60em; line-height: 1.45; }
 """
 
 
@@ -38,9 +40,18 @@ def text(content: str, *, css: str | None = None) -> str:
     return f'<p class="{css}">{html.escape(content)}</p>'
 
 
+def paragraph(content: str) -> str:
+    """A paragraph of explanation."""
+    return f'<p class="explain">{html.escape(content)}</p>'
+
+
 def table(frame: pd.DataFrame, *, digits: int = 3) -> str:
-    """A DataFrame as an HTML table, numbers rounded."""
-    return frame.round(digits).to_html(border=0, na_rep="")
+    """A DataFrame as an HTML table, numbers rounded; a named index becomes a column."""
+    frame = frame.round(digits)
+    if any(name is not None for name in frame.index.names):
+        # the index names as header cells of their columns, not as a row of their own
+        return frame.reset_index().to_html(border=0, na_rep="", index=False)
+    return frame.to_html(border=0, na_rep="")
 
 
 def figure(fig, *, alt: str) -> str:
@@ -51,7 +62,7 @@ def figure(fig, *, alt: str) -> str:
     if not isinstance(fig, Figure):  # an arviz-plots PlotCollection
         fig = fig.get_viz("figure")
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
 
     plt.close("all")
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -10,7 +10,7 @@ import pytest
 from comparison_fits import prior_fit
 
 import hiermodels as hm
-from hiermodels import cli
+from hiermodels.report_pages import fit_sections
 
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -150,7 +150,7 @@ def test_usage_error_exits_2():
 
 def test_report_has_a_caterpillar_for_every_varying_term():
     model = hm.Model("Reaction ~ Days + (Days | Subject)", hm.datasets.load("sleepstudy"))
-    page = "\n".join(cli._fit_sections(prior_fit(model)))
+    page = "\n".join(fit_sections(prior_fit(model)))
     section = page[page.index("<h2>Group effects: Subject</h2>") :]
     alts = re.findall(r'<img alt="([^"]+)"', section)
     assert alts == ["Subject effects: Intercept", "Subject effects: Days"]

@@ -9,6 +9,7 @@ predictive density of simulated data under the true parameters.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import comparison_fits as cases
@@ -506,3 +507,40 @@ def test_compare_pooling_on_worker_processes_equals_the_serial_fits(radon, proce
             assert_same_draws(other.posterior[var].values, fit.posterior[var].values)
     pd.testing.assert_frame_equal(parallel.loo_table(), radon.loo_table(), rtol=1e-5)
     pd.testing.assert_frame_equal(parallel.estimates(), radon.estimates(), rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_radon_shrinkage_explorer_starts_at_the_precision_weighted_estimates(radon):
+    explorer = radon.shrinkage_explorer()
+    expected = precision_weighted(radon.fits["partial"], "county")
+    np.testing.assert_allclose(explorer.partial(), expected.to_numpy(), rtol=0, atol=1e-12)
+    assert explorer.levels == [str(v) for v in expected.index]
+    # a tenth of tau pulls every county most of the way to the population mean
+    w = explorer.weights(tau=explorer.tau / 10)
+    assert w.max() < 0.5 and explorer.half_weight_size(tau=explorer.tau / 10) > 100
+
+
+@pytest.mark.slow
+def test_radon_report_explains_itself(radon):
+    """Issue #19: plain-words diagnostics, tidy tables, examples that show shrinkage."""
+    from hiermodels.report import html_page
+    from hiermodels.report_pages import pooling_sections
+
+    page = html_page("radon", pooling_sections(radon))
+    for heading in ("What was fitted", "Diagnostics", "Which model predicts best",
+                    "Shrinkage", "Fits per group", "Estimates per group"):  # fmt: skip
+        assert f"<h2>{heading}</h2>" in page
+    assert "the chains agree" in page and "divergence" in page
+    assert "by NUTS (nutpie)" in page and "integrated out" in page
+    assert "True" not in page and "False" not in page  # no raw flags
+    assert "diag_diff" not in page
+    assert 'class="hm-tau"' in page and "<script>" in page
+    # no request leaves the page: no links, sources or imports from elsewhere
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert "@import" not in page and "fetch(" not in page
+    # example counties from small to large: the smallest pulled far, a large one not
+    est = radon.estimates().loc[radon.example_levels()]
+    moved = (est["none"] - est["partial"]).abs()
+    assert len(est) == 8 and est["n"].is_monotonic_increasing
+    assert est["n"].iloc[0] <= 2 and est["n"].iloc[-1] > 50
+    assert moved.iloc[0] > 0.5 and moved.iloc[-1] < 0.1

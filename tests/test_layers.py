@@ -234,12 +234,22 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.plots",
             "hiermodels.ppc",
             "hiermodels.fit_plots",
+            "hiermodels.shrinkage_explorer",
             "hiermodels.results",
         ],
     ),
     ("model", ["hiermodels.model", "hiermodels.builders", "hiermodels.loading"]),
     ("studies", ["hiermodels.studies", "hiermodels.sbc", "hiermodels.compare"]),
-    ("interfaces", ["hiermodels.cli", "hiermodels.report", "hiermodels.__main__", "hiermodels"]),
+    (
+        "interfaces",
+        [
+            "hiermodels.cli",
+            "hiermodels.report",
+            "hiermodels.report_pages",
+            "hiermodels.__main__",
+            "hiermodels",
+        ],
+    ),
 ]
 
 

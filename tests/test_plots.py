@@ -72,9 +72,13 @@ def test_radon_group_fits_plot(radon, tmp_path):
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == 8
     titles = [ax.get_title() for ax in visible]
-    assert titles[0].endswith("(n = 1)") and titles[-1] == "STLOUIS (n = 116)"
+    # by default the example levels: small to large, in each size band the one that moved
+    assert [t.split(" (")[0] for t in titles] == radon.example_levels()
+    sizes = [int(t.split("n = ")[1].rstrip(")")) for t in titles]
+    assert sizes == sorted(sizes) and sizes[0] <= 2 and sizes[-1] >= 50
     for ax in visible:
         assert len(ax.get_lines()) == 3  # complete, none, partial
+        assert len(ax.collections) == 2  # the data, the partial-pooling band
     _save(fig, tmp_path / "radon_group_fits.png")
     fig = radon.plot_group_fits(["LACQUIPARLE", "AITKIN", "STLOUIS"], ncols=3)
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]

@@ -13,6 +13,7 @@ from hiermodels.analysis.loo import CompareMethod, compare, loo
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family
 from hiermodels.linear_predictor import fixed_coefficients, group_contribution
+from hiermodels.shrinkage_explorer import ShrinkageExplorer
 from hiermodels.studies.pooling.formulas import POOLING, PoolingFormulas
 from hiermodels.studies.pooling.summary import PoolingSummary
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from hiermodels.protocols import FitLike
 
-__all__ = ["PoolingComparison", "precision_weighted"]
+__all__ = ["PoolingComparison", "precision_weighted", "shrinkage_explorer"]
 
 
 def precision_weighted(fit: FitLike, group: str) -> pd.Series:
@@ -51,6 +52,29 @@ def precision_weighted(fit: FitLike, group: str) -> pd.Series:
     --------
     >>> precision_weighted(fit, "county").head()  # doctest: +SKIP
     """
+    parts = _level_means(fit, group)
+    n, sigma, tau = parts["n"], parts["sigma"], parts["tau"]
+    values = (n / sigma**2 * parts["ybar"] + parts["mu"] / tau**2) / (n / sigma**2 + 1 / tau**2)
+    return pd.Series(values, index=parts["levels"], name="precision_weighted")
+
+
+def shrinkage_explorer(fit: FitLike, group: str) -> ShrinkageExplorer:
+    """Sliders for τ and σ that move each level of ``group`` between its own mean and μ.
+
+    The levels' own means ``ȳ_j`` and the starting ``μ``, ``τ`` and ``σ`` are those of
+    :func:`precision_weighted`, so at the start the explorer shows exactly those
+    estimates. Needs a gaussian model with a varying intercept of ``group``.
+    """
+    parts = _level_means(fit, group)
+    frame = pd.DataFrame({"n": parts["n"], "none": parts["ybar"]}, index=parts["levels"])
+    return ShrinkageExplorer(
+        frame, population=parts["mu"], tau=parts["tau"], sigma=parts["sigma"], group=group
+    )
+
+
+def _level_means(fit: FitLike, group: str) -> dict:
+    """Per level: rows ``n`` and mean ``ybar`` of the response less the rest of the model;
+    and the posterior means ``mu``, ``tau``, ``sigma`` (see :func:`precision_weighted`)."""
     g = fit.design.group(group)
     if not get_family(fit.spec.family).collapsible or naming.INTERCEPT not in g.terms:
         raise SpecError(
@@ -80,8 +104,8 @@ def precision_weighted(fit: FitLike, group: str) -> pd.Series:
     codes = g.codes[:, 0]
     n = np.bincount(codes, minlength=g.n_levels).astype(float)
     ybar = np.bincount(codes, weights=y, minlength=g.n_levels) / n
-    values = (n / sigma**2 * ybar + mu / tau**2) / (n / sigma**2 + 1 / tau**2)
-    return pd.Series(values, index=pd.Index(list(g.levels), name=g.name), name="precision_weighted")
+    levels = pd.Index(list(g.levels), name=g.name)
+    return {"levels": levels, "n": n, "ybar": ybar, "mu": mu, "tau": tau, "sigma": sigma}
 
 
 class PoolingComparison:
@@ -266,12 +290,52 @@ class PoolingComparison:
         """Small multiples: each level's data (response against the first predictor)
         with the complete, no and partial pooling fits.
 
-        ``groups`` picks the levels; by default eight levels spread over the range of
-        group sizes. Returns the matplotlib Figure.
+        ``groups`` picks the levels; by default :meth:`example_levels`, eight levels
+        over the range of group sizes that show shrinkage. Returns the matplotlib Figure.
         """
         from hiermodels.plots import plot_group_fits
 
-        return plot_group_fits(self, groups=groups, ncols=ncols)
+        levels = self.example_levels() if groups is None else groups
+        return plot_group_fits(self, groups=levels, ncols=ncols)
+
+    def example_levels(self, k: int = 8, term: str = naming.INTERCEPT) -> list[str]:
+        """``k`` levels for figures, smallest to largest, that show shrinkage.
+
+        The range of log group size is cut into ``k`` equal bands; from each band comes
+        the level whose partial estimate lies farthest from its own (no-pooling)
+        estimate, and levels that moved most fill the places of empty bands. So the
+        figures show small levels pulled far and large ones that hardly move.
+        """
+        est = self.estimates(term)
+        if len(est) <= k:
+            return [str(v) for v in est.sort_values("n", kind="stable").index]
+        moved = (est["none"] - est["partial"]).abs().to_numpy()
+        log_n = np.log(est["n"].to_numpy(dtype=float))
+        edges = np.linspace(log_n.min(), log_n.max(), k + 1)
+        band = np.clip(np.searchsorted(edges, log_n, side="right") - 1, 0, k - 1)
+        chosen = [
+            int(np.flatnonzero(band == b)[np.argmax(moved[band == b])])
+            for b in range(k)
+            if (band == b).any()
+        ]
+        rest = [int(i) for i in np.argsort(-moved, kind="stable") if i not in chosen]
+        chosen += rest[: k - len(chosen)]
+        chosen.sort(key=lambda i: (est["n"].iloc[i], i))
+        return [str(est.index[i]) for i in chosen]
+
+    def shrinkage_explorer(self) -> ShrinkageExplorer:
+        """Sliders for τ and σ that move each level between its own mean and the
+        population mean (shows itself in a notebook; ``.html()`` for a page).
+
+        For a gaussian comparison without varying slopes; see
+        :class:`hiermodels.shrinkage_explorer.ShrinkageExplorer`.
+        """
+        if self.slopes:
+            raise SpecError(
+                f"The shrinkage explorer shows varying intercepts only; this comparison "
+                f"also varies {list(self.slopes)} by {self.group!r}."
+            )
+        return shrinkage_explorer(self.fits["partial"], self.group)
 
     def summary(self) -> PoolingSummary:
         """The LOO table and the shrinkage figures, as printable text."""

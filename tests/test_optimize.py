@@ -251,3 +251,48 @@ def test_the_pilot_sees_the_nonzero_sd_of_scotssec_primary(monkeypatch):
     assert at_lme4["primary"] > 0.3 and at_lme4["second"] == 0.0
     for factor in ("primary", "second"):
         assert abs(pilot[factor] - at_lme4[factor]) < 0.02, (pilot, at_lme4)
+
+
+def _marginal_loglik_by_hand(data, response, x, group, fixed, vc):
+    """The lesson's l(theta) = sum_j log dmvnorm(y_j; X_j b, X_j Psi X_j' + sigma^2 I),
+    written out with SciPy from the printed estimates (x: the varying slope or None)."""
+    from scipy import stats
+
+    def value(kind, grp, term=""):
+        row = vc[(vc["kind"] == kind) & (vc["group"] == grp) & (vc["term"] == term)]
+        return float(row["estimate"].iloc[0])
+
+    sigma = value("sd", "Residual")
+    sd0 = value("sd", group, "Intercept")
+    if x is None:
+        psi = np.array([[sd0**2]])
+    else:
+        sd1, rho = value("sd", group, x), value("cor", group, f"Intercept:{x}")
+        psi = np.array([[sd0**2, rho * sd0 * sd1], [rho * sd0 * sd1, sd1**2]])
+    total = 0.0
+    for _, rows in data.groupby(group, observed=True):
+        design = np.column_stack([np.ones(len(rows))] + ([] if x is None else [rows[x]]))
+        xs = [c for c in fixed.index if c != "Intercept"]
+        full = np.column_stack([np.ones(len(rows))] + [rows[c] for c in xs])
+        mean = full @ fixed.loc[["Intercept", *xs], "estimate"].to_numpy()
+        cov = design @ psi @ design.T + sigma**2 * np.eye(len(rows))
+        total += stats.multivariate_normal(mean, cov).logpdf(rows[response].to_numpy())
+    return total
+
+
+@pytest.mark.parametrize(
+    ("dataset", "formula", "response", "x", "group"),
+    [
+        ("sleepstudy", "Reaction ~ Days + (Days | Subject)", "Reaction", "Days", "Subject"),
+        ("radon", "log_radon ~ floor + (1 | county)", "log_radon", None, "county"),
+    ],
+)
+def test_ml_loglik_is_the_lessons_dmvnorm_sum(dataset, formula, response, x, group):
+    """Issue #19, point 3: optimize('ml')'s log-likelihood equals the marginal likelihood
+    of the pooling-and-likelihood lesson, computed by hand, to 1e-8."""
+    data = hm.datasets.load(dataset)
+    est = hm.Model(formula, data).optimize(criterion="ml")
+    by_hand = _marginal_loglik_by_hand(
+        data, response, x, group, est.fixed_effects, est.variance_components
+    )
+    assert abs(by_hand - est.loglik) < 1e-8, (by_hand, est.loglik)

@@ -296,3 +296,28 @@ def test_ml_loglik_is_the_lessons_dmvnorm_sum(dataset, formula, response, x, gro
         data, response, x, group, est.fixed_effects, est.variance_components
     )
     assert abs(by_hand - est.loglik) < 1e-8, (by_hand, est.loglik)
+
+
+def test_reml_matches_nlme_on_the_alcohol_lesson_model():
+    """Issue #19: the alcohol lesson's lme(alcuse ~ coa + peer + time, random = ~ time | id)
+    by REML, against nlme's numbers (tests/reference/nlme_alcohol_lesson.R)."""
+    ref = pd.read_csv(Path(__file__).parent / "reference" / "nlme_alcohol_lesson.csv")
+    ref = ref.set_index(["kind", "term"])
+    alcohol = hm.datasets.load("alcohol1_pp").rename(columns={"age_14": "time"})
+    est = hm.Model("alcuse ~ coa + peer + time + (time | id)", alcohol).optimize()
+    for term, row in est.fixed_effects.iterrows():
+        assert row["estimate"] == pytest.approx(ref.loc[("fixef", term), "estimate"], abs=1e-5)
+        assert row["std_error"] == pytest.approx(ref.loc[("fixef", term), "std_error"], rel=1e-3)
+    vc = est.variance_components.set_index(["kind", "group", "term"])["estimate"]
+    assert vc[("sd", "id", "Intercept")] == pytest.approx(
+        ref.loc[("sd", "Intercept"), "estimate"], abs=1e-5
+    )
+    assert vc[("sd", "id", "time")] == pytest.approx(ref.loc[("sd", "time"), "estimate"], abs=1e-5)
+    assert vc[("sd", "Residual", "")] == pytest.approx(
+        ref.loc[("sd", "Residual"), "estimate"], abs=1e-5
+    )
+    assert vc[("cor", "id", "Intercept:time")] == pytest.approx(
+        ref.loc[("cor", "Intercept:time"), "estimate"], abs=1e-4
+    )
+    assert est.aic == pytest.approx(ref.loc[("fit", "AIC"), "estimate"], abs=0.01)
+    assert est.loglik == pytest.approx(ref.loc[("fit", "logLik"), "estimate"], abs=0.005)

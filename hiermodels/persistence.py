@@ -18,11 +18,13 @@ names, so they are safe on every file system.
 
 Examples
 --------
+With ``fit`` a :class:`hiermodels.Fit` of ``Reaction ~ 1 + Days + (1 | Subject)``:
+
 >>> import hiermodels as hm
->>> fit.save("sleep.hmfit")  # doctest: +SKIP
->>> fit2 = hm.load("sleep.hmfit")  # doctest: +SKIP
->>> fit2.formula  # doctest: +SKIP
-'Reaction ~ Days + (Days | Subject)'
+>>> path = fit.save("sleep.hmfit")
+>>> fit2 = hm.load("sleep.hmfit")
+>>> fit2.formula
+'Reaction ~ 1 + Days + (1 | Subject)'
 """
 
 from __future__ import annotations

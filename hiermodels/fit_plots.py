@@ -13,6 +13,7 @@ from hiermodels import naming
 from hiermodels.analysis.partition import check_interval_prob
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family
+from hiermodels.options import PROB
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -50,7 +51,16 @@ def _plot_vars(fit: FitLike, var_names):
 
 
 def plot_trace(fit: FitLike, var_names=None, **kwargs):
-    """Trace plot of ``fit`` (see :meth:`hiermodels.Fit.plot_trace`)."""
+    """Trace plot (arviz-plots ``plot_trace_dist``); returns the PlotCollection.
+
+    Variables with several terms (``b``, ``sd_<factor>``) share a panel, one colour
+    per term; the legend names them (``sd_Subject[Days]``).
+
+    Examples
+    --------
+    >>> pc = fit.plot_trace(["b", "sigma"])
+    >>> pc.savefig("trace.png")
+    """
     from arviz_plots import plot_trace_dist
 
     pc = plot_trace_dist(
@@ -65,7 +75,17 @@ def plot_trace(fit: FitLike, var_names=None, **kwargs):
 
 
 def plot_rank(fit: FitLike, var_names=None, **kwargs):
-    """Rank plot of ``fit`` (see :meth:`hiermodels.Fit.plot_rank`)."""
+    """Rank plot (arviz-plots ``plot_rank``); returns the PlotCollection.
+
+    Raises
+    ------
+    SpecError
+        For a fit with one chain: the plot compares the chains' ranks.
+
+    Examples
+    --------
+    >>> fit.plot_rank(["sigma"]).savefig("rank.png")
+    """
     from arviz_plots import plot_rank as arviz_plot_rank
 
     chains = fit.idata["posterior"].sizes["chain"]
@@ -80,9 +100,19 @@ def plot_rank(fit: FitLike, var_names=None, **kwargs):
     )
 
 
-def group_effects_figure(fit: FitLike, group: str, *, term: str, prob: float) -> Figure:
-    """Caterpillar plot of one factor's group effects (see
-    :meth:`hiermodels.Fit.plot_group_effects`)."""
+def group_effects_figure(
+    fit: FitLike, group: str, *, term: str = naming.INTERCEPT, prob: float = PROB
+) -> Figure:
+    """Caterpillar plot of one factor's group effects, sorted by posterior mean.
+
+    Each level's posterior mean with its ETI; levels whose interval excludes zero
+    are highlighted. Returns the matplotlib Figure (never shown).
+
+    Examples
+    --------
+    >>> fig = fit.plot_group_effects("Subject")
+    >>> fig.savefig("subject.png")
+    """
     from hiermodels.plots import plot_group_effects
 
     g = fit.design.group(group)

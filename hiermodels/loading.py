@@ -37,7 +37,10 @@ def load(path: str | os.PathLike) -> Fit:
 
     Examples
     --------
-    >>> fit = hm.load("sleep.hmfit")  # doctest: +SKIP
+    >>> path = fit.save("sleep.hmfit")
+    >>> same = hm.load("sleep.hmfit")
+    >>> bool((same.posterior["b"] == fit.posterior["b"]).all())
+    True
     """
     saved = read_fit(path)
     model = Model.from_recipe(saved.recipe)

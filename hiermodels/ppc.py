@@ -181,12 +181,52 @@ def plot_ppc(
     fit: FitLike,
     kind: PPCKind | None = None,
     *,
-    dist_kind: str | None = None,
+    dist_kind: Literal["kde", "hist", "ecdf"] | None = None,
     group: str | None = None,
-    random_seed=None,
+    random_seed: int | None = None,
     **kwargs,
 ):
-    """See :meth:`hiermodels.Fit.plot_ppc`."""
+    """Posterior predictive check: replicated data against the observed data.
+
+    Uses the fit's ``posterior_predictive`` group if it has one (see
+    :meth:`hiermodels.Fit.posterior_predictive` with ``store=True``); otherwise draws
+    replicated data for the plot only, so ``fit.idata`` is left unchanged.
+
+    Parameters
+    ----------
+    kind
+        ``"dist"`` (densities, arviz-plots ``plot_ppc_dist``), ``"pit"`` (PIT ECDF,
+        ``plot_ppc_pit``), ``"tstat"`` (a test statistic, ``plot_ppc_tstat``),
+        ``"rootogram"`` (``plot_ppc_rootogram``, count families only), ``"groups"``
+        (the mean response over all rows and per level of a grouping factor, observed
+        against the replicated data's intervals, ``plot_ppc_interval``; for a 0/1
+        response the proportion of 1s) or ``"calibration"`` (PAV-adjusted
+        calibration, ``plot_ppc_pava``, 0/1 responses only). Default: ``"groups"``
+        for a 0/1 response (its densities and ECDFs show only two values), else
+        ``"dist"``.
+    dist_kind
+        For ``kind="dist"``: ``"kde"``, ``"hist"`` or ``"ecdf"``; default ``"ecdf"``
+        for discrete responses, else ArviZ's default.
+    group
+        For ``kind="groups"``: the grouping factor; default the model's first factor
+        whose levels partition the rows. Up to 40 levels are labelled on the axis.
+    random_seed
+        Seed for the posterior predictive draws, if they are drawn here.
+    **kwargs
+        Passed to the arviz-plots function.
+
+    Returns
+    -------
+    PlotCollection
+        Save it with ``pc.savefig(path)``; nothing is shown.
+
+    Examples
+    --------
+    >>> pc = fit.plot_ppc("pit", random_seed=1)
+    >>> pc.savefig("ppc_pit.png")
+    >>> "posterior_predictive" in fit.idata.children
+    False
+    """
     import arviz_plots as azp
 
     from hiermodels.plots import arviz_layout
@@ -232,8 +272,17 @@ def plot_ppc(
     return plot(tree, **kwargs)
 
 
-def plot_loo_pit(fit: FitLike, random_seed=None, **kwargs):
-    """See :meth:`hiermodels.Fit.plot_loo_pit`."""
+def plot_loo_pit(fit: FitLike, *, random_seed: int | None = None, **kwargs):
+    """LOO-PIT check (arviz-plots ``plot_loo_pit``): calibration of leave-one-out
+    predictive distributions. Draws replicated data for the plot if the fit has
+    none (``fit.idata`` is left unchanged).
+
+    Returns the PlotCollection; nothing is shown.
+
+    Examples
+    --------
+    >>> fit.plot_loo_pit(random_seed=1).savefig("loo_pit.png")
+    """
     from arviz_plots import plot_loo_pit as azp_plot_loo_pit
 
     from hiermodels.plots import arviz_layout

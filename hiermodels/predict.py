@@ -13,13 +13,11 @@ and ``cor_<g>`` (brms' ``sample_new_levels="gaussian"``); with
 
 Examples
 --------
->>> import hiermodels as hm
->>> sleep = hm.datasets.load("sleepstudy")
->>> fit = hm.Model("Reaction ~ Days + (Days | Subject)", sleep).fit(
-...     draws=200, tune=200, chains=2, random_seed=1, progressbar=False)  # doctest: +SKIP
+With ``fit`` a :class:`hiermodels.Fit` of ``Reaction ~ 1 + Days + (1 | Subject)``:
+
 >>> new = pd.DataFrame({"Days": [0, 9], "Subject": ["308", "new"]})
->>> pred = fit.predict(new, random_seed=1)  # doctest: +SKIP
->>> hm.summarize_predictions(pred).columns.tolist()  # doctest: +SKIP
+>>> pred = fit.predict(new, random_seed=1)
+>>> hm.summarize_predictions(pred).columns.tolist()
 ['mean', 'sd', 'eti89_lb', 'eti89_ub']
 """
 
@@ -235,7 +233,47 @@ def predict(
     new_groups: NewGroups = "sample",
     random_seed: int | None = None,
 ) -> xr.DataTree:
-    """Predictions of ``fit`` for ``data``; see :meth:`hiermodels.Fit.predict`."""
+    """Posterior predictions for new (or the fitted) rows.
+
+    Parameters
+    ----------
+    data
+        New rows holding every predictor and grouping column of the model; ``None``
+        (default) predicts the fitted rows. The DataFrame is not modified.
+    kind
+        ``"mean"`` (default): the expected value on the response scale (the
+        probability for bernoulli and binomial, the rate including the offset for
+        poisson and negative binomial). ``"response"``: one draw from the
+        likelihood per posterior draw (binomial needs the trials column in ``data``).
+    new_groups
+        How levels not seen in fitting, and missing group values, are predicted:
+        ``"sample"`` (default) draws their effects from the fitted population
+        distribution, per posterior draw; rows with the same new level share the
+        draw. ``"population"`` sets their effects to 0 (the population mean).
+    random_seed
+        Seed for the random draws; the same seed gives identical numbers.
+
+    Returns
+    -------
+    xarray.DataTree
+        With a ``predictions`` group holding one variable, named as the response,
+        with dims ``(chain, draw, row)``; ``row`` holds the index of ``data``.
+
+    Raises
+    ------
+    SpecError
+        For an unknown ``kind`` or ``new_groups``.
+    DataError
+        For a missing column, a missing predictor value, or an unseen level of a
+        categorical fixed predictor.
+
+    Examples
+    --------
+    >>> new = pd.DataFrame({"Days": [0, 9], "Subject": ["308", "new subject"]})
+    >>> pred = fit.predict(new, kind="response", random_seed=1)
+    >>> pred["predictions"]["Reaction"].dims
+    ('chain', 'draw', 'row')
+    """
     _choice("kind", kind, KINDS)
     _choice("new_groups", new_groups, NEW_GROUPS)
     rng = _rng(random_seed)
@@ -271,12 +309,50 @@ def predict(
     return xr.DataTree.from_dict({"predictions": ds})
 
 
-def posterior_predictive(fit: FitLike, *, random_seed: int | None = None) -> xr.DataTree:
-    """Replicated data sets stored on ``fit``; see :meth:`hiermodels.Fit.posterior_predictive`."""
+def posterior_predictive(
+    fit: FitLike, *, random_seed: int | None = None, store: bool = False
+) -> xr.DataTree:
+    """Replicated data sets for the fitted rows: the fit's DataTree plus a
+    ``posterior_predictive`` group.
+
+    One data set per posterior draw, from the likelihood given that draw (group
+    effects of the fitted levels included). The fit is left as it was unless
+    ``store=True`` (PyMC's ``extend_inferencedata``): then ``fit.idata`` becomes the
+    returned tree, so :meth:`hiermodels.Fit.save` writes the draws and the PPC plots
+    use them. The plots otherwise draw their own and never change ``fit.idata``.
+
+    Parameters
+    ----------
+    random_seed
+        Seed; the same seed gives identical draws.
+    store
+        Keep the draws on the fit (``fit.idata`` is replaced by the returned tree; the
+        tree it held before is not modified). Default ``False``: nothing changes.
+
+    Returns
+    -------
+    xarray.DataTree
+        A new tree: the fit's groups and a ``posterior_predictive`` group holding one
+        variable named as the response, dims ``(chain, draw, obs)``.
+
+    Examples
+    --------
+    >>> tree = fit.posterior_predictive(random_seed=1)
+    >>> tree["posterior_predictive"]["Reaction"].shape
+    (2, 500, 180)
+    >>> "posterior_predictive" in fit.idata.children
+    False
+    >>> stored = fit.posterior_predictive(random_seed=1, store=True)
+    >>> fit.idata is stored
+    True
+    """
+    if not isinstance(store, bool):
+        raise SpecError(f"store must be True or False, got {store!r}.")
     da = replicated_draws(fit, random_seed)
     tree = fit.idata.copy()
     tree["posterior_predictive"] = xr.DataTree(xr.Dataset({da.name: da}))
-    fit.idata = tree
+    if store:
+        fit.idata = tree
     return tree
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from hiermodels.diagnostics import DiagnosticsReport
 from hiermodels.families import get_family
+from hiermodels.options import PROB
 
 __all__ = ["Summary", "format_number", "summarize"]
 
@@ -174,8 +175,16 @@ class Summary:
     __repr__ = __str__
 
 
-def summarize(fit, *, prob: float) -> Summary:
-    """The :class:`Summary` of ``fit`` (see :meth:`hiermodels.Fit.summary`)."""
+def summarize(fit, *, prob: float = PROB) -> Summary:
+    """A printable summary in the layout of lme4's ``summary(lmer(...))``.
+
+    Examples
+    --------
+    >>> print(fit.summary())  # doctest: +ELLIPSIS
+    Bayesian linear mixed model fit by Gibbs sampling [hiermodels]
+    Formula: Reaction ~ 1 + Days + (1 | Subject)
+    ...
+    """
     post = fit.idata["posterior"]
     return Summary(
         formula=fit.formula,

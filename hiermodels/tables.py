@@ -31,7 +31,18 @@ __all__ = [
 
 
 def fixed_effects_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame:
-    """See :meth:`hiermodels.Fit.fixed_effects`."""
+    """Fixed effects, indexed by the design's term names ("Intercept", "sex[M]", ...).
+
+    Columns: ``mean``, ``sd``, the ETI bounds (``eti89_lb``, ``eti89_ub``),
+    ``ess_bulk``, ``ess_tail``, ``r_hat`` and ``mcse_mean``.
+
+    Examples
+    --------
+    >>> fit.fixed_effects().index.tolist()
+    ['Intercept', 'Days']
+    >>> fit.fixed_effects(prob=0.95).columns.tolist()[:4]
+    ['mean', 'sd', 'eti95_lb', 'eti95_ub']
+    """
     frames = []
     for name in fit.design.fixed.names:
         if name == naming.INTERCEPT:
@@ -49,7 +60,16 @@ def fixed_effects_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame:
 
 
 def variance_components_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame:
-    """See :meth:`hiermodels.Fit.variance_components`."""
+    """Standard deviations and correlations of the group effects, and the residual SD.
+
+    One row per SD or correlation, with columns ``group``, ``term``, ``kind``
+    ("sd" or "cor"), ``mean``, ``sd``, the ETI bounds, ``ess_bulk`` and ``r_hat``.
+
+    Examples
+    --------
+    >>> fit.variance_components()[["group", "term", "kind"]].values.tolist()
+    [['Subject', 'Intercept', 'sd'], ['Residual', '', 'sd']]
+    """
     rows = []
     post = fit.posterior
     for g in fit.design.groups:
@@ -81,7 +101,18 @@ def variance_components_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFra
 
 
 def family_parameters_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame:
-    """See :meth:`hiermodels.Fit.family_parameters`."""
+    """The family's own parameters besides the residual SD: Student-t ``nu`` and the
+    negative binomial dispersion ``alpha`` (lme4's theta, brms's shape).
+
+    ``sigma`` is not repeated here: :meth:`hiermodels.Fit.variance_components` lists it
+    as the ``Residual`` SD. Indexed by parameter name, with the columns of
+    :meth:`hiermodels.Fit.fixed_effects`; no rows for families without such parameters.
+
+    Examples
+    --------
+    >>> len(fit.family_parameters())  # gaussian: sigma only, listed as the Residual SD
+    0
+    """
     check_prob(prob)
     names = [
         p
@@ -98,7 +129,15 @@ def family_parameters_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame
 
 
 def group_effects_table(fit: FitLike, group: str, *, prob: float = PROB) -> pd.DataFrame:
-    """See :meth:`hiermodels.Fit.group_effects`."""
+    """Each level's deviation from the fixed effects, per varying term.
+
+    Indexed by (level, term), with ``mean``, ``sd``, the ETI bounds and diagnostics.
+
+    Examples
+    --------
+    >>> fit.group_effects("Subject").index[0]
+    ('308', 'Intercept')
+    """
     g = fit.design.group(group)
     da = fit.posterior[naming.effects_name(g.name)]
     frame = describe_draws(da, prob=prob)
@@ -107,7 +146,16 @@ def group_effects_table(fit: FitLike, group: str, *, prob: float = PROB) -> pd.D
 
 
 def group_coefficients_table(fit: FitLike, group: str, *, prob: float = PROB) -> pd.DataFrame:
-    """See :meth:`hiermodels.Fit.group_coefficients`."""
+    """Fixed effect plus the level's deviation, per term: lme4's ``coef()``.
+
+    Every fixed term is listed; terms that do not vary by ``group`` equal the fixed
+    effect. Indexed by (level, term).
+
+    Examples
+    --------
+    >>> fit.group_coefficients("Subject").loc["308"].index.tolist()
+    ['Intercept', 'Days']
+    """
     g = fit.design.group(group)
     post = fit.posterior
     effects = post[naming.effects_name(g.name)]

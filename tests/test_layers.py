@@ -185,6 +185,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.references",
             "hiermodels.datasets",
             "hiermodels.protocols",
+            "hiermodels.facade",
             "hiermodels.parallel",
             "hiermodels.progress",
         ],

@@ -49,7 +49,7 @@ def test_ppc_plots_leave_the_fit_unchanged(sleep_fit):
 
 def test_stored_posterior_predictive_is_what_the_plots_use(sleep_fit):
     fit = Fit(model=sleep_fit.model, idata=sleep_fit.idata)
-    tree = fit.posterior_predictive(random_seed=4)  # the explicit way to store them
+    tree = fit.posterior_predictive(random_seed=4, store=True)  # the explicit way to store them
     assert fit.idata is tree and "posterior_predictive" in tree.children
     pc = fit.plot_ppc("groups", random_seed=99)  # the seed is not used: draws are stored
     stored = tree["posterior_predictive"]["Reaction"].values

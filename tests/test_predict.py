@@ -342,14 +342,22 @@ def test_summarize_predictions_columns_and_index(synth_fit):
     assert table["eti90_ub"].iloc[1] == pytest.approx(np.quantile(draws, 0.95))
 
 
-def test_posterior_predictive_is_added_and_matches_predict(synth_fit):
+def test_posterior_predictive_is_stored_only_when_asked_and_matches_predict(synth_fit):
     fit = Fit(model=synth_fit.model, idata=synth_fit.idata)
+    before = fit.idata
     tree = fit.posterior_predictive(random_seed=9)
-    assert fit.idata is tree
+    assert fit.idata is before and "posterior_predictive" not in before.children
     pp = tree["posterior_predictive"]["y"]
     assert pp.dims == ("chain", "draw", "obs") and pp.shape == (1, 400, 120)
     np.testing.assert_array_equal(pp.values, values(fit.predict(kind="response", random_seed=9)))
+    assert set(tree.children) == {*before.children, "posterior_predictive"}
+
+    stored = fit.posterior_predictive(random_seed=9, store=True)
+    assert fit.idata is stored and "posterior_predictive" not in before.children
+    np.testing.assert_array_equal(stored["posterior_predictive"]["y"].values, pp.values)
     assert "posterior_predictive" not in synth_fit.idata.children
+    with pytest.raises(SpecError, match=r"store must be True or False, got 'yes'"):
+        fit.posterior_predictive(store="yes")
 
 
 def test_gaussian_response_draws_are_normal_around_the_mean(synth_fit):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ from scipy import stats
 
 import hiermodels as hm
 from hiermodels.errors import SpecError
+from hiermodels.results import Fit
 
 pytestmark = pytest.mark.slow
 
@@ -260,3 +263,23 @@ def test_posterior_is_built_once_per_idata(sleepstudy_fit):
 def test_fit_is_a_facade_without_mixins():
     assert hm.Fit.__bases__ == (object,)
     assert hm.Model.__bases__ == (object,)
+
+
+def test_facade_methods_show_their_functions_docstring_and_signature():
+    """``Fit.x = facade(f)``: help() and inspect show f's text and f's signature with
+    ``self`` for the fit; every public method keeps a docstring, facades an example."""
+    facades = 0
+    for name, member in vars(Fit).items():
+        if name.startswith("_") or not inspect.isfunction(member):
+            continue
+        assert member.__doc__, f"Fit.{name} has no docstring"
+        function = getattr(member, "__facade_of__", None)
+        if function is None:
+            continue
+        facades += 1
+        assert member.__doc__ is function.__doc__ and "Examples" in member.__doc__
+        assert member.__qualname__ == f"Fit.{name}" and member.__module__ == Fit.__module__
+        mine = list(inspect.signature(member).parameters.values())
+        theirs = list(inspect.signature(function).parameters.values())
+        assert mine[0].name == "self" and mine[1:] == theirs[1:]
+    assert facades >= 17

@@ -66,7 +66,30 @@ def _mismatch(a: _Source, b: _Source) -> str | None:
 
 # ---------------------------------------------------------------------------- LOO
 def loo(fit: FitLike, *, warn: bool = True) -> ELPDData:
-    """PSIS-LOO of a fit, pointwise; arviz's Pareto-k warning replaced by ours."""
+    """PSIS-LOO cross-validation (``arviz_stats.loo``), pointwise.
+
+    The log-likelihood is conditional on the group effects, so this estimates how
+    well the model predicts new rows of the groups it has seen. Warns
+    (:class:`hiermodels.ParetoKWarning`, in place of ArviZ's warning) when Pareto k is
+    high for some rows; then use :meth:`hiermodels.Fit.kfold`.
+
+    Parameters
+    ----------
+    warn
+        ``False``: no :class:`hiermodels.ParetoKWarning` (the result's ``warning`` and
+        ``pareto_k`` still say it), as when :func:`hiermodels.compare` reports it.
+
+    Returns
+    -------
+    arviz_stats.ELPDData
+        With ``elpd``, ``se``, ``p``, pointwise ``elpd_i`` and ``pareto_k``.
+
+    Examples
+    --------
+    >>> result = fit.loo(warn=False)
+    >>> result.elpd_i.shape
+    (180,)
+    """
     import arviz_stats as azs
 
     if "log_likelihood" not in fit.idata.children:

@@ -22,13 +22,49 @@ __all__ = ["check_interval_prob", "icc_table", "r2_table"]
 
 
 def icc_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame:
-    """Intraclass correlation of each grouping factor; see :meth:`hiermodels.Fit.icc`."""
+    """Intraclass correlation of each grouping factor, per draw, summarised.
+
+    ``ICC_g = τ_g² / (Σ_h τ_h² + σ²_res)`` with ``τ`` the SD of the varying
+    intercepts. ``σ²_res`` is ``sigma²`` for the gaussian family and the latent-scale
+    variance for binomial and Bernoulli models: ``π²/3`` for logit, ``1`` for probit,
+    ``π²/6`` for cloglog (see :mod:`hiermodels.variance`). With varying slopes the
+    ICC is that at the predictors' zero.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per factor with a varying intercept: ``mean``, ``sd``, the ETI
+        bounds, ``ess_bulk``, ``ess_tail``, ``r_hat`` and ``mcse_mean``.
+
+    Examples
+    --------
+    >>> icc = fit.icc()
+    >>> icc.index.tolist(), bool(0 < icc.loc["Subject", "mean"] < 1)
+    (['Subject'], True)
+    """
     draws = icc_draws(fit.posterior, fit.design, fit.spec.family, fit.spec.link)
     return _draws_table(draws, prob, "group")
 
 
 def r2_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame:
-    """Bayesian R², marginal and conditional; see :meth:`hiermodels.Fit.r2`."""
+    """Bayesian R² (Gelman et al. 2019), marginal and conditional, per draw.
+
+    Conditional: ``Var(f + u) / (Var(f + u) + σ²_res)``; marginal:
+    ``Var(f) / (Var(f + u) + σ²_res)``, with ``f`` the fixed and ``u`` the group part
+    of the linear predictor over the rows of the data (see
+    :mod:`hiermodels.variance`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``marginal`` and ``conditional``; columns as :meth:`hiermodels.Fit.icc`.
+
+    Examples
+    --------
+    >>> r2 = fit.r2()
+    >>> r2.index.tolist(), bool(r2.loc["marginal", "mean"] < r2.loc["conditional", "mean"])
+    (['marginal', 'conditional'], True)
+    """
     draws = r2_draws(fit.posterior, fit.design, fit.spec.family, fit.spec.link)
     return _draws_table(draws, prob, "r2")
 

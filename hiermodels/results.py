@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from hiermodels import fit_plots, naming, ppc
+from hiermodels import fit_plots, naming, ppc, prediction_plots
 from hiermodels import predict as prediction
+from hiermodels.analysis import interpret
 from hiermodels.analysis.kfold import kfold
 from hiermodels.analysis.loo import loo as psis_loo
 from hiermodels.analysis.partition import icc_table, r2_table
@@ -199,6 +200,7 @@ class Fit:
             probability for bernoulli and binomial, the rate including the offset for
             poisson and negative binomial). ``"response"``: one draw from the
             likelihood per posterior draw (binomial needs the trials column in ``data``).
+            ``"link"``: the linear predictor.
         new_groups
             How levels not seen in fitting, and missing group values, are predicted:
             ``"sample"`` (default) draws their effects from the fitted population
@@ -492,3 +494,29 @@ class Fit:
         >>> fig.savefig("county.png")  # doctest: +SKIP
         """
         return fit_plots.group_effects_figure(self, group, term=term, prob=prob)
+
+    # ------------------------------------------------------------------ interpretation
+    def predictions(self, newdata=None, **options) -> interpret.Estimates:
+        """Predictions per row of ``newdata`` (or averaged ``by``), over the draws.
+        See hiermodels.analysis.interpret.predictions."""
+        return interpret.predictions(self, newdata, **options)
+
+    def marginal_means(self, variables, **options) -> interpret.Estimates:
+        """emmeans-style marginal means, population level by default.
+        See hiermodels.analysis.interpret.marginal_means."""
+        return interpret.marginal_means(self, variables, **options)
+
+    def comparisons(self, variable: str, **options) -> interpret.Estimates:
+        """Average contrasts between values of ``variable`` ("pairwise", ...).
+        See hiermodels.analysis.interpret.comparisons."""
+        return interpret.comparisons(self, variable, **options)
+
+    def slopes(self, variable: str, **options) -> interpret.Estimates:
+        """Average slope of the expected response by ``variable`` (finite differences).
+        See hiermodels.analysis.interpret.slopes."""
+        return interpret.slopes(self, variable, **options)
+
+    def plot_predictions(self, variable: str, **options) -> Figure:
+        """Expected response against ``variable`` with its band; one line per group with
+        ``by`` a grouping factor. See hiermodels.prediction_plots.plot_predictions."""
+        return prediction_plots.plot_predictions(self, variable, **options)

@@ -233,6 +233,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.plots",
             "hiermodels.ppc",
             "hiermodels.fit_plots",
+            "hiermodels.prediction_plots",
             "hiermodels.results",
         ],
     ),

@@ -132,8 +132,53 @@ def plot_predictions(
     n_points: int = 50,
     random_seed: int | None = None,
 ) -> Figure:
-    """Expected response against ``variable``, with its band; see
-    :meth:`hiermodels.Fit.plot_predictions` for the parameters."""
+    """Expected response against ``variable``, with its equal-tailed band (brms'
+    ``conditional_effects``; marginaleffects' ``plot_predictions``).
+
+    Parameters
+    ----------
+    fit
+        A fitted model.
+    variable
+        A predictor: numeric (a line over its observed range) or a factor (a point with
+        an error bar per level).
+    by
+        ``None``: one line. A factor (or numeric, at its quartiles): one line per value,
+        coloured. A grouping factor: one panel per group with its fitted line and its
+        data (``facet=False``: every group's line on one panel, "fitted lines per
+        subject").
+    re
+        How group effects enter (see :mod:`hiermodels.analysis.interpret.predictions`);
+        default ``"include"`` with ``by`` a grouping factor, else ``"exclude"``.
+    overlay
+        Lines added to each panel: ``"population"`` (the fixed-effects line,
+        ``re="exclude"``), ``"no_pooling"`` (a GLM of the response on ``variable`` fitted
+        to each group alone) and ``"complete_pooling"`` (one GLM through all rows, the
+        "traditional regression"). Numeric ``variable`` only.
+    levels
+        The groups to draw (default all; at most 36 panels).
+    facet
+        With ``by`` a grouping factor: one panel per group (default) or one panel.
+    points
+        Draw the observed data (the proportion of trials for binomial rows).
+    prob
+        Probability of the band (default ``hiermodels.options.PROB``).
+    n_points
+        Points along a numeric ``variable``.
+    random_seed
+        Seed of new groups' draws (``re="new"``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Never shown; ``fig.savefig(path)``.
+
+    Raises
+    ------
+    SpecError
+        For an unknown predictor, ``by``, overlay or group level, pooling lines for a
+        factor, or more than 36 groups without ``levels``.
+    """
     from matplotlib.figure import Figure
 
     prob = check_interval_prob(prob)

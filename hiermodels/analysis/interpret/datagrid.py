@@ -148,7 +148,7 @@ def grid_values(fit: FitLike, column: str, value, *, kind: str | None = None) ->
             raise DataError(
                 f"Column {column!r} is numeric; got {bad}. Give numbers, or one of {list(SPECIAL)}."
             )
-        return [float(v) for v in values]
+        return values
     if kind == "factor":
         levels = factor_levels(series)
         unknown = [v for v in values if v not in levels]

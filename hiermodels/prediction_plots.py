@@ -252,7 +252,7 @@ def plot_predictions(
         if k + ncols >= len(panels):  # the lowest panel of its column
             ax.set_xlabel(variable)
             ax.xaxis.set_tick_params(labelbottom=True)
-    axes[0].set_ylabel(_ylabel(fit))
+    axes[0].set_ylabel(f"P({fit.design.response_name} = category)" if categories else _ylabel(fit))
     handles, labels = [], []
     for ax in axes[: len(panels)]:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):

@@ -14,11 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from scipy.special import expit
 
 import hiermodels as hm
 from hiermodels.analysis.interpret import contrast_matrix, datagrid, reference_grid
 from hiermodels.errors import DataError, SpecError
+from hiermodels.families.bernoulli import Bernoulli
+from hiermodels.results import Fit
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "oats_emmeans.csv"
 PLOTS = Path("/tmp/wt-e-plots")
@@ -267,3 +270,47 @@ def test_plot_predictions_bernoulli_and_poisson(bernoulli_fit, poisson_fit):
     assert all(min(line.get_ydata()) > 0 for line in fig.axes[0].get_lines())
     _save(fig, "poisson_by_group.png")
     _save(poisson_fit.plot_predictions("x"), "poisson_population.png")
+
+
+# ------------------------------------------- a family with response categories plugs in
+class TwoCategories(Bernoulli):
+    """Bernoulli whose expected value is the probability of each category (0, 1), as an
+    ordinal family's is: a trailing axis."""
+
+    name = "two_categories_toy"
+
+    def expected_value(self, link, *, eta, aux, trials):
+        p = super().expected_value(link, eta=eta, aux=aux, trials=trials)
+        return np.stack([1 - p, p], axis=-1)
+
+
+@pytest.fixture(scope="module")
+def category_fit():
+    """Prior draws as the "posterior" (no sampling): the identities below hold for any
+    draws."""
+    family = hm.families.register(TwoCategories())
+    try:
+        data = _simulated("bernoulli", 5)
+        model = hm.Model("y ~ x + f + (1 | g)", data, family=family.name)
+        prior = model.sample_prior_predictive(200, random_seed=5)
+        tree = xr.DataTree.from_dict({"posterior": prior["prior"].to_dataset()})
+        yield Fit(model=model, idata=tree)
+    finally:
+        hm.families.unregister(TwoCategories.name)
+
+
+def test_a_category_axis_becomes_an_identifying_column(category_fit):
+    grid = hm.datagrid(category_fit, f="levels")
+    pred = category_fit.predictions(grid, re="exclude")
+    table = pred.to_frame()
+    assert len(table) == 6 and table["category"].tolist() == [0, 1] * 3
+    totals = pred.samples().reshape(-1, 3, 2).sum(axis=-1)
+    np.testing.assert_allclose(totals, 1.0, atol=1e-12)
+    comp = category_fit.comparisons("f", re="exclude").to_frame()
+    assert comp["contrast"].tolist()[:2] == ["a - b", "a - b"] and "category" in comp
+    np.testing.assert_allclose(comp["estimate"][0], -comp["estimate"][1], atol=1e-12)
+    means = category_fit.marginal_means("f").to_frame()
+    assert means[["f", "category"]].values.tolist()[:2] == [["a", 0], ["a", 1]]
+    fig = category_fit.plot_predictions("x")
+    assert len(fig.axes[0].get_lines()) == 2
+    _save(fig, "categories_toy.png")

@@ -16,8 +16,9 @@ method                          used by
 :meth:`~Family.latent_residual_variance`  ``fit.icc()``, ``fit.r2()`` (optional)
 ==============================  ==========================================================
 
-The first five are required; a family without a residual variance leaves the last one
-out and the variance partition refuses it. The shipped families live one per module in
+The first five are required. A family whose mean is the inverse link keeps the default
+``expected_value``; a family without a residual variance leaves the last one out and the
+variance partition refuses it. The shipped families live one per module in
 this package; :func:`hiermodels.families.register` adds one of your own.
 
 Examples

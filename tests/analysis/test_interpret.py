@@ -1,8 +1,10 @@
 """Predictions, marginal means, comparisons and slopes over posterior draws (issue #17).
 
-Three fits, each shared by the module: Yates' oats (gaussian, Gibbs sampler, no
-compilation) against emmeans on lme4; a small simulated Bernoulli GLMM, checked against a
-hand computation from the same draws; and a small simulated Poisson GLMM for the plots.
+Fits shared by the module: Yates' oats (gaussian, Gibbs sampler, no compilation) against
+emmeans on lme4; a small simulated Bernoulli GLMM (NUTS), checked against a hand
+computation from the same draws; the session's sleepstudy fit; and prior draws standing
+in for posteriors where any draws do (a Poisson model's figures, a toy family with
+response categories).
 """
 
 from __future__ import annotations
@@ -68,10 +70,19 @@ def bernoulli_fit():
     return _small_fit(model, 3)
 
 
+def _prior_fit(model: hm.Model, seed: int) -> Fit:
+    """Prior draws as the "posterior": no compilation of a sampler, for checks that hold
+    for any draws (the figures render, identities between functions)."""
+    prior = model.sample_prior_predictive(200, random_seed=seed)
+    return Fit(model=model, idata=xr.DataTree.from_dict({"posterior": prior["prior"].to_dataset()}))
+
+
 @pytest.fixture(scope="module")
 def poisson_fit():
+    # a NUTS fit of this model costs 30 s of compilation on a cold cache; the figure of
+    # the fitted model was checked by eye (see the report of issue #17)
     model = hm.Model("y ~ x + (1 | g)", _simulated("poisson", 4), family="poisson")
-    return _small_fit(model, 4)
+    return _prior_fit(model, 4)
 
 
 # ---------------------------------------------------------------- acceptance 1: emmeans
@@ -268,8 +279,8 @@ def test_plot_predictions_bernoulli_and_poisson(bernoulli_fit, poisson_fit):
     _save(fig, "bernoulli_by_group.png")
     fig = poisson_fit.plot_predictions("x", by="g", overlay=["population", "complete_pooling"])
     assert all(min(line.get_ydata()) > 0 for line in fig.axes[0].get_lines())
-    _save(fig, "poisson_by_group.png")
-    _save(poisson_fit.plot_predictions("x"), "poisson_population.png")
+    _save(fig, "poisson_prior_draws_by_group.png")
+    _save(poisson_fit.plot_predictions("x"), "poisson_prior_draws_population.png")
 
 
 # ------------------------------------------- a family with response categories plugs in
@@ -286,15 +297,10 @@ class TwoCategories(Bernoulli):
 
 @pytest.fixture(scope="module")
 def category_fit():
-    """Prior draws as the "posterior" (no sampling): the identities below hold for any
-    draws."""
     family = hm.families.register(TwoCategories())
     try:
         data = _simulated("bernoulli", 5)
-        model = hm.Model("y ~ x + f + (1 | g)", data, family=family.name)
-        prior = model.sample_prior_predictive(200, random_seed=5)
-        tree = xr.DataTree.from_dict({"posterior": prior["prior"].to_dataset()})
-        yield Fit(model=model, idata=tree)
+        yield _prior_fit(hm.Model("y ~ x + f + (1 | g)", data, family=family.name), 5)
     finally:
         hm.families.unregister(TwoCategories.name)
 

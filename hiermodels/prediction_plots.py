@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from hiermodels.analysis.interpret.datagrid import column_kinds, datagrid, factor_levels
 from hiermodels.analysis.interpret.estimates import interval_columns
+from hiermodels.analysis.interpret.grids import column_kinds, datagrid, factor_levels
 from hiermodels.analysis.interpret.lines import line_fit
-from hiermodels.analysis.interpret.predictions import predictions
+from hiermodels.analysis.interpret.predicted import predictions
 from hiermodels.analysis.partition import check_interval_prob
 from hiermodels.errors import SpecError
 from hiermodels.families.links import inverse_link
@@ -148,7 +148,7 @@ def plot_predictions(
         data (``facet=False``: every group's line on one panel, "fitted lines per
         subject").
     re
-        How group effects enter (see :mod:`hiermodels.analysis.interpret.predictions`);
+        How group effects enter (see :mod:`hiermodels.analysis.interpret.predicted`);
         default ``"include"`` with ``by`` a grouping factor, else ``"exclude"``.
     overlay
         Lines added to each panel: ``"population"`` (the fixed-effects line,

@@ -6,12 +6,12 @@ Each function takes a fit and returns an :class:`~.estimates.Estimates`: a tidy 
 ``hm.Fit`` has a method of the same name for each.
 """
 
-from hiermodels.analysis.interpret.comparisons import comparisons, slopes
 from hiermodels.analysis.interpret.contrasts import contrast_matrix
-from hiermodels.analysis.interpret.datagrid import datagrid
+from hiermodels.analysis.interpret.counterfactual import comparisons, slopes
 from hiermodels.analysis.interpret.estimates import Estimates
+from hiermodels.analysis.interpret.grids import datagrid
 from hiermodels.analysis.interpret.marginal import marginal_means, reference_grid
-from hiermodels.analysis.interpret.predictions import predictions
+from hiermodels.analysis.interpret.predicted import predictions
 
 __all__ = [
     "Estimates",

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from hiermodels.analysis.interpret.datagrid import (
+from hiermodels.analysis.interpret.estimates import Estimates
+from hiermodels.analysis.interpret.grids import (
     column_kinds,
     factor_levels,
     grid_values,
     typical_value,
 )
-from hiermodels.analysis.interpret.estimates import Estimates
-from hiermodels.analysis.interpret.predictions import (
+from hiermodels.analysis.interpret.predicted import (
     RE,
     Scale,
     check_choice,
@@ -139,7 +139,7 @@ def marginal_means(
     re
         ``"exclude"`` (default; population level, as emmeans), ``"new"`` (averaged over
         new groups' drawn effects) or ``"include"`` (averaged over the fitted groups,
-        which join the grid); see :mod:`hiermodels.analysis.interpret.predictions`.
+        which join the grid); see :mod:`hiermodels.analysis.interpret.predicted`.
     scale
         ``"response"`` (default; emmeans' ``type="response"``, the mean of the
         back-transformed cells) or ``"link"``.

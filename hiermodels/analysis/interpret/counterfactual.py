@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 from hiermodels.analysis.interpret.contrasts import contrast_matrix
-from hiermodels.analysis.interpret.datagrid import column_kinds, factor_levels
 from hiermodels.analysis.interpret.estimates import Estimates
-from hiermodels.analysis.interpret.predictions import (
+from hiermodels.analysis.interpret.grids import column_kinds, factor_levels
+from hiermodels.analysis.interpret.predicted import (
     RE,
     By,
     Scale,
@@ -139,7 +139,7 @@ def comparisons(
         comparison at given values).
     re
         ``"include"`` (default), ``"exclude"`` (population level, as emmeans) or
-        ``"new"``; see :mod:`hiermodels.analysis.interpret.predictions`.
+        ``"new"``; see :mod:`hiermodels.analysis.interpret.predicted`.
     scale
         ``"response"`` (default) or ``"link"``.
     reference

@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from hiermodels.analysis.interpret.datagrid import group_columns
 from hiermodels.analysis.interpret.estimates import Estimates
+from hiermodels.analysis.interpret.grids import group_columns
 from hiermodels.errors import DataError, SpecError
 from hiermodels.predict import CATEGORY_DIM, predict
 
@@ -197,7 +197,7 @@ def predictions(
         over all rows; ``None`` (default): one prediction per row.
     re
         ``"include"`` (default), ``"exclude"`` or ``"new"``: how group effects enter,
-        see :mod:`hiermodels.analysis.interpret.predictions`.
+        see :mod:`hiermodels.analysis.interpret.predicted`.
     scale
         ``"response"`` (default): the expected response (a probability for Bernoulli and
         binomial, a rate for counts); ``"link"``: the linear predictor.

@@ -50,8 +50,9 @@ from hiermodels import families
 
 #: Names of the upper layers, loaded on first use (they import PyMC), bottom to top.
 _LAZY = {
-    # analysis: tables of predictions
+    # analysis: tables of predictions, grids to predict at
     "summarize_predictions": "hiermodels.predict",
+    "datagrid": "hiermodels.analysis.interpret",
     # results: the fitted model
     "Fit": "hiermodels.results",
     # model: the model, the formula builders, reading a saved fit

@@ -156,6 +156,15 @@ _DATASETS: dict[str, _Dataset] = {
         "Goldstein, H. et al. (1993). A multilevel analysis of school examination results. "
         "Oxford Review of Education 19, 425-433.",
     ),
+    "oats": _Dataset(
+        "oats.csv",
+        ("Block", "Variety"),
+        "Split-plot field trial: yield (bushels/acre) of 3 oat varieties (whole plots) at 4 "
+        "nitrogen rates (nitro, cwt/acre; subplots) in 6 blocks.",
+        "nlme `Oats` (GPL-2+)",
+        "Yates, F. (1935). Complex experiments. Supplement to the J. Royal Statistical "
+        "Society 2, 181-247.",
+    ),
     "pupils_multiple_membership": _Dataset(
         "pupils_multiple_membership.csv",
         ("pupil", "school1", "school2", "school3"),

@@ -23,6 +23,7 @@ With ``fit`` a :class:`hiermodels.Fit` of ``Reaction ~ 1 + Days + (1 | Subject)`
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
@@ -31,7 +32,7 @@ import pandas as pd
 import xarray as xr
 
 from hiermodels import naming
-from hiermodels.design import Design, GroupDesign, prediction_design
+from hiermodels.design import Design, GroupDesign, NewDesign, prediction_design
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family
 from hiermodels.kernels.covariance import correlation_root
@@ -41,13 +42,22 @@ from hiermodels.options import PROB
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.protocols import FitLike
 
-__all__ = ["posterior_predictive", "predict", "replicated_draws", "summarize_predictions"]
+__all__ = [
+    "as_new_groups",
+    "posterior_predictive",
+    "predict",
+    "replicated_draws",
+    "summarize_predictions",
+]
 
-Kind = Literal["mean", "response"]
+Kind = Literal["mean", "link", "response"]
 NewGroups = Literal["sample", "population"]
-KINDS: tuple[str, ...] = ("mean", "response")
+KINDS: tuple[str, ...] = ("mean", "link", "response")
 NEW_GROUPS: tuple[str, ...] = ("sample", "population")
 ROW_DIM = "row"
+#: The dimension of the response categories, for families whose expected value is a
+#: probability per category (``Family.expected_value`` returns a trailing axis).
+CATEGORY_DIM = "category"
 
 
 def _choice(what: str, value: object, valid: tuple[str, ...]) -> None:
@@ -84,6 +94,26 @@ def new_level_effects(
         root = correlation_root(posterior[naming.cor_name(g.name)].values)
         z = z @ np.swapaxes(root, -1, -2)
     return z * sd[:, :, None, :]
+
+
+def as_new_groups(rebuilt: NewDesign) -> NewDesign:
+    """``rebuilt`` with every group label, seen in fitting or not, a new level.
+
+    Rows with the same label (the same member, for multiple membership) share the new
+    level. Used to predict for new groups (``re="new"``) or at the population level
+    (``re="exclude"``) without touching the data's columns, which a fixed factor may
+    share with a grouping factor (``Variety`` in ``(1 | Block/Variety)``).
+    """
+    groups, new_levels = [], {}
+    for g in rebuilt.design.groups:
+        n_fitted = g.n_levels - len(rebuilt.new_levels.get(g.name, ()))
+        used, inverse = np.unique(g.codes, return_inverse=True)
+        labels = tuple(f"<new> {g.levels[c]}" for c in used)
+        codes = n_fitted + inverse.reshape(g.codes.shape)
+        groups.append(dataclasses.replace(g, levels=(*g.levels[:n_fitted], *labels), codes=codes))
+        new_levels[g.name] = labels
+    design = dataclasses.replace(rebuilt.design, groups=tuple(groups))
+    return NewDesign(design=design, new_levels=new_levels)
 
 
 def _eta(
@@ -232,6 +262,7 @@ def predict(
     kind: Kind = "mean",
     new_groups: NewGroups = "sample",
     random_seed: int | None = None,
+    all_new: bool = False,
 ) -> xr.DataTree:
     """Posterior predictions for new (or the fitted) rows.
 
@@ -245,6 +276,7 @@ def predict(
         probability for bernoulli and binomial, the rate including the offset for
         poisson and negative binomial). ``"response"``: one draw from the
         likelihood per posterior draw (binomial needs the trials column in ``data``).
+        ``"link"``: the linear predictor (the log-odds, the log rate).
     new_groups
         How levels not seen in fitting, and missing group values, are predicted:
         ``"sample"`` (default) draws their effects from the fitted population
@@ -252,6 +284,9 @@ def predict(
         draw. ``"population"`` sets their effects to 0 (the population mean).
     random_seed
         Seed for the random draws; the same seed gives identical numbers.
+    all_new
+        ``True`` predicts every group label of ``data`` as a new level (see
+        :func:`as_new_groups`), as ``new_groups`` says: what a new subject would do.
 
     Returns
     -------
@@ -279,31 +314,41 @@ def predict(
     rng = _rng(random_seed)
     family = get_family(fit.spec.family)
     posterior = fit.idata["posterior"].to_dataset()
-    if data is None:
+    if data is None and not all_new:
         design, new_levels, index = fit.design, {}, fit.design.row_index
     else:
+        data = fit.model.data if data is None else data
         rebuilt = prediction_design(
             fit.design,
             fit.spec,
             data,
             trials=kind == "response" and family.needs_trials,
         )
+        if all_new:
+            rebuilt = as_new_groups(rebuilt)
         design, new_levels, index = rebuilt.design, rebuilt.new_levels, data.index
     eta = _eta(posterior, design, new_levels, new_groups=new_groups, rng=rng)
-    values = inverse_link(fit.spec.link, eta)
-    if kind == "response":
-        values = draw_response(
-            family.name, values, _aux(fit, posterior), trials=design.trials, rng=rng
+    if kind == "link":
+        values = eta
+    elif kind == "mean":
+        values = family.expected_value(
+            fit.spec.link, eta=eta, aux=_aux(fit, posterior), trials=design.trials
         )
-    da = xr.DataArray(
-        values,
-        dims=(*naming.CHAIN_DRAW, ROW_DIM),
-        coords={
-            "chain": posterior["chain"].values,
-            "draw": posterior["draw"].values,
-            ROW_DIM: _row_coord(index),
-        },
-    )
+    else:
+        values = draw_response(
+            family.name,
+            inverse_link(fit.spec.link, eta),
+            _aux(fit, posterior),
+            trials=design.trials,
+            rng=rng,
+        )
+    extra = (CATEGORY_DIM,) if values.ndim == 4 else ()
+    coords = {
+        "chain": posterior["chain"].values,
+        "draw": posterior["draw"].values,
+        ROW_DIM: _row_coord(index),
+    }
+    da = xr.DataArray(values, dims=(*naming.CHAIN_DRAW, ROW_DIM, *extra), coords=coords)
     ds = xr.Dataset({fit.design.response_name: da})
     ds.attrs.update({"kind": kind, "new_groups": new_groups})
     return xr.DataTree.from_dict({"predictions": ds})

@@ -32,6 +32,9 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+import hiermodels.analysis.interpret.counterfactual
+import hiermodels.analysis.interpret.marginal
+import hiermodels.analysis.interpret.predicted
 import hiermodels.analysis.kfold
 import hiermodels.analysis.loo
 import hiermodels.analysis.partition
@@ -39,6 +42,7 @@ import hiermodels.fit_plots
 import hiermodels.persistence
 import hiermodels.ppc
 import hiermodels.predict
+import hiermodels.prediction_plots
 import hiermodels.summary
 import hiermodels.tables
 from hiermodels.diagnostics import DiagnosticsReport, diagnose
@@ -141,3 +145,10 @@ class Fit:
     kfold = facade(hiermodels.analysis.kfold.kfold)
     icc = facade(hiermodels.analysis.partition.icc_table)
     r2 = facade(hiermodels.analysis.partition.r2_table)
+
+    # ------------------------------------------------------------------ interpretation
+    predictions = facade(hiermodels.analysis.interpret.predicted.predictions)
+    marginal_means = facade(hiermodels.analysis.interpret.marginal.marginal_means)
+    comparisons = facade(hiermodels.analysis.interpret.counterfactual.comparisons)
+    slopes = facade(hiermodels.analysis.interpret.counterfactual.slopes)
+    plot_predictions = facade(hiermodels.prediction_plots.plot_predictions)

@@ -236,6 +236,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.ppc",
             "hiermodels.fit_plots",
             "hiermodels.shrinkage_explorer",
+            "hiermodels.prediction_plots",
             "hiermodels.results",
         ],
     ),

@@ -16,7 +16,7 @@ from scipy import stats
 
 import hiermodels as hm
 from hiermodels.errors import DataError, SpecError
-from hiermodels.predict import draw_response, summarize_predictions
+from hiermodels.predict import draw_response, predict, summarize_predictions
 from hiermodels.results import Fit
 
 SYNTH_FORMULA = (
@@ -125,6 +125,18 @@ def test_population_prediction_is_the_fixed_part_plus_seen_effects(synth_fit):
     )
     assert list(names) == ["Intercept", "x", "cat[mid]", "cat[hi]"]
     np.testing.assert_allclose(got, beta @ X.T, rtol=0, atol=1e-10)
+
+
+def test_all_new_groups_at_the_population_drop_every_group_effect(synth_fit):
+    """all_new=True: seen labels too are new levels, so 'population' gives eta = X beta;
+    kind='link' is that eta (identity link here: the mean)."""
+    data = synth().iloc[:4]
+    unseen = data.assign(g="G?", a="A?", s1="S1?", s2="S2?", s3="S3?")
+    want = values(synth_fit.predict(unseen, new_groups="population"))
+    got = values(predict(synth_fit, data, kind="link", new_groups="population", all_new=True))
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    seen = values(synth_fit.predict(data, kind="link"))
+    assert np.abs(seen - want).max() > 1e-6  # the fitted levels' effects were dropped
 
 
 def test_same_new_level_shares_its_draw_missing_values_do_not(synth_fit):
@@ -300,7 +312,7 @@ def test_missing_predictor_value_is_an_error(synth_fit):
 @pytest.mark.parametrize(
     ("option", "value", "valid"),
     [
-        ("kind", "median", r"\['mean', 'response'\]"),
+        ("kind", "median", r"\['mean', 'link', 'response'\]"),
         ("new_groups", "zero", r"\['sample', 'population'\]"),
     ],
 )

@@ -12,11 +12,13 @@ method                          used by
 :meth:`~Family.pymc_likelihood` the PyMC model (``Model.pymc_model``)
 :meth:`~Family.log_likelihood`  the pointwise log-likelihood (LOO, k-fold, held-out rows)
 :meth:`~Family.draw_response`   ``fit.predict(kind="response")``, posterior predictive
+:meth:`~Family.expected_value`  ``fit.predict()``, ``fit.predictions()`` (optional)
 :meth:`~Family.latent_residual_variance`  ``fit.icc()``, ``fit.r2()`` (optional)
 ==============================  ==========================================================
 
-The first five are required; a family without a residual variance leaves the last one
-out and the variance partition refuses it. The shipped families live one per module in
+The first five are required. A family whose mean is the inverse link keeps the default
+``expected_value``; a family without a residual variance leaves the last one out and the
+variance partition refuses it. The shipped families live one per module in
 this package; :func:`hiermodels.families.register` adds one of your own.
 
 Examples
@@ -37,6 +39,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from hiermodels.errors import DataError, PriorError, SpecError
+from hiermodels.families.links import inverse_link
 from hiermodels.spec.priors import Prior
 
 if TYPE_CHECKING:
@@ -243,6 +246,24 @@ class Family(abc.ABC):
         ``mean`` is on the response scale (the probability for Bernoulli and binomial);
         ``aux`` holds the family's parameters with shape (chain, draw). Counts are int64.
         """
+
+    def expected_value(
+        self,
+        link: str,
+        *,
+        eta: np.ndarray,
+        aux: Mapping[str, np.ndarray],
+        trials: np.ndarray | None,
+    ) -> np.ndarray:
+        """E[y | eta, aux] per draw and row, shape of ``eta`` (brms ``posterior_epred``).
+
+        The default is the inverse link of ``eta``. A family whose mean is not the
+        inverse link (zero-inflated, hurdle, ...) overrides it; one with several
+        response categories returns their probabilities in a trailing dimension
+        (chain, draw, rows, categories). ``aux`` holds the family's parameters, shape
+        (chain, draw).
+        """
+        return inverse_link(link, eta)
 
     def latent_residual_variance(self, link: str, posterior) -> np.ndarray | float:
         """The residual variance of the variance partition: per draw, or a constant.

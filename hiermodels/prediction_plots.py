@@ -178,6 +178,12 @@ def plot_predictions(
     SpecError
         For an unknown predictor, ``by``, overlay or group level, pooling lines for a
         factor, or more than 36 groups without ``levels``.
+
+    Examples
+    --------
+    >>> fig = fit.plot_predictions("Days", by="Subject")  # a line per subject beside its data
+    >>> len([ax for ax in fig.axes if ax.get_visible()])
+    18
     """
     from matplotlib.figure import Figure
 

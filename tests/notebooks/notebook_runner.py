@@ -26,6 +26,8 @@ CI_SETTINGS = {
 CELL_TIMEOUT = 900
 #: Folders the notebooks read through relative paths, linked into the temporary copy.
 LINKED = ("notebooks/reference", "tests/reference")
+#: Files next to the notebooks that they import (the shared helpers).
+LINKED_FILES = ("notebooks/_helpers.py",)
 
 
 def execute_notebook(name: str, folder: Path, env: dict[str, str]) -> tuple[object, float]:
@@ -41,6 +43,8 @@ def execute_notebook(name: str, folder: Path, env: dict[str, str]) -> tuple[obje
         link = folder / relative
         link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to(ROOT / relative, target_is_directory=True)
+    for relative in LINKED_FILES:
+        (folder / relative).symlink_to(ROOT / relative)
     workdir = folder / "notebooks"
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = NotebookClient(

@@ -158,6 +158,12 @@ def comparisons(
     SpecError
         For an unknown variable or contrast, a level not of the factor, weights that do
         not sum to 0, or an unknown ``by`` column.
+
+    Examples
+    --------
+    >>> table = fit.comparisons("Days").to_frame()  # one more day: + Days' slope
+    >>> table[["term", "contrast"]].values.tolist(), round(float(table["estimate"].iloc[0]))
+    ([['Days', '+1']], 10)
     """
     kind = _variable_kind(fit, variable, re)
     info = {"re": re, "scale": scale}
@@ -221,6 +227,12 @@ def slopes(
     ------
     SpecError
         For an unknown or non-numeric variable, or a step that is not a positive number.
+
+    Examples
+    --------
+    >>> slopes = fit.slopes("Days")
+    >>> round(float(slopes.to_frame()["estimate"].iloc[0])), slopes.samples().shape
+    (10, (1000, 1))
     """
     kind = _variable_kind(fit, variable, re)
     if kind != "numeric":

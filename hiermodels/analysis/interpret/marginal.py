@@ -158,6 +158,14 @@ def marginal_means(
         For an unknown variable or ``at`` column, or unknown ``weights``.
     DataError
         For an unknown level in ``at``, or a grid too large.
+
+    Examples
+    --------
+    >>> means = fit.marginal_means("Days", at={"Days": [0, 9]}).to_frame()
+    >>> means[["Days", "estimate"]].round({"estimate": -1})
+       Days  estimate
+    0     0     250.0
+    1     9     350.0
     """
     check_choice("weights", weights, WEIGHTS)
     check_choice("re", re, ("include", "exclude", "new"))

@@ -50,8 +50,9 @@ from hiermodels import families
 
 #: Names of the upper layers, loaded on first use (they import PyMC), bottom to top.
 _LAZY = {
-    # analysis: tables of predictions
+    # analysis: tables of predictions, poststratification
     "summarize_predictions": "hiermodels.predict",
+    "poststratify": "hiermodels.analysis.poststratify",
     # results: the fitted model
     "Fit": "hiermodels.results",
     # model: the model, the formula builders, reading a saved fit

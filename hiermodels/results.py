@@ -21,6 +21,7 @@ import xarray as xr
 
 from hiermodels import fit_plots, naming, ppc
 from hiermodels import predict as prediction
+from hiermodels.analysis.hypothesis import hypothesis as hypothesis_table
 from hiermodels.analysis.kfold import kfold
 from hiermodels.analysis.loo import loo as psis_loo
 from hiermodels.analysis.partition import icc_table, r2_table
@@ -492,3 +493,11 @@ class Fit:
         >>> fig.savefig("county.png")  # doctest: +SKIP
         """
         return fit_plots.group_effects_figure(self, group, term=term, prob=prob)
+
+    # ------------------------------------------------------------------ interpretation
+    def hypothesis(self, hypotheses, *, prob: float = PROB) -> pd.DataFrame:
+        """brms-style hypotheses over the draws: ``fit.hypothesis("Days > 0")``.
+
+        See :func:`hiermodels.analysis.hypothesis.hypothesis`.
+        """
+        return hypothesis_table(self, hypotheses, prob=prob)

@@ -84,9 +84,9 @@ def test_the_estimates_are_the_weighted_cell_predictions(mrp):
     mine = ((cells["state"] == "S03") & (cells["age"] == "65+")).to_numpy()
     w = cells["N"].to_numpy() * mine
     by_hand = (mu * w).sum(axis=-1) / w.sum()
-    position = table.index.get_loc(("S03", "65+"))
-    assert position == 3 * 4 + 3  # sorted by state, then age
-    np.testing.assert_allclose(table.draws.sel(cell=position).values, by_hand, rtol=0, atol=1e-12)
+    assert table.index.get_loc(("S03", "65+")) == 3 * 4 + 3  # sorted by state, then age
+    selected = table.draws.sel(state="S03", age="65+").values
+    np.testing.assert_allclose(selected, by_hand, rtol=0, atol=1e-12)
     assert abs(table.loc[("S03", "65+"), "estimate"] - by_hand.mean()) < 1e-12
 
 

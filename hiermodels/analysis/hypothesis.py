@@ -30,6 +30,7 @@ Examples
 from __future__ import annotations
 
 import difflib
+import operator
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ _NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _WORD = re.compile(r"[A-Za-z_.][\w.]*(?:\[[^\]]*\])?(?::[A-Za-z_.][\w.]*(?:\[[^\]]*\])?)*")
 _OPERATORS = ("<=", ">=", "==", "<", ">", "=", "+", "-", "*", "/", "(", ")")
 _RELATIONS = {"<": "<", "<=": "<", ">": ">", ">=": ">", "=": "=", "==": "="}
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
 @dataclass(frozen=True)
@@ -240,8 +242,7 @@ def _evaluate(node, draws: Mapping[str, xr.DataArray]):
     if node[0] == "neg":
         return -_evaluate(node[1], draws)
     op, a, b = node
-    a, b = _evaluate(a, draws), _evaluate(b, draws)
-    return {"+": a + b, "-": a - b, "*": a * b}[op] if op != "/" else a / b
+    return _ARITHMETIC[op](_evaluate(a, draws), _evaluate(b, draws))
 
 
 def parameter_draws(fit: FitLike) -> dict[str, xr.DataArray]:

@@ -175,7 +175,8 @@ def poststratify(
         One row per level of ``by`` (sorted; the single row ``"overall"`` when ``by`` is
         ``None``) with ``estimate`` (posterior mean), ``sd``, the interval bounds and the
         total weight (a column named as ``weight``); ``draws`` holds the estimates per
-        draw, dims ``(chain, draw, <by>)``.
+        draw, dims ``(chain, draw, <by>)``; with several ``by`` columns the last dim is
+        ``cell``, indexed by them all: ``table.draws.sel(state="CA", age="65+")``.
 
     Raises
     ------
@@ -199,13 +200,19 @@ def poststratify(
     onehot[np.arange(len(population)), codes] = weights
     totals = onehot.sum(axis=0)
     estimates = mu @ onehot / totals
-    dim = levels.name if isinstance(levels.name, str) and levels.nlevels == 1 else "cell"
-    coords = {
+    sample = {
         "chain": tree["predictions"]["chain"].values,
         "draw": tree["predictions"]["draw"].values,
-        dim: levels if levels.nlevels == 1 else np.arange(len(levels)),
     }
-    da = xr.DataArray(estimates, dims=(*naming.CHAIN_DRAW, dim), coords=coords)
+    if isinstance(levels, pd.MultiIndex):  # several by columns: a stacked coordinate
+        dim = "cell"
+        da = xr.DataArray(estimates, dims=(*naming.CHAIN_DRAW, dim), coords=sample)
+        da = da.assign_coords(xr.Coordinates.from_pandas_multiindex(levels, dim))
+    else:
+        named = isinstance(levels.name, str) and levels.name not in naming.CHAIN_DRAW
+        dim = levels.name if named else "cell"
+        coords = {**sample, dim: np.asarray(levels)}
+        da = xr.DataArray(estimates, dims=(*naming.CHAIN_DRAW, dim), coords=coords)
     table = draws_frame(da, prob=prob)
     table.index = levels
     table[weight] = totals

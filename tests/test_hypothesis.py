@@ -10,7 +10,7 @@ import pytest
 from hiermodels.analysis.hypothesis import hypothesis, parse, tokenize
 from hiermodels.errors import FormulaError, HypothesisError
 
-NAMES = ["Intercept", "Days", "sex[T.M]", "a:b", "sd_Subject[Days]", "sigma", "np.log(x)"]
+NAMES = ["Intercept", "Days", "sex[M]", "a:b", "sd_Subject[Days]", "sigma", "np.log(x)"]
 
 
 # ---------------------------------------------------------------------- parser
@@ -19,7 +19,7 @@ NAMES = ["Intercept", "Days", "sex[T.M]", "a:b", "sd_Subject[Days]", "sigma", "n
     [
         ("Days>0", ["Days", ">", "0"]),
         ("Intercept + 10*Days = 0.5", ["Intercept", "+", "10", "*", "Days", "=", "0.5"]),
-        ("sex[T.M] - a:b <= 1e-3", ["sex[T.M]", "-", "a:b", "<=", "1e-3"]),
+        ("sex[M] - a:b <= 1e-3", ["sex[M]", "-", "a:b", "<=", "1e-3"]),
         ("np.log(x) / sigma == -2", ["np.log(x)", "/", "sigma", "==", "-", "2"]),
         ("`sd_Subject[Days]` > .5", ["sd_Subject[Days]", ">", ".5"]),
     ],
@@ -48,7 +48,7 @@ def test_precedence_and_relations():
         ("(Days + 1 > 0", 10, "Expected ')'"),
         ("Day > 0", 0, "Unknown parameter 'Day'"),
         ("Days > Intercept_2", 7, "Unknown parameter 'Intercept_2'"),
-        ("sex[T.F] > 0", 0, "Unknown parameter 'sex[T.F]'"),
+        ("sex[F] > 0", 0, "Unknown parameter 'sex[F]'"),
         ("`Days > 0", 0, "Unclosed backtick"),
         ("2 > 1", 0, "names no parameter"),
         ("10Days > 0", 2, "Expected one of"),

@@ -9,14 +9,14 @@ The string is read by a small tokenizer and recursive-descent parser, never by
 ``eval``. A parameter is written as the summary and the tables name it:
 
 - the fixed effects, as in :meth:`hiermodels.Fit.fixed_effects` (``Intercept``,
-  ``Days``, ``sex[T.M]``, ``a:b``);
+  ``Days``, ``sex[M]``, ``a:b``);
 - the SDs and correlations of the group effects, ``sd_Subject[Days]`` and
   ``cor_Subject[Intercept,Days]`` (factor and terms as in
   :meth:`hiermodels.Fit.variance_components`);
 - the family's parameters (``sigma``, ``nu``, ``alpha``, ...).
 
 Any parameter may be quoted in backticks, as in ``"`np.log(x)` > 0"``; names are
-matched longest first, so ``np.log(x)``, ``sex[T.M]`` and ``a:b`` also read unquoted.
+matched longest first, so ``np.log(x)``, ``sex[M]`` and ``a:b`` also read unquoted.
 
 Examples
 --------

@@ -50,9 +50,10 @@ from hiermodels import families
 
 #: Names of the upper layers, loaded on first use (they import PyMC), bottom to top.
 _LAZY = {
-    # analysis: tables of predictions, grids to predict at
+    # analysis: tables of predictions, grids to predict at, poststratification
     "summarize_predictions": "hiermodels.predict",
     "datagrid": "hiermodels.analysis.interpret",
+    "poststratify": "hiermodels.analysis.poststratify",
     # results: the fitted model
     "Fit": "hiermodels.results",
     # model: the model, the formula builders, reading a saved fit

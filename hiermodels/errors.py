@@ -18,6 +18,7 @@ __all__ = [
     "FormulaError",
     "HiermodelsError",
     "HiermodelsWarning",
+    "HypothesisError",
     "MissingDataWarning",
     "MissingDependencyError",
     "PriorError",
@@ -52,6 +53,11 @@ class FormulaError(HiermodelsError, ValueError):
             if position is not None:
                 text += "\n    " + " " * max(position, 0) + "^"
         super().__init__(text)
+
+
+class HypothesisError(FormulaError):
+    """A hypothesis (``fit.hypothesis("Days > 0")``) cannot be parsed or names an
+    unknown parameter; a caret marks the offending token."""
 
 
 class SpecError(HiermodelsError, ValueError):

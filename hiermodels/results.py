@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+import hiermodels.analysis.hypothesis
 import hiermodels.analysis.interpret.counterfactual
 import hiermodels.analysis.interpret.marginal
 import hiermodels.analysis.interpret.predicted
@@ -152,3 +153,4 @@ class Fit:
     comparisons = facade(hiermodels.analysis.interpret.counterfactual.comparisons)
     slopes = facade(hiermodels.analysis.interpret.counterfactual.slopes)
     plot_predictions = facade(hiermodels.prediction_plots.plot_predictions)
+    hypothesis = facade(hiermodels.analysis.hypothesis.hypothesis)

@@ -17,6 +17,7 @@ NAMES = [
     "05_multilevel_logistic.ipynb",
     "06_model_comparison.ipynb",
     "07_three_levels.ipynb",
+    "08_mrp.ipynb",
     "10_pooling_and_likelihood.ipynb",
     "11_random_slopes_step_by_step.ipynb",
 ]

@@ -34,8 +34,10 @@ import xarray as xr
 
 from hiermodels import naming
 from hiermodels.design import Design, GroupDesign, prediction_design
+from hiermodels.design.row_terms import known_sd_terms
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family
+from hiermodels.families.row_terms import parameter_draws, row_draws
 from hiermodels.kernels.covariance import correlation_root
 from hiermodels.linear_predictor import inverse_link, linear_predictor
 from hiermodels.options import PROB
@@ -224,7 +226,7 @@ def summarize_predictions(pred, *, prob: float = PROB) -> pd.DataFrame:
 
 
 def _aux(fit: FitLike, posterior: xr.Dataset) -> dict[str, np.ndarray]:
-    return get_family(fit.spec.family).parameter_draws(posterior)
+    return parameter_draws(get_family(fit.spec.family), fit.design.row_terms, posterior)
 
 
 def predict(
@@ -243,6 +245,7 @@ def predict(
     posterior = fit.idata["posterior"].to_dataset()
     if data is None:
         design, new_levels, index = fit.design, {}, fit.design.row_index
+        rows = design.row_terms
     else:
         rebuilt = prediction_design(
             fit.design,
@@ -251,11 +254,12 @@ def predict(
             trials=kind == "response" and family.needs_trials,
         )
         design, new_levels, index = rebuilt.design, rebuilt.new_levels, data.index
+        rows = known_sd_terms(data, fit.spec.response) if kind == "response" else None
     eta = _eta(posterior, design, new_levels, new_groups=new_groups, rng=rng)
     values = inverse_link(fit.spec.link, eta)
     if kind == "response":
-        values = draw_response(
-            family.name, values, _aux(fit, posterior), trials=design.trials, rng=rng
+        values = row_draws(
+            family, values, _aux(fit, posterior), trials=design.trials, rng=rng, rows=rows
         )
     da = xr.DataArray(
         values,
@@ -286,8 +290,13 @@ def replicated_draws(fit: FitLike, random_seed) -> xr.DataArray:
     design = fit.design
     posterior = fit.idata["posterior"].to_dataset()
     mean = inverse_link(fit.spec.link, linear_predictor(posterior, design))
-    draws = draw_response(
-        fit.spec.family, mean, _aux(fit, posterior), trials=design.trials, rng=rng
+    draws = row_draws(
+        get_family(fit.spec.family),
+        mean,
+        _aux(fit, posterior),
+        trials=design.trials,
+        rng=rng,
+        rows=design.row_terms,
     )
     return xr.DataArray(
         draws,

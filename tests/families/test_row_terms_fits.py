@@ -44,24 +44,36 @@ def _school_effects(fit) -> np.ndarray:
     return post["Intercept"].values[..., None] + r.values
 
 
-def test_eight_schools_match_the_long_pymc_run(schools_fit):
-    """Posterior mean and SD of mu and tau within 0.1 and 0.15 posterior SD of the long
-    run, the 5/50/95% quantiles of each theta_j within 0.15 posterior SD of theta_j;
-    no divergences, R-hat < 1.01."""
-    ref = json.loads((REFERENCE / "eight_schools_reference.json").read_text())
-    post = schools_fit.posterior
-    stats = schools_fit.idata["sample_stats"]
-    assert int(stats["diverging"].sum()) == 0
+def eight_schools_errors(fit, reference: dict) -> dict[str, float]:
+    """|hiermodels - reference| in posterior SDs: mean and SD of mu and tau, and the
+    5/50/95% quantiles of each theta_j (in SDs of theta_j)."""
+    post = fit.posterior
+    errors = {}
     for name, values in (("mu", post["Intercept"].values), ("tau", post["sd_school"].values)):
-        sd = ref[name]["sd"]
-        assert abs(values.mean() - ref[name]["mean"]) < 0.1 * sd, name
-        assert abs(values.std() - sd) < 0.15 * sd, name
-    theta = _school_effects(schools_fit).reshape(-1, 8)
-    schools = list(post["school"].values)
-    for j, school in enumerate(schools):
+        sd = reference[name]["sd"]
+        errors[f"{name} mean"] = abs(values.mean() - reference[name]["mean"]) / sd
+        errors[f"{name} sd"] = abs(values.std() - sd) / sd
+    theta = _school_effects(fit).reshape(-1, 8)
+    for j, school in enumerate(post["school"].values):
         sd = theta[:, j].std()
-        for q, expected in ref["theta_quantiles"][school].items():
-            assert abs(np.quantile(theta[:, j], float(q)) - expected) < 0.15 * sd, (school, q)
+        for q, expected in reference["theta_quantiles"][str(school)].items():
+            errors[f"theta[{school}] q{q}"] = (
+                abs(np.quantile(theta[:, j], float(q)) - expected) / sd
+            )
+    return errors
+
+
+def test_eight_schools_match_the_long_pymc_run(schools_fit):
+    """Against the long PyMC run of the same model (the Intercept prior on the mean of
+    the theta_j, see eight_schools_pymc.py): means within 0.1 posterior SD, SDs within
+    15%, the 5/50/95% quantiles of each theta_j within 0.15 posterior SD of theta_j;
+    no divergences, R-hat < 1.01. (Monte Carlo SE of a mean at ESS >= 1500: 0.026 SD.)"""
+    ref = json.loads((REFERENCE / "eight_schools_reference.json").read_text())
+    errors = eight_schools_errors(schools_fit, ref["prior_on_mean_theta"])
+    limits = {"mean": 0.1, "sd": 0.15, "q0.05": 0.15, "q0.5": 0.15, "q0.95": 0.15}
+    for name, error in errors.items():
+        assert error < limits[name.split()[-1]], (name, error)
+    assert int(schools_fit.idata["sample_stats"]["diverging"].sum()) == 0
     assert schools_fit.diagnostics().max_rhat < 1.01
 
 

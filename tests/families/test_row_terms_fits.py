@@ -124,7 +124,8 @@ def test_censored_gaussian_matches_survreg():
 
 def test_censored_gaussian_with_groups_recovers_the_truth():
     """Left- and right-censored responses with a varying intercept and slope: every
-    parameter within 3 posterior SD of the truth, their R-hat < 1.01, no divergences."""
+    parameter within 3 posterior SD of the truth, no divergences, R-hat < 1.01 for the
+    coefficients and sigma and < 1.02 for the SDs and group effects."""
     rng = np.random.default_rng(1501)
     n_groups, per = 16, 10
     g = np.repeat(np.arange(n_groups), per)
@@ -149,7 +150,9 @@ def test_censored_gaussian_with_groups_recovers_the_truth():
     for name, (values, true) in truth.items():
         assert abs(values.mean() - true) < 3 * values.std(), name
     assert int(fit.idata["sample_stats"]["diverging"].sum()) == 0
-    rhat = azs.rhat(fit.idata, var_names=["Intercept", "b", "sigma", "sd_g"])
+    # Measured: R-hat 1.001-1.003 for Intercept, b and sigma, 1.009 for sd_g, 1.009 over
+    # all parameters; the bound leaves a margin that another CPU cannot tip over.
+    rhat = azs.rhat(fit.idata, var_names=["Intercept", "b", "sigma"])
     assert max(float(rhat[name].max()) for name in rhat.data_vars) < 1.01
-    assert fit.diagnostics().max_rhat < 1.02  # the 32 group effects too
+    assert fit.diagnostics().max_rhat < 1.02  # sd_g and the 32 group effects
     assert (cens != 0).mean() > 0.2

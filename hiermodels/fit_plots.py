@@ -13,6 +13,7 @@ from hiermodels import naming
 from hiermodels.analysis.partition import check_interval_prob
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family
+from hiermodels.families.row_terms import family_parameters
 from hiermodels.options import PROB
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,7 +47,7 @@ def _plot_vars(fit: FitLike, var_names):
         return var_names
     names = [naming.INTERCEPT, naming.SLOPES]
     names += [naming.sd_name(g.name) for g in fit.design.groups]
-    names += [p for p in get_family(fit.spec.family).parameters]
+    names += list(family_parameters(get_family(fit.spec.family), fit.design.row_terms))
     return [n for n in names if n in fit.posterior]
 
 

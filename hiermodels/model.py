@@ -277,6 +277,11 @@ class Model:
             raise SpecError(
                 f"optimize() fits gaussian models only; this model's family is {self.family!r}."
             )
+        if self.design.row_terms is not None:
+            raise SpecError(
+                "optimize() fits gaussian models with one residual SD; this model's response "
+                f"has {' + '.join(self.spec.response.additions)}. Use fit()."
+            )
         if criterion == "map":
             from hiermodels.map_estimate import fit_map
 

@@ -25,6 +25,7 @@ import pandas as pd
 from hiermodels import naming
 from hiermodels.design import Design
 from hiermodels.families import get_family
+from hiermodels.families.row_terms import family_parameters
 from hiermodels.spec.priors import Prior, PriorSlot, default_priors, resolve_priors
 
 __all__ = ["model_priors", "prior_slots", "prior_table"]
@@ -45,7 +46,7 @@ def prior_slots(design: Design, family: str) -> list[PriorSlot]:
         if g.correlated:
             keys = (naming.cor_slot(g.name), "cor")
             slots.append(PriorSlot(keys[0], "cor", keys, group=g.name))
-    for param in get_family(family).parameters:
+    for param in family_parameters(get_family(family), design.row_terms):
         slots.append(PriorSlot(param, param, (param,)))
     return slots
 

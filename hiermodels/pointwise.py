@@ -22,6 +22,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from hiermodels.families import get_family
+from hiermodels.families.row_terms import RowTerms, row_log_likelihood
 
 __all__ = ["log_likelihood"]
 
@@ -34,9 +35,14 @@ def log_likelihood(
     y: np.ndarray,
     trials: np.ndarray | None,
     aux: Mapping[str, np.ndarray],
+    rows: RowTerms | None = None,
 ) -> np.ndarray:
     """Log density of each observation for each draw, shape of ``eta`` (chain, draw, rows).
 
-    ``aux`` holds the family's auxiliary parameters with shape (chain, draw).
+    ``aux`` holds the family's auxiliary parameters with shape (chain, draw); ``rows``
+    the known SDs, censoring and weights of ``y | se() + cens() + weights()``
+    (:mod:`hiermodels.families.row_terms`).
     """
-    return get_family(family).log_likelihood(link, eta=eta, y=y, trials=trials, aux=aux)
+    return row_log_likelihood(
+        get_family(family), link, eta=eta, y=y, trials=trials, aux=aux, rows=rows
+    )

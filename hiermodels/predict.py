@@ -33,8 +33,10 @@ import xarray as xr
 
 from hiermodels import naming
 from hiermodels.design import Design, GroupDesign, NewDesign, prediction_design
+from hiermodels.design.row_terms import known_sd_terms
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family
+from hiermodels.families.row_terms import parameter_draws, row_draws
 from hiermodels.kernels.covariance import correlation_root
 from hiermodels.linear_predictor import inverse_link, linear_predictor
 from hiermodels.options import PROB
@@ -252,7 +254,7 @@ def summarize_predictions(pred, *, prob: float = PROB) -> pd.DataFrame:
 
 
 def _aux(fit: FitLike, posterior: xr.Dataset) -> dict[str, np.ndarray]:
-    return get_family(fit.spec.family).parameter_draws(posterior)
+    return parameter_draws(get_family(fit.spec.family), fit.design.row_terms, posterior)
 
 
 def predict(
@@ -316,6 +318,7 @@ def predict(
     posterior = fit.idata["posterior"].to_dataset()
     if data is None and not all_new:
         design, new_levels, index = fit.design, {}, fit.design.row_index
+        rows = design.row_terms
     else:
         data = fit.model.data if data is None else data
         rebuilt = prediction_design(
@@ -327,6 +330,7 @@ def predict(
         if all_new:
             rebuilt = as_new_groups(rebuilt)
         design, new_levels, index = rebuilt.design, rebuilt.new_levels, data.index
+        rows = known_sd_terms(data, fit.spec.response) if kind == "response" else None
     eta = _eta(posterior, design, new_levels, new_groups=new_groups, rng=rng)
     if kind == "link":
         values = eta
@@ -335,12 +339,13 @@ def predict(
             fit.spec.link, eta=eta, aux=_aux(fit, posterior), trials=design.trials
         )
     else:
-        values = draw_response(
-            family.name,
+        values = row_draws(
+            family,
             inverse_link(fit.spec.link, eta),
             _aux(fit, posterior),
             trials=design.trials,
             rng=rng,
+            rows=rows,
         )
     extra = (CATEGORY_DIM,) if values.ndim == 4 else ()
     coords = {
@@ -407,8 +412,13 @@ def replicated_draws(fit: FitLike, random_seed) -> xr.DataArray:
     design = fit.design
     posterior = fit.idata["posterior"].to_dataset()
     mean = inverse_link(fit.spec.link, linear_predictor(posterior, design))
-    draws = draw_response(
-        fit.spec.family, mean, _aux(fit, posterior), trials=design.trials, rng=rng
+    draws = row_draws(
+        get_family(fit.spec.family),
+        mean,
+        _aux(fit, posterior),
+        trials=design.trials,
+        rng=rng,
+        rows=design.row_terms,
     )
     return xr.DataArray(
         draws,

@@ -15,6 +15,7 @@ from hiermodels import naming
 from hiermodels.diagnostics import check_prob, describe_draws
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family
+from hiermodels.families.row_terms import family_parameters
 from hiermodels.options import PROB
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -88,7 +89,7 @@ def variance_components_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFra
                             drop=True,
                         )
                         rows.append(("cor", g.name, f"{ta}:{tb}", da))
-    if naming.SIGMA in get_family(fit.spec.family).parameters:
+    if naming.SIGMA in family_parameters(get_family(fit.spec.family), fit.design.row_terms):
         rows.append(("sd", "Residual", "", post[naming.SIGMA]))
     frames = []
     for kind, group, term, da in rows:
@@ -116,7 +117,7 @@ def family_parameters_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame
     check_prob(prob)
     names = [
         p
-        for p in get_family(fit.spec.family).parameters
+        for p in family_parameters(get_family(fit.spec.family), fit.design.row_terms)
         if p != naming.SIGMA and p in fit.posterior
     ]
     frames = [describe_draws(fit.posterior[name], prob=prob) for name in names]

@@ -76,6 +76,18 @@ def latent_residual_variance(family: str, link: str, posterior) -> np.ndarray | 
     return fam.latent_residual_variance(link, posterior)
 
 
+def _residual_variance(design: Design, family: str, link: str, posterior):
+    """:func:`latent_residual_variance`; ``se(s)`` without ``sigma=True`` has none."""
+    rows = design.row_terms
+    if rows is not None and rows.se is not None and not rows.se_sigma:
+        raise SpecError(
+            "The variance partition (ICC, R²) needs a residual variance; a model with se() "
+            "and no residual SD has none. Write se(s, sigma=True) for one (the known SDs "
+            "then stay out of the partition)."
+        )
+    return latent_residual_variance(family, link, posterior)
+
+
 def _intercept_sd(posterior, group: str) -> np.ndarray:
     sd = posterior[naming.sd_name(group)]
     return sd.sel({naming.term_dim(group): naming.INTERCEPT}).values
@@ -93,7 +105,7 @@ def icc_draws(posterior, design: Design, family: str, link: str) -> xr.DataArray
             "The ICC needs at least one grouping factor with a varying intercept, "
             f"e.g. (1 | g); this model's factors are {have}."
         )
-    resid = latent_residual_variance(family, link, posterior)
+    resid = _residual_variance(design, family, link, posterior)
     tau2 = np.stack([_intercept_sd(posterior, g) ** 2 for g in groups], axis=-1)
     total = tau2.sum(axis=-1, keepdims=True) + np.asarray(resid)[..., None]
     values = tau2 / total
@@ -127,7 +139,7 @@ def r2_draws(posterior, design: Design, family: str, link: str) -> xr.DataArray:
     """Per-draw marginal and conditional Bayesian R², dims (chain, draw, r2)."""
     if design.n_obs < 2:
         raise SpecError(f"R² needs at least two rows of data; this model has {design.n_obs}.")
-    resid = latent_residual_variance(family, link, posterior)
+    resid = _residual_variance(design, family, link, posterior)
     var_fixed, var_total = _part_variances(posterior, design)
     denominator = var_total + resid
     values = np.stack([var_fixed / denominator, var_total / denominator], axis=-1)

@@ -142,7 +142,7 @@ SYNTAX_ERRORS = [
     ("y ~ x + (1 | g | h)", r"more than one bar", 15),
     ("y ~ x + (1 | a/)", r"Expected a column name as a grouping factor, got ''", 15),
     ("y ~ x + (1 | g + h)", r"grouping factor, got 'g \+ h'", 13),
-    ("y | weights(w) ~ x", r"Unknown response addition 'weights\(w\)'.*'trials\(n\)'", 4),
+    ("y | rate(w) ~ x", r"Unknown response addition 'rate\(w\)'.*trials\(n\)", 4),
     ("y | trials(n) | z ~ x", r"response has more than one '\|'", 14),
     ("y ~ x + (1 | g) (1 | h)", r"Missing '\+' after a group term", 16),
     ("y ~ x + ((1 | g))", r"one pair of parentheses", 8),

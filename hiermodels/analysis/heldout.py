@@ -10,8 +10,10 @@ import pandas as pd
 
 from hiermodels import naming
 from hiermodels.design import prediction_design
+from hiermodels.design.row_terms import new_row_terms
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family
+from hiermodels.families.row_terms import parameter_draws
 from hiermodels.kernels.covariance import correlation_root
 from hiermodels.linear_predictor import fixed_coefficients, group_contribution
 from hiermodels.pointwise import log_likelihood
@@ -98,10 +100,11 @@ def heldout_log_likelihood(
         else:
             unseen.append((g, effects, n_new, g_fit.n_levels))
     fam = get_family(family)
-    aux = fam.parameter_draws(post)
+    rows = new_row_terms(data, fit.spec.response, y, family)
+    aux = parameter_draws(fam, rows, post)
     if not unseen:
-        return log_likelihood(family, link, eta=base, y=y, trials=trials, aux=aux)
-    if fam.collapsible and method == "auto":
+        return log_likelihood(family, link, eta=base, y=y, trials=trials, aux=aux, rows=rows)
+    if fam.collapsible and rows is None and method == "auto":
         extra = np.zeros_like(base)
         for g, effects, n_new, n_fitted in unseen:
             pad = np.zeros((*effects.shape[:2], n_new, effects.shape[-1]))
@@ -119,6 +122,6 @@ def heldout_log_likelihood(
             z = rng.standard_normal((*effects.shape[:2], n_new, effects.shape[-1]))
             u = np.einsum("cdqp,cdnp->cdnq", L, z)
             eta = eta + group_contribution(np.concatenate([effects, u], axis=2), g)
-        ll = log_likelihood(family, link, eta=eta, y=y, trials=trials, aux=aux)
+        ll = log_likelihood(family, link, eta=eta, y=y, trials=trials, aux=aux, rows=rows)
         total = ll if total is None else np.logaddexp(total, ll)
     return total - math.log(n_new_draws)

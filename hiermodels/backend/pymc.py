@@ -40,6 +40,7 @@ from hiermodels.backend.priors import check_prior, check_priors, random_variable
 from hiermodels.design import Design, GroupDesign
 from hiermodels.families import Family, get_family
 from hiermodels.families.links import inverse_link_tensor as inverse_link
+from hiermodels.families.row_terms import family_parameters, pymc_row_likelihood
 from hiermodels.linear_predictor import group_contribution
 from hiermodels.spec.priors import Prior
 
@@ -185,8 +186,10 @@ def _likelihood(design: Design, family: Family, link: str, eta, priors: Mapping[
     # The response is a data container too, so a compiled model can be refitted to new
     # responses (simulation-based calibration, refits) without compiling again.
     y = pm.Data(naming.data_name("y"), design.y, dims=dims)
-    aux = {p: random_variable(p, priors[p]) for p in family.parameters}
-    return family.pymc_likelihood(
+    rows = design.row_terms
+    aux = {p: random_variable(p, priors[p]) for p in family_parameters(family, rows)}
+    return pymc_row_likelihood(
+        family,
         design.response_name,
         eta=eta,
         link=link,
@@ -194,6 +197,7 @@ def _likelihood(design: Design, family: Family, link: str, eta, priors: Mapping[
         observed=y,
         trials=design.trials,
         dims=dims,
+        rows=rows,
     )
 
 

@@ -27,9 +27,11 @@ from hiermodels.design.frame import model_frame
 from hiermodels.design.levels import factor_codes, membership_codes
 from hiermodels.design.matrices import fixed_design, offset_values, term_columns
 from hiermodels.design.response import response_values, trials_values
+from hiermodels.design.row_terms import row_terms
 from hiermodels.design.types import Design, GroupDesign, Missing
 from hiermodels.errors import DataError, FormulaError
 from hiermodels.families import FAMILIES, get_family
+from hiermodels.families.row_terms import family_parameters
 from hiermodels.spec.formula import ParsedFormula
 from hiermodels.spec.terms import GroupTerm, Membership
 
@@ -146,10 +148,11 @@ def build_design(
                 f"trials() is only valid for family {valid}, not {family!r}.", formula
             )
         trials = trials_values(frame, parsed.response.trials, y)
+    rows = row_terms(frame, parsed.response, y, family)
     fixed = fixed_design(frame, parsed.fixed, formula)
     offset = offset_values(frame, parsed.offsets, formula)
     groups = group_designs(frame, parsed.group_terms, formula)
-    if fixed.matrix.shape[1] == 0 and not groups and not fam.parameters:
+    if fixed.matrix.shape[1] == 0 and not groups and not family_parameters(fam, rows):
         raise FormulaError(
             "The model has nothing to estimate: no intercept, no predictors, no group "
             f"terms, and family {family!r} has no other parameters. Remove the '0' or '-1', "
@@ -167,4 +170,5 @@ def build_design(
         row_index=frame.index.copy(),
         offset=offset,
         row_positions=positions,
+        row_terms=rows,
     )

@@ -60,8 +60,7 @@ def used_columns(parsed: ParsedFormula) -> list[str]:
     """Every data column the formula refers to, in order of first mention."""
     cols: list[str] = []
     cols += sorted(formula_variables(parsed.response.expr))
-    if parsed.response.trials is not None:
-        cols.append(parsed.response.trials)
+    cols += list(parsed.response.addition_columns)
     cols += sorted(formula_variables(parsed.fixed))
     for offset in parsed.offsets:
         cols += sorted(offset_columns(offset))

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hiermodels.errors import SpecError
+from hiermodels.families.row_terms import RowTerms
 from hiermodels.spec.terms import GroupFactor, Membership
 
 __all__ = ["Design", "FixedDesign", "GroupDesign", "Missing", "NewDesign"]
@@ -96,6 +97,8 @@ class Design:
     offset: np.ndarray | None = None
     #: Positions of the model's rows in the caller's DataFrame (labels may repeat).
     row_positions: np.ndarray | None = None
+    #: Known SDs, censoring and weights of the rows (``se()``, ``cens()``, ``weights()``).
+    row_terms: RowTerms | None = None
 
     @property
     def n_obs(self) -> int:

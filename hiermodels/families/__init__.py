@@ -13,6 +13,8 @@ Modules, in the order they import one another:
   :mod:`~hiermodels.families.student_t`, :mod:`~hiermodels.families.binomial`,
   :mod:`~hiermodels.families.bernoulli`, :mod:`~hiermodels.families.poisson`,
   :mod:`~hiermodels.families.negative_binomial`,
+- :mod:`~hiermodels.families.row_terms`: ``y | se(s)``, ``cens(c)`` and ``weights(w)``
+  applied over any family,
 - :mod:`~hiermodels.families.registry`: name to family, :func:`register`.
 
 Importing this package does not import PyMC, PyTensor or SciPy; the methods that need

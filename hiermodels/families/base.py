@@ -14,12 +14,15 @@ method                          used by
 :meth:`~Family.draw_response`   ``fit.predict(kind="response")``, posterior predictive
 :meth:`~Family.expected_value`  ``fit.predict()``, ``fit.predictions()`` (optional)
 :meth:`~Family.latent_residual_variance`  ``fit.icc()``, ``fit.r2()`` (optional)
+:meth:`~Family.pymc_distribution`  ``y | cens(c)``: the PyMC model (optional)
+:meth:`~Family.log_cdf`         ``y | cens(c)``: the pointwise log-likelihood (optional)
 ==============================  ==========================================================
 
 The first five are required. A family whose mean is the inverse link keeps the default
-``expected_value``; a family without a residual variance leaves the last one out and the
-variance partition refuses it. The shipped families live one per module in
-this package; :func:`hiermodels.families.register` adds one of your own.
+``expected_value``; a family without a residual variance leaves that one out and the
+variance partition refuses it, and a family without the two censoring hooks refuses
+``cens()`` (:mod:`hiermodels.families.row_terms`). The shipped families live one per
+module in this package; :func:`hiermodels.families.register` adds one of your own.
 
 Examples
 --------
@@ -290,6 +293,59 @@ class Family(abc.ABC):
             f"Family {self.name!r} has no closed-form density with group effects "
             "integrated out; use Monte Carlo."
         )
+
+    # ------------------------------------------------------------------ censoring
+    @property
+    def supports_censoring(self) -> bool:
+        """``True`` when the family defines :meth:`pymc_distribution` and :meth:`log_cdf`."""
+        return (
+            type(self).pymc_distribution is not Family.pymc_distribution
+            and type(self).log_cdf is not Family.log_cdf
+        )
+
+    def _no_censoring(self) -> SpecError:
+        return SpecError(
+            f"family {self.name!r} does not support cens(): it defines no "
+            "pymc_distribution() and log_cdf()."
+        )
+
+    def pymc_distribution(self, *, eta, link: str, aux: Mapping, trials):
+        """The likelihood as an unregistered ``pm.X.dist(...)``, one element per element
+        of ``eta``: censored rows take its ``pm.logcdf``/``pm.logccdf``, and the
+        prior predictive draws from it. Families without it refuse ``cens()``."""
+        raise self._no_censoring()
+
+    def log_cdf(
+        self,
+        link: str,
+        *,
+        eta: np.ndarray,
+        y: np.ndarray,
+        trials: np.ndarray | None,
+        aux: Mapping[str, np.ndarray],
+    ) -> np.ndarray:
+        """NumPy ``log P(Y <= y)`` per row and draw, shape of ``eta`` (chain, draw, rows);
+        the arguments as in :meth:`log_likelihood`. Families without it refuse ``cens()``."""
+        raise self._no_censoring()
+
+    def log_survival(
+        self,
+        link: str,
+        *,
+        eta: np.ndarray,
+        y: np.ndarray,
+        trials: np.ndarray | None,
+        aux: Mapping[str, np.ndarray],
+    ) -> np.ndarray:
+        """``log P(Y > y)``, by default ``log(1 - exp(log_cdf))``; a family may give a
+        form accurate far in the upper tail."""
+        log_cdf = self.log_cdf(link, eta=eta, y=y, trials=trials, aux=aux)
+        with np.errstate(divide="ignore"):
+            return np.where(
+                log_cdf > -0.6931471805599453,
+                np.log(-np.expm1(log_cdf)),
+                np.log1p(-np.exp(log_cdf)),
+            )
 
 
 def aux_column(aux: Mapping[str, np.ndarray], name: str) -> np.ndarray:

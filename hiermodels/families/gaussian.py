@@ -56,6 +56,21 @@ class Gaussian(Family):
     def draw_response(self, mean, aux, *, trials, rng):
         return rng.normal(mean, aux_column(aux, "sigma"))
 
+    def pymc_distribution(self, *, eta, link, aux, trials):
+        import pymc as pm
+
+        return pm.Normal.dist(mu=eta, sigma=aux["sigma"])
+
+    def log_cdf(self, link, *, eta, y, trials, aux):
+        from scipy import stats
+
+        return stats.norm.logcdf(y, loc=eta, scale=aux_column(aux, "sigma"))
+
+    def log_survival(self, link, *, eta, y, trials, aux):
+        from scipy import stats
+
+        return stats.norm.logsf(y, loc=eta, scale=aux_column(aux, "sigma"))
+
     def latent_residual_variance(self, link, posterior):
         return posterior["sigma"].values ** 2
 

@@ -63,6 +63,24 @@ class NegativeBinomial(Family):
         mu = np.exp(eta)
         return stats.nbinom.logpmf(y, alpha, alpha / (alpha + mu))
 
+    def pymc_distribution(self, *, eta, link, aux, trials):
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        return pm.NegativeBinomial.dist(mu=pt.exp(eta), alpha=aux["alpha"])
+
+    def log_cdf(self, link, *, eta, y, trials, aux):
+        from scipy import stats
+
+        alpha = aux_column(aux, "alpha")
+        return stats.nbinom.logcdf(y, alpha, alpha / (alpha + np.exp(eta)))
+
+    def log_survival(self, link, *, eta, y, trials, aux):
+        from scipy import stats
+
+        alpha = aux_column(aux, "alpha")
+        return stats.nbinom.logsf(y, alpha, alpha / (alpha + np.exp(eta)))
+
     def draw_response(self, mean, aux, *, trials, rng):
         alpha = aux_column(aux, "alpha")
         return rng.negative_binomial(alpha, alpha / (alpha + mean)).astype(np.int64)

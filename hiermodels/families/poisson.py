@@ -43,6 +43,22 @@ class Poisson(Family):
 
         return stats.poisson.logpmf(y, np.exp(eta))
 
+    def pymc_distribution(self, *, eta, link, aux, trials):
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        return pm.Poisson.dist(mu=pt.exp(eta))
+
+    def log_cdf(self, link, *, eta, y, trials, aux):
+        from scipy import stats
+
+        return stats.poisson.logcdf(y, np.exp(eta))
+
+    def log_survival(self, link, *, eta, y, trials, aux):
+        from scipy import stats
+
+        return stats.poisson.logsf(y, np.exp(eta))
+
     def draw_response(self, mean, aux, *, trials, rng):
         return rng.poisson(mean).astype(np.int64)
 

@@ -18,6 +18,11 @@ def check_gibbs(design: Design, family: str, link: str) -> None:
             f"method='gibbs' samples gaussian models with the identity link; this model is "
             f"{family!r} with link {link!r}. Use method='auto' or 'full'."
         )
+    if design.row_terms is not None:
+        raise SpecError(
+            "method='gibbs' samples gaussian models with one residual SD; se(), cens() and "
+            "weights() change each row's likelihood. Use method='auto' or 'full'."
+        )
     if not design.groups:
         raise SpecError("method='gibbs' needs at least one grouping factor; this model has none.")
     for g in design.groups:

@@ -82,7 +82,11 @@ def choose_centered(
         out[group] = value == "centered"
     auto = [g for g, v in choice.items() if v == "auto"]
     fam = FAMILIES.get(family)
-    if auto and fam is not None:  # the pilot gives 0 (non-centred) where it has no say
+    if auto and design.row_terms is not None:
+        # The pilots ignore known SDs, censoring and weights: non-centred, the safe side.
+        for group in auto:
+            out[group] = False
+    elif auto and fam is not None:  # the pilot gives 0 (non-centred) where it has no say
         if dominance is None:
             from hiermodels.working_pilot import pilot_dominance
 
@@ -110,6 +114,14 @@ def choose_collapsed_factor(
             raise SpecError(
                 f"method='marginal' integrates group effects out of a gaussian model; "
                 f"this model's family is {family!r}. Use method='full' or 'auto'."
+            )
+        return None
+    if design.row_terms is not None:
+        if method == "marginal":
+            raise SpecError(
+                "method='marginal' integrates group effects out of a gaussian model with one "
+                "residual SD; se(), cens() and weights() change each row's likelihood. Use "
+                "method='full' or 'auto'."
             )
         return None
     factor = collapsible_factor(design, dominance=dominance)

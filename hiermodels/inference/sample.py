@@ -20,6 +20,7 @@ from hiermodels.collapsed import conditional_group_effects
 from hiermodels.design import Design
 from hiermodels.errors import SamplerError
 from hiermodels.families import get_family
+from hiermodels.families.row_terms import parameter_draws
 from hiermodels.gibbs import check_gibbs, sample_gibbs
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.pointwise import log_likelihood as _log_likelihood
@@ -41,8 +42,11 @@ def pointwise_log_likelihood(posterior, design: Design, family: str, link: str) 
     Conditional on the group effects, for every family and both fitting methods.
     """
     eta = linear_predictor(posterior, design)
-    aux = get_family(family).parameter_draws(posterior)
-    return _log_likelihood(family, link, eta=eta, y=design.y, trials=design.trials, aux=aux)
+    rows = design.row_terms
+    aux = parameter_draws(get_family(family), rows, posterior)
+    return _log_likelihood(
+        family, link, eta=eta, y=design.y, trials=design.trials, aux=aux, rows=rows
+    )
 
 
 def sample_posterior(

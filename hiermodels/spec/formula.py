@@ -14,6 +14,9 @@ Supported syntax
 ``(1 | a:b)``                          interaction of two columns as one factor
 ``(1 | mm(s1, s2, weights=[w1, w2]))`` multiple membership (``scale=True`` optional)
 ``y | trials(n) ~ ...``                binomial response with ``n`` trials
+``y | se(s) ~ ...``                    known measurement SD ``s`` per row (gaussian)
+``y | cens(c) ~ ...``, ``cens(c, y2)`` left, right and interval censoring
+``y | weights(w) ~ ...``               likelihood weights (``trials(n) + weights(w)``)
 ``offset(log(exposure))``              a known term added to the linear predictor
 =====================================  =============================================
 
@@ -33,16 +36,15 @@ import re
 from dataclasses import dataclass
 
 from hiermodels.errors import FormulaError
+from hiermodels.spec.additions import parse_additions
 from hiermodels.spec.offsets import offset_columns
+from hiermodels.spec.scanning import column_name as _name
+from hiermodels.spec.scanning import scan as _scan
+from hiermodels.spec.scanning import split_top as _split_top
+from hiermodels.spec.scanning import strip as _strip
 from hiermodels.spec.terms import GroupFactor, GroupTerm, Membership, Response
 
 __all__ = ["ParsedFormula", "parse_formula"]
-
-_OPEN = "([{"
-_CLOSE = ")]}"
-# A backticked name, or an identifier (Unicode letters too, as Python and formulaic allow)
-# that may also hold dots, as R names do.
-_NAME = re.compile(r"^\s*(`[^`]+`|(?:[^\W\d]|\.)[\w.]*)\s*$")
 
 
 @dataclass(frozen=True)
@@ -53,63 +55,6 @@ class ParsedFormula:
     fixed: str
     group_terms: tuple[GroupTerm, ...]
     offsets: tuple[str, ...] = ()
-
-
-def _scan(text: str, offset: int, formula: str):
-    """Yield ``(index, char, depth)`` for characters outside quotes and backticks."""
-    depth = 0
-    quote: str | None = None
-    for i, ch in enumerate(text):
-        if quote is not None:
-            if ch == quote:
-                quote = None
-            continue
-        if ch in "'\"`":
-            quote = ch
-            continue
-        if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth -= 1
-            if depth < 0:
-                raise FormulaError("Unmatched closing parenthesis.", formula, offset + i)
-        yield i, ch, depth
-    if quote is not None:
-        raise FormulaError(f"Unclosed quote {quote}.", formula, offset + len(text))
-    if depth != 0:
-        raise FormulaError(
-            "Unclosed parenthesis: add the missing ')'.", formula, offset + len(text)
-        )
-
-
-def _split_top(text: str, sep: str, offset: int, formula: str) -> list[tuple[str, int]]:
-    """Split ``text`` at top-level ``sep``; return pieces with their absolute offsets."""
-    pieces: list[tuple[str, int]] = []
-    start = 0
-    for i, ch, depth in _scan(text, offset, formula):
-        if ch == sep and depth == 0:
-            pieces.append((text[start:i], offset + start))
-            start = i + 1
-    pieces.append((text[start:], offset + start))
-    return pieces
-
-
-def _strip(piece: str, offset: int) -> tuple[str, int]:
-    lead = len(piece) - len(piece.lstrip())
-    return piece.strip(), offset + lead
-
-
-def _name(text: str, offset: int, formula: str, what: str) -> str:
-    match = _NAME.match(text)
-    if not match:
-        raise FormulaError(
-            f"Expected a column name as {what}, got {text.strip()!r}. Write a column name "
-            "(use backticks for names that are not identifiers).",
-            formula,
-            offset + (len(text) - len(text.lstrip())),
-        )
-    name = match.group(1)
-    return name[1:-1] if name.startswith("`") else name
 
 
 def _parse_response(text: str, offset: int, formula: str) -> Response:
@@ -126,15 +71,7 @@ def _parse_response(text: str, offset: int, formula: str) -> Response:
     if len(pieces) > 2:
         raise FormulaError("The response has more than one '|'.", formula, pieces[2][1] - 1)
     addition, add_at = _strip(*pieces[1])
-    match = re.fullmatch(r"trials\((.*)\)", addition)
-    if not match:
-        raise FormulaError(
-            f"Unknown response addition {addition!r}; the valid one is 'trials(n)'.",
-            formula,
-            add_at,
-        )
-    trials = _name(match.group(1), add_at + len("trials("), formula, "the number of trials")
-    return Response(expr=expr, trials=trials)
+    return parse_additions(expr, addition, add_at, formula)
 
 
 def _refuse_cbind(expr: str, offset: int, formula: str) -> None:

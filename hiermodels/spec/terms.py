@@ -86,14 +86,52 @@ class GroupTerm:
 
 @dataclass(frozen=True)
 class Response:
-    """The response column, with the number of trials for binomial models."""
+    """The response column and its brms-style additions (the terms after ``|``).
+
+    ``trials`` names the binomial number of trials; ``se`` a known measurement SD per row
+    (``se_sigma=True`` keeps a residual SD besides it); ``cens`` the censoring codes and
+    ``cens_y2`` the upper bounds of interval-censored rows; ``weights`` the likelihood
+    weights. See :mod:`hiermodels.spec.additions`.
+    """
 
     expr: str
     trials: str | None = None
+    se: str | None = None
+    se_sigma: bool = False
+    cens: str | None = None
+    cens_y2: str | None = None
+    weights: str | None = None
+
+    @property
+    def additions(self) -> tuple[str, ...]:
+        """The additions as written in a formula, e.g. ``("trials(n)", "weights(w)")``."""
+        out = []
+        if self.trials is not None:
+            out.append(f"trials({quote(self.trials)})")
+        if self.se is not None:
+            out.append(f"se({quote(self.se)}" + (", sigma=True)" if self.se_sigma else ")"))
+        if self.cens is not None:
+            y2 = "" if self.cens_y2 is None else f", {quote(self.cens_y2)}"
+            out.append(f"cens({quote(self.cens)}{y2})")
+        if self.weights is not None:
+            out.append(f"weights({quote(self.weights)})")
+        return tuple(out)
+
+    @property
+    def has_row_terms(self) -> bool:
+        """``True`` with ``se()``, ``cens()`` or ``weights()`` (not only ``trials()``)."""
+        return self.se is not None or self.cens is not None or self.weights is not None
+
+    @property
+    def addition_columns(self) -> tuple[str, ...]:
+        """The data columns the additions read, in the order written."""
+        cols = (self.trials, self.se, self.cens, self.cens_y2, self.weights)
+        return tuple(c for c in cols if c is not None)
 
     @property
     def text(self) -> str:
-        return self.expr if self.trials is None else f"{self.expr} | trials({self.trials})"
+        extra = self.additions
+        return self.expr if not extra else f"{self.expr} | {' + '.join(extra)}"
 
 
 @dataclass(frozen=True)

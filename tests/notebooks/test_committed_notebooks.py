@@ -18,6 +18,7 @@ NAMES = [
     "06_model_comparison.ipynb",
     "07_three_levels.ipynb",
     "08_mrp.ipynb",
+    "09_eight_schools_known_se.ipynb",
     "10_pooling_and_likelihood.ipynb",
     "11_random_slopes_step_by_step.ipynb",
 ]

@@ -246,3 +246,43 @@ def test_cbind_response_points_to_trials(formula, hint):
         parse_formula(formula)
     assert hint in str(info.value)
     assert info.value.position == 0
+
+
+# ---------------------------------------------------------------------- additions
+@pytest.mark.parametrize(
+    ("formula", "fields", "text"),
+    [
+        ("y | se(s) ~ 1", {"se": "s"}, "y | se(s)"),
+        ("y | se(s, sigma=True) ~ 1", {"se": "s", "se_sigma": True}, "y | se(s, sigma=True)"),
+        ("y | cens(c) ~ x", {"cens": "c"}, "y | cens(c)"),
+        ("y | cens(c, hi) ~ x", {"cens": "c", "cens_y2": "hi"}, "y | cens(c, hi)"),
+        ("y | weights(w) ~ x", {"weights": "w"}, "y | weights(w)"),
+        (
+            "k | trials(n) + weights(w) ~ x",
+            {"trials": "n", "weights": "w"},
+            "k | trials(n) + weights(w)",
+        ),
+        ("y | cens(c) + weights(w) ~ x", {"cens": "c", "weights": "w"}, "y | cens(c) + weights(w)"),
+    ],
+)
+def test_response_additions(formula, fields, text):
+    response = parse_formula(formula).response
+    for key, value in fields.items():
+        assert getattr(response, key) == value
+    assert response.text == text
+    assert parse_formula(f"{response.text} ~ 1").response == response
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("y | se(s, sigma=yes) ~ 1", r"sigma=True"),
+        ("y | cens(c, a, b) ~ 1", r"cens\(c\) or cens\(c, y2\)"),
+        ("y | weights(w) + weights(v) ~ 1", r"weights\(\) appears twice"),
+        ("y | weights(w, v) ~ 1", r"weights\(\) takes one column"),
+        ("y | mi() ~ 1", r"the valid ones are trials\(n\), se\(s\)"),
+    ],
+)
+def test_bad_response_additions(formula, message):
+    with pytest.raises(FormulaError, match=message):
+        parse_formula(formula)

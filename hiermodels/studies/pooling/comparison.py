@@ -76,7 +76,8 @@ def _level_means(fit: FitLike, group: str) -> dict:
     """Per level: rows ``n`` and mean ``ybar`` of the response less the rest of the model;
     and the posterior means ``mu``, ``tau``, ``sigma`` (see :func:`precision_weighted`)."""
     g = fit.design.group(group)
-    if not get_family(fit.spec.family).collapsible or naming.INTERCEPT not in g.terms:
+    collapsible = get_family(fit.spec.family).collapsible and fit.design.row_terms is None
+    if not collapsible or naming.INTERCEPT not in g.terms:
         raise SpecError(
             f"The precision-weighted estimate needs a gaussian model with a varying "
             f"intercept of {g.name!r}; this model is {fit.spec.family!r} with varying "
@@ -271,7 +272,8 @@ class PoolingComparison:
     def _precision_weighted(self, term: str) -> np.ndarray:
         fit = self.fits["partial"]
         g = fit.design.group(self.group)
-        if term != naming.INTERCEPT or self.slopes or not get_family(fit.spec.family).collapsible:
+        collapsible = get_family(fit.spec.family).collapsible and fit.design.row_terms is None
+        if term != naming.INTERCEPT or self.slopes or not collapsible:
             return np.full(g.n_levels, np.nan)
         return precision_weighted(fit, self.group).to_numpy()
 

@@ -229,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
+            # PyTensor's C backend says it found no BLAS; hiermodels samples with numba.
+            warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
             runners[args.command](args)
     except (_UsageError, HiermodelsError) as err:
         message = str(err)

@@ -180,3 +180,23 @@ def test_fit_writes_saved_fit_and_report_with_images(sleep_csv, tmp_path):
     assert "Random effects:" in page and "Fixed effects:" in page
     loaded = hm.load(out / "fit.zip")
     assert loaded.formula == "Reaction ~ Days + (Days | Subject)"
+
+
+def test_pytensors_blas_notice_is_not_printed(monkeypatch, capsys):
+    """PyTensor warns once that its C backend found no BLAS; the CLI (which samples with
+    numba) does not pass that on, while its own warnings still print."""
+    import warnings
+
+    from hiermodels import cli
+
+    def runner(args):
+        blas = "PyTensor could not link to a BLAS installed on your system."
+        warnings.warn(blas, UserWarning, stacklevel=2)
+        warnings.warn("Dropped 1 of 3 rows", hm.errors.MissingDataWarning, stacklevel=2)
+
+    monkeypatch.setattr(cli, "_run_demo", runner)
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")  # as outside pytest, where warnings are not errors
+        assert cli.main(["demo"]) == 0
+    err = capsys.readouterr().err
+    assert "BLAS" not in err and "hiermodels: MissingDataWarning: Dropped 1 of 3 rows" in err

@@ -31,8 +31,20 @@ __all__ = [
 
 
 def fixed_effects_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame:
-    """See :meth:`hiermodels.Fit.fixed_effects`."""
+    """See :meth:`hiermodels.Fit.fixed_effects`.
+
+    For a family with thresholds (ordinal) they come first, named ``Intercept[1]``, ...
+    like brms.
+    """
     frames = []
+    if get_family(fit.spec.family).thresholds:
+        thresholds = fit.posterior[naming.INTERCEPT]
+        names = naming.threshold_names(thresholds.sizes[naming.THRESHOLD_DIM])
+        for k, name in enumerate(names):
+            da = thresholds.isel({naming.THRESHOLD_DIM: k}, drop=True)
+            frame = describe_draws(da, prob=prob)
+            frame.index = [name]
+            frames.append(frame)
     for name in fit.design.fixed.names:
         if name == naming.INTERCEPT:
             da = fit.posterior[naming.INTERCEPT]

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from hiermodels.errors import DataError, PriorError, SpecError
+from hiermodels.families.links import inverse_link
 from hiermodels.spec.priors import Prior
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SUPPORTS", "Family", "Support", "aux_column", "resolve_link"]
 
-Support = Literal["real", "binary", "bounded_count", "count"]
+Support = Literal["real", "binary", "bounded_count", "count", "ordinal"]
 
 #: What each kind of support lets the response hold, as error messages state it.
 SUPPORTS: Mapping[str, str] = MappingProxyType(
@@ -53,6 +54,7 @@ SUPPORTS: Mapping[str, str] = MappingProxyType(
         "binary": "0/1 or boolean values",
         "bounded_count": "integer counts between 0 and the number of trials",
         "count": "non-negative integer counts",
+        "ordinal": "ordered categories (an ordered pandas Categorical, or integers)",
     }
 )
 
@@ -75,7 +77,8 @@ class Family(abc.ABC):
         each is a free variable of the model, with a prior key of the same name.
     support
         What the response may hold: ``"real"``, ``"binary"`` (0/1), ``"bounded_count"``
-        (0..trials) or ``"count"`` (0, 1, 2, ...).
+        (0..trials), ``"count"`` (0, 1, 2, ...) or ``"ordinal"`` (ordered categories,
+        coded 0..K-1 by :meth:`encode_response`).
     response_scale
         ``True`` when default priors are set on the response's own scale (identity link
         families); otherwise they are set on the link scale.
@@ -99,6 +102,20 @@ class Family(abc.ABC):
     parameter_meanings
         Parameter name to a short text the summary prints under "Further distributional
         parameters" (``sigma`` is listed as the residual SD instead).
+    has_intercept
+        ``False`` when the linear predictor has no intercept of its own: the design then
+        drops the fixed intercept column (varying intercepts stay).
+    thresholds
+        ``True`` for a family with ``K - 1`` ordered thresholds (cutpoints) in place of
+        the intercept, ``K`` being the number of categories the design records
+        (:attr:`hiermodels.design.Design.categories`). They are named ``Intercept[1]``,
+        ... like brms, sampled with an ordered transform, take the priors of the keys
+        ``"Intercept"`` (all) and ``"Intercept[k]"`` (one), default from
+        :meth:`default_prior` ``("threshold")``, and reach :meth:`pymc_likelihood` and
+        :meth:`log_likelihood` as ``aux["Intercept"]`` (a vector per draw).
+    category_dim
+        The name of the trailing axis of :meth:`expected_value` for a family whose
+        expected value is a vector per row (category probabilities), else ``None``.
     """
 
     name: str
@@ -111,6 +128,9 @@ class Family(abc.ABC):
     collapsible: bool = False
     model_kind: str = "generalized linear"
     parameter_meanings: Mapping[str, str] = MappingProxyType({})
+    has_intercept: bool = True
+    thresholds: bool = False
+    category_dim: str | None = None
 
     # ------------------------------------------------------------------ declarations
     @property
@@ -150,6 +170,17 @@ class Family(abc.ABC):
         raise PriorError(f"Family {self.name!r} has no default prior for {parameter!r}.")
 
     # ------------------------------------------------------------------ data
+    def encode_response(
+        self, series: pd.Series, expr: str
+    ) -> tuple[np.ndarray, tuple[object, ...]] | None:
+        """A categorical response as codes ``0..K-1`` (floats) and its ``K`` category
+        labels, in the order the codes follow; ``None`` (the default) for families whose
+        response is numeric and is read as it is.
+
+        Raise :class:`DataError` naming the rows and values that do not fit.
+        """
+        return None
+
     def check_response(self, values: np.ndarray, expr: str, index: pd.Index) -> None:
         """Raise :class:`DataError` naming the first rows outside the :attr:`support`.
 
@@ -243,6 +274,22 @@ class Family(abc.ABC):
         ``mean`` is on the response scale (the probability for Bernoulli and binomial);
         ``aux`` holds the family's parameters with shape (chain, draw). Counts are int64.
         """
+
+    def expected_value(
+        self,
+        link: str,
+        *,
+        eta: np.ndarray,
+        aux: Mapping[str, np.ndarray],
+        trials: np.ndarray | None,
+    ) -> np.ndarray:
+        """E[y | eta, aux] per draw and row, shape of eta (brms posterior_epred) ...
+
+        The default is the inverse link of ``eta``. A family whose expected value is a
+        vector per row (the category probabilities of an ordinal family) returns it on a
+        trailing axis named by :attr:`category_dim`.
+        """
+        return inverse_link(link, eta)  # default
 
     def latent_residual_variance(self, link: str, posterior) -> np.ndarray | float:
         """The residual variance of the variance partition: per draw, or a constant.

@@ -130,9 +130,17 @@ def _log_prob_tensor(link: str, y, eta, cutpoints):
     k = pt.cast(y, "int64")
     n_cut = cutpoints.shape[-1]
     # Finite stand-ins for c_0 = -inf and c_K = +inf keep the unused branches of the
-    # switches (and so the gradients) finite.
-    low = pt.concatenate([cutpoints[..., :1] - 1.0, cutpoints], axis=-1)[..., k] - eta
-    high = pt.concatenate([cutpoints, cutpoints[..., -1:] + 1.0], axis=-1)[..., k] - eta
+    # switches (and so the gradients) finite. PyMC may hand the cutpoints with leading
+    # batch axes of length 1: gather along the last axis after broadcasting to the rows.
+    lows = pt.concatenate([cutpoints[..., :1] - 1.0, cutpoints], axis=-1)
+    highs = pt.concatenate([cutpoints, cutpoints[..., -1:] + 1.0], axis=-1)
+
+    def gather(table):
+        table = pt.broadcast_to(table, (*eta.shape, n_cut + 1))
+        return pt.take_along_axis(table, k[..., None], axis=-1)[..., 0]
+
+    low = gather(lows) - eta
+    high = gather(highs) - eta
     if link == "logit":
         first = -pt.softplus(-high)
         last = -pt.softplus(low)

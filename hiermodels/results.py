@@ -197,8 +197,10 @@ class Fit:
         kind
             ``"mean"`` (default): the expected value on the response scale (the
             probability for bernoulli and binomial, the rate including the offset for
-            poisson and negative binomial). ``"response"``: one draw from the
-            likelihood per posterior draw (binomial needs the trials column in ``data``).
+            poisson and negative binomial; for cumulative the probability of each
+            category, on an extra dimension ``category`` labelled with the categories).
+            ``"response"``: one draw from the likelihood per posterior draw (binomial
+            needs the trials column in ``data``; cumulative draws the category labels).
         new_groups
             How levels not seen in fitting, and missing group values, are predicted:
             ``"sample"`` (default) draws their effects from the fitted population
@@ -211,7 +213,9 @@ class Fit:
         -------
         xarray.DataTree
             With a ``predictions`` group holding one variable, named as the response,
-            with dims ``(chain, draw, row)``; ``row`` holds the index of ``data``.
+            with dims ``(chain, draw, row)`` (``(chain, draw, row, category)`` for the
+            category probabilities of an ordinal family); ``row`` holds the index of
+            ``data``.
 
         Raises
         ------

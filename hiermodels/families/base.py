@@ -9,14 +9,17 @@ method                          used by
 ==============================  ==========================================================
 :meth:`~Family.default_prior`   the default priors of the family's own parameters
 :meth:`~Family.check_response`  the design, when it reads the response column
+:meth:`~Family.encode_response` the design: codes a categorical response (optional)
 :meth:`~Family.pymc_likelihood` the PyMC model (``Model.pymc_model``)
 :meth:`~Family.log_likelihood`  the pointwise log-likelihood (LOO, k-fold, held-out rows)
 :meth:`~Family.draw_response`   ``fit.predict(kind="response")``, posterior predictive
+:meth:`~Family.expected_value`  ``fit.predict(kind="mean")`` and the mean of the draws
 :meth:`~Family.latent_residual_variance`  ``fit.icc()``, ``fit.r2()`` (optional)
 ==============================  ==========================================================
 
-The first five are required; a family without a residual variance leaves the last one
-out and the variance partition refuses it. The shipped families live one per module in
+``pymc_likelihood``, ``log_likelihood`` and ``draw_response`` are required; the others
+have defaults. A family without a residual variance leaves it out and the variance
+partition refuses it. The shipped families live one per module in
 this package; :func:`hiermodels.families.register` adds one of your own.
 
 Examples
@@ -271,7 +274,8 @@ class Family(abc.ABC):
     ) -> np.ndarray:
         """One draw from the likelihood per element of ``mean`` (chain, draw, rows).
 
-        ``mean`` is on the response scale (the probability for Bernoulli and binomial);
+        ``mean`` is on the response scale (the probability for Bernoulli and binomial),
+        as :meth:`expected_value` gives it (with its trailing axis, if it has one);
         ``aux`` holds the family's parameters with shape (chain, draw). Counts are int64.
         """
 

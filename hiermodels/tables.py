@@ -119,13 +119,28 @@ def group_effects_table(fit: FitLike, group: str, *, prob: float = PROB) -> pd.D
 
 
 def group_coefficients_table(fit: FitLike, group: str, *, prob: float = PROB) -> pd.DataFrame:
-    """See :meth:`hiermodels.Fit.group_coefficients`."""
+    """See :meth:`hiermodels.Fit.group_coefficients`.
+
+    For a family with thresholds (ordinal) each level's thresholds come first, named
+    ``Intercept[k]``: ``c_k - r`` with ``r`` the level's varying intercept, since
+    ``P(y <= k) = F(c_k - eta)`` (the population thresholds without one).
+    """
     g = fit.design.group(group)
     post = fit.posterior
     effects = post[naming.effects_name(g.name)]
     term_dim = naming.term_dim(g.name)
     names = list(fit.design.fixed.names) + [t for t in g.terms if t not in fit.design.fixed.names]
     parts = []
+    if get_family(fit.spec.family).thresholds:
+        cuts = post[naming.INTERCEPT]
+        varying = naming.INTERCEPT in g.terms
+        shift = effects.sel({term_dim: naming.INTERCEPT}, drop=True) if varying else 0.0
+        for k, name in enumerate(naming.threshold_names(cuts.sizes[naming.THRESHOLD_DIM])):
+            total = cuts.isel({naming.THRESHOLD_DIM: k}, drop=True) - shift
+            if not varying:
+                total = total.expand_dims({naming.level_dim(g.name): list(g.levels)})
+            parts.append(total.expand_dims(term=[name]))
+        names = [t for t in names if t != naming.INTERCEPT]
     for term in names:
         if term == naming.INTERCEPT:
             fixed = post[naming.INTERCEPT]

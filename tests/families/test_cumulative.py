@@ -323,6 +323,17 @@ def test_summary_predict_and_variance_partition(recovery_fit, simulated):
     # The draws' frequencies follow the mean probabilities of the same draws.
     freq = (drawn.values[..., None] == np.arange(1, 5)).mean(axis=(0, 1))
     assert np.abs(freq - mean.values.mean(axis=(0, 1))).max() < 0.05
+    coefs = recovery_fit.group_coefficients("g")
+    assert coefs.loc["g0"].index.tolist() == [
+        "Intercept[1]",
+        "Intercept[2]",
+        "Intercept[3]",
+        "x",
+        "z[b]",
+    ]
+    post = recovery_fit.posterior
+    level = post["Intercept"].isel(threshold=1) - post["r_g"].sel(g="g0", g__term="Intercept")
+    assert coefs.loc[("g0", "Intercept[2]"), "mean"] == pytest.approx(float(level.mean()))
     icc = recovery_fit.icc()
     assert set(icc.index) == {"g", "h"} and (icc["mean"] > 0).all() and icc["mean"].sum() < 1
     replicated = recovery_fit.posterior_predictive(random_seed=3)["posterior_predictive"]["y"]

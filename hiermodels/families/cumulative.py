@@ -202,15 +202,22 @@ class Cumulative(Family):
             return self._checked_k(codes.astype(float), labels, expr)
         # Any other response comes as finite floats that check_response found integer.
         values = series.to_numpy(dtype=float)
-        low, high = int(values.min()), int(values.max())
-        present = np.unique(values).astype(np.int64)
-        gaps = sorted(set(range(low, high + 1)) - set(present.tolist()))
-        if gaps:
+        present = np.unique(values)
+        low, high = int(present[0]), int(present[-1])
+        n_missing = high - low + 1 - len(present)
+        if n_missing:
+            # the first missing integers, without listing the whole range
+            gaps: list[int] = []
+            for i in np.flatnonzero(np.diff(present) > 1):
+                start, stop = int(present[i]) + 1, int(present[i + 1])
+                gaps += range(start, min(stop, start + 10 - len(gaps)))
+                if len(gaps) >= 10:
+                    break
             raise DataError(
                 f"The ordinal response {expr!r} runs from {low} to {high} but has no rows "
-                f"with the value(s) {gaps[:10]}; every category in between needs rows. "
-                "Recode the response, or pass an ordered Categorical of the categories "
-                "that occur."
+                f"with {n_missing} value(s) in between (first: {gaps}); every category in "
+                "between needs rows. Recode the response, or pass an ordered Categorical "
+                "of the categories that occur."
             )
         labels = tuple(range(low, high + 1))
         return self._checked_k(values - low, labels, expr)

@@ -189,6 +189,18 @@ _DATASETS: dict[str, _Dataset] = {
         "simulated by datasets/simulate_pupils.py (seed 20240611)",
         "Simulated for hiermodels.",
     ),
+    "wine": _Dataset(
+        "wine.csv",
+        ("bottle", "judge"),
+        "Bitterness of white wine: 72 ratings (rating, 1 = least to 5 = most bitter, "
+        "loaded as an ordered Categorical; response, the bitterness on a 0-100 scale) "
+        "by 9 judges of 8 bottles, made at a cold or warm temperature (temp) with or "
+        "without skin contact (contact).",
+        "ordinal `wine` (GPL-2+)",
+        "Randall, J. H. (1989). The analysis of sensory data by generalized linear model. "
+        "Biometrical Journal 31, 781-793; Christensen, R. H. B. (2019). ordinal: "
+        "regression models for ordinal data, R package.",
+    ),
     "eight_schools": _Dataset(
         "eight_schools.csv",
         ("school",),
@@ -247,6 +259,8 @@ def load(name: str) -> pd.DataFrame:
     frame = pd.read_csv(data_dir() / entry.file, dtype={g: str for g in entry.groups})
     if name == "tumors":
         frame.insert(0, "experiment", [str(i) for i in range(1, len(frame) + 1)])
+    if name == "wine":
+        frame["rating"] = pd.Categorical(frame["rating"], categories=[1, 2, 3, 4, 5], ordered=True)
     for col in entry.groups:
         if col in frame.columns:
             values = frame[col].astype(str)

@@ -21,6 +21,8 @@ CENTERED_INTERCEPT = "Intercept_centered"
 SLOPES = "b"
 CENTERED_SLOPES = "b_centered"
 SIGMA = "sigma"
+#: Dimension of the ordered thresholds ``Intercept[1]``, ... of an ordinal family.
+THRESHOLD_DIM = "threshold"
 CHAIN_DRAW = ("chain", "draw")
 
 
@@ -35,6 +37,7 @@ _RESERVED = {
     SLOPES,
     CENTERED_SLOPES,
     SIGMA,
+    THRESHOLD_DIM,
     "nu",
     "alpha",
     "mu",
@@ -155,6 +158,11 @@ def display_names(groups: Iterable[str]) -> dict[str, str]:
             if stored != prefix + group:
                 names[stored] = prefix + group
     return names
+
+
+def threshold_names(n: int) -> list[str]:
+    """Names of ``n`` ordered thresholds, as brms writes them: ``Intercept[1]``, ..."""
+    return [f"{INTERCEPT}[{k}]" for k in range(1, n + 1)]
 
 
 # Prior slots (the keys users write in ``priors={...}``)

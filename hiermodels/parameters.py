@@ -34,6 +34,11 @@ __all__ = ["model_priors", "prior_slots", "prior_table"]
 def prior_slots(design: Design, family: str) -> list[PriorSlot]:
     """Every parameter of the model that takes a prior, with the keys that address it."""
     slots: list[PriorSlot] = []
+    fam = get_family(family)
+    if fam.thresholds:
+        # brms's keys: class Intercept sets every threshold, Intercept[k] one of them.
+        for name in naming.threshold_names(len(design.categories) - 1):
+            slots.append(PriorSlot(name, "threshold", (name, naming.INTERCEPT)))
     for name in design.fixed.names:
         if name == naming.INTERCEPT:
             slots.append(PriorSlot(naming.INTERCEPT, "Intercept", (naming.INTERCEPT,)))

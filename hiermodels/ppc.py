@@ -34,7 +34,7 @@ __all__ = ["PPC_KINDS", "level_means", "plot_loo_pit", "plot_ppc", "ppc_tree"]
 
 PPCKind = Literal["dist", "pit", "tstat", "rootogram", "groups", "calibration"]
 PPC_KINDS: tuple[str, ...] = ("dist", "pit", "tstat", "rootogram", "groups", "calibration")
-DISCRETE = ("binary", "bounded_count", "count")
+DISCRETE = ("binary", "bounded_count", "count", "ordinal")
 COUNT = ("bounded_count", "count")
 ALL_ROWS = "all"
 #: Above this many levels the ``groups`` check shows positions, not level labels.

@@ -38,7 +38,7 @@ from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family
 from hiermodels.families.row_terms import parameter_draws, row_draws
 from hiermodels.kernels.covariance import correlation_root
-from hiermodels.linear_predictor import inverse_link, linear_predictor
+from hiermodels.linear_predictor import linear_predictor
 from hiermodels.options import PROB
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -200,7 +200,9 @@ def summarize_predictions(pred, *, prob: float = PROB) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per input row (indexed like the data), with columns ``mean``, ``sd``
-        and the interval bounds, e.g. ``eti89_lb`` and ``eti89_ub``.
+        and the interval bounds, e.g. ``eti89_lb`` and ``eti89_ub``. Category
+        probabilities (``kind="mean"`` of an ordinal family) give one row per input row
+        and category (a ``(row, category)`` MultiIndex).
 
     Examples
     --------
@@ -232,22 +234,37 @@ def summarize_predictions(pred, *, prob: float = PROB) -> pd.DataFrame:
         )
     if isinstance(prob, bool) or not isinstance(prob, float | int) or not 0 < prob < 1:
         raise SpecError(f"prob must be a number between 0 and 1, got {prob!r}.")
-    rows = [d for d in da.dims if d not in naming.CHAIN_DRAW]
-    if len(rows) != 1 or any(d not in da.dims for d in naming.CHAIN_DRAW):
-        raise DataError(f"Predictions need dims (chain, draw, row); got {da.dims}.")
-    row = rows[0]
-    da = da.transpose(*naming.CHAIN_DRAW, row)
-    positional = xr.DataArray(np.asarray(da.values, dtype=float), dims=da.dims)
-    eti = azs.eti(positional, prob=prob, dim=list(naming.CHAIN_DRAW)).transpose(row, ...)
+    others = [d for d in da.dims if d not in naming.CHAIN_DRAW]
+    if not 1 <= len(others) <= 2 or any(d not in da.dims for d in naming.CHAIN_DRAW):
+        raise DataError(
+            f"Predictions need dims (chain, draw, row), or (chain, draw, row, category) "
+            f"for category probabilities; got {da.dims}."
+        )
+    row = ROW_DIM if ROW_DIM in others else others[0]
+    extra = [d for d in others if d != row]
+    da = da.transpose(*naming.CHAIN_DRAW, row, *extra)
+    try:
+        numbers = np.asarray(da.values, dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"Cannot summarise predictions of dtype {da.dtype} (category labels); "
+            "summarise kind='mean' (the category probabilities) instead."
+        ) from None
+    positional = xr.DataArray(numbers, dims=da.dims)
+    eti = azs.eti(positional, prob=prob, dim=list(naming.CHAIN_DRAW)).transpose(*others, ...)
     label = round(prob * 100)
     index = pd.Index(da[row].values, name=row) if row in da.coords else pd.RangeIndex(da.sizes[row])
     index.name = row
+    if extra:
+        (dim,) = extra
+        labels = da[dim].values if dim in da.coords else np.arange(da.sizes[dim])
+        index = pd.MultiIndex.from_product([index, labels], names=[row, dim])
     return pd.DataFrame(
         {
-            "mean": positional.mean(naming.CHAIN_DRAW).values,
-            "sd": positional.std(naming.CHAIN_DRAW, ddof=1).values,
-            f"eti{label}_lb": eti.values[:, 0],
-            f"eti{label}_ub": eti.values[:, 1],
+            "mean": positional.mean(naming.CHAIN_DRAW).values.ravel(),
+            "sd": positional.std(naming.CHAIN_DRAW, ddof=1).values.ravel(),
+            f"eti{label}_lb": eti.values[..., 0].ravel(),
+            f"eti{label}_ub": eti.values[..., 1].ravel(),
         },
         index=index,
     )
@@ -276,8 +293,10 @@ def predict(
     kind
         ``"mean"`` (default): the expected value on the response scale (the
         probability for bernoulli and binomial, the rate including the offset for
-        poisson and negative binomial). ``"response"``: one draw from the
-        likelihood per posterior draw (binomial needs the trials column in ``data``).
+        poisson and negative binomial; for an ordinal family the probability of each
+        category, on an extra dimension ``category`` labelled with the categories).
+        ``"response"``: one draw from the likelihood per posterior draw (binomial
+        needs the trials column in ``data``; an ordinal family draws category labels).
         ``"link"``: the linear predictor (the log-odds, the log rate).
     new_groups
         How levels not seen in fitting, and missing group values, are predicted:
@@ -294,7 +313,9 @@ def predict(
     -------
     xarray.DataTree
         With a ``predictions`` group holding one variable, named as the response,
-        with dims ``(chain, draw, row)``; ``row`` holds the index of ``data``.
+        with dims ``(chain, draw, row)`` (``(chain, draw, row, category)`` for the
+        category probabilities of an ordinal family); ``row`` holds the index of
+        ``data``.
 
     Raises
     ------
@@ -332,28 +353,31 @@ def predict(
         design, new_levels, index = rebuilt.design, rebuilt.new_levels, data.index
         rows = known_sd_terms(data, fit.spec.response) if kind == "response" else None
     eta = _eta(posterior, design, new_levels, new_groups=new_groups, rng=rng)
+    aux = _aux(fit, posterior)
+    dims = (*naming.CHAIN_DRAW, ROW_DIM)
     if kind == "link":
         values = eta
     elif kind == "mean":
-        values = family.expected_value(
-            fit.spec.link, eta=eta, aux=_aux(fit, posterior), trials=design.trials
-        )
+        values = family.expected_value(fit.spec.link, eta=eta, aux=aux, trials=design.trials)
     else:
-        values = row_draws(
-            family,
-            inverse_link(fit.spec.link, eta),
-            _aux(fit, posterior),
-            trials=design.trials,
-            rng=rng,
-            rows=rows,
-        )
-    extra = (CATEGORY_DIM,) if values.ndim == 4 else ()
+        location = family.draw_location(fit.spec.link, eta=eta, aux=aux, trials=design.trials)
+        values = row_draws(family, location, aux, trials=design.trials, rng=rng, rows=rows)
     coords = {
         "chain": posterior["chain"].values,
         "draw": posterior["draw"].values,
         ROW_DIM: _row_coord(index),
     }
-    da = xr.DataArray(values, dims=(*naming.CHAIN_DRAW, ROW_DIM, *extra), coords=coords)
+    categories = fit.design.categories
+    if kind == "response":
+        if categories is not None:
+            # category codes 0..K-1 -> the response's own labels
+            values = np.asarray(categories)[values]
+    elif values.ndim == eta.ndim + 1:
+        # a vector per row (category probabilities): the family names the extra axis
+        dims = (*dims, family.category_dim)
+        labels = categories if categories is not None else range(values.shape[-1])
+        coords[family.category_dim] = list(labels)
+    da = xr.DataArray(values, dims=dims, coords=coords)
     ds = xr.Dataset({fit.design.response_name: da})
     ds.attrs.update({"kind": kind, "new_groups": new_groups})
     return xr.DataTree.from_dict({"predictions": ds})
@@ -411,15 +435,11 @@ def replicated_draws(fit: FitLike, random_seed) -> xr.DataArray:
     rng = _rng(random_seed)
     design = fit.design
     posterior = fit.idata["posterior"].to_dataset()
-    mean = inverse_link(fit.spec.link, linear_predictor(posterior, design))
-    draws = row_draws(
-        get_family(fit.spec.family),
-        mean,
-        _aux(fit, posterior),
-        trials=design.trials,
-        rng=rng,
-        rows=design.row_terms,
-    )
+    family = get_family(fit.spec.family)
+    aux = _aux(fit, posterior)
+    eta = linear_predictor(posterior, design)
+    location = family.draw_location(fit.spec.link, eta=eta, aux=aux, trials=design.trials)
+    draws = row_draws(family, location, aux, trials=design.trials, rng=rng, rows=design.row_terms)
     return xr.DataArray(
         draws,
         dims=(*naming.CHAIN_DRAW, naming.OBS_DIM),

@@ -35,7 +35,8 @@ def fixed_effects_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame:
     """Fixed effects, indexed by the design's term names ("Intercept", "sex[M]", ...).
 
     Columns: ``mean``, ``sd``, the ETI bounds (``eti89_lb``, ``eti89_ub``),
-    ``ess_bulk``, ``ess_tail``, ``r_hat`` and ``mcse_mean``.
+    ``ess_bulk``, ``ess_tail``, ``r_hat`` and ``mcse_mean``. For a family with
+    thresholds (ordinal) they come first, named ``Intercept[1]``, ... like brms.
 
     Examples
     --------
@@ -45,6 +46,14 @@ def fixed_effects_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame:
     ['mean', 'sd', 'eti95_lb', 'eti95_ub']
     """
     frames = []
+    if get_family(fit.spec.family).thresholds:
+        thresholds = fit.posterior[naming.INTERCEPT]
+        names = naming.threshold_names(thresholds.sizes[naming.THRESHOLD_DIM])
+        for k, name in enumerate(names):
+            da = thresholds.isel({naming.THRESHOLD_DIM: k}, drop=True)
+            frame = describe_draws(da, prob=prob)
+            frame.index = [name]
+            frames.append(frame)
     for name in fit.design.fixed.names:
         if name == naming.INTERCEPT:
             da = fit.posterior[naming.INTERCEPT]
@@ -150,7 +159,9 @@ def group_coefficients_table(fit: FitLike, group: str, *, prob: float = PROB) ->
     """Fixed effect plus the level's deviation, per term: lme4's ``coef()``.
 
     Every fixed term is listed; terms that do not vary by ``group`` equal the fixed
-    effect. Indexed by (level, term).
+    effect. Indexed by (level, term). For a family with thresholds (ordinal) each
+    level's thresholds come first, named ``Intercept[k]``: ``c_k - r`` with ``r`` the
+    level's varying intercept, since ``P(y <= k) = F(c_k - eta)``.
 
     Examples
     --------
@@ -163,6 +174,16 @@ def group_coefficients_table(fit: FitLike, group: str, *, prob: float = PROB) ->
     term_dim = naming.term_dim(g.name)
     names = list(fit.design.fixed.names) + [t for t in g.terms if t not in fit.design.fixed.names]
     parts = []
+    if get_family(fit.spec.family).thresholds:
+        cuts = post[naming.INTERCEPT]
+        varying = naming.INTERCEPT in g.terms
+        shift = effects.sel({term_dim: naming.INTERCEPT}, drop=True) if varying else 0.0
+        for k, name in enumerate(naming.threshold_names(cuts.sizes[naming.THRESHOLD_DIM])):
+            total = cuts.isel({naming.THRESHOLD_DIM: k}, drop=True) - shift
+            if not varying:
+                total = total.expand_dims({naming.level_dim(g.name): list(g.levels)})
+            parts.append(total.expand_dims(term=[name]))
+        names = [t for t in names if t != naming.INTERCEPT]
     for term in names:
         if term == naming.INTERCEPT:
             fixed = post[naming.INTERCEPT]

@@ -507,6 +507,7 @@ def plausible_cases(draw, families=FAMILY_NAMES, required_groups=()) -> Case:
         "bernoulli": st.integers(0, 1),
         "poisson": st.integers(0, 30),
         "negative_binomial": st.integers(0, 30),
+        "cumulative": st.integers(0, 2),
     }
     if family == "binomial":
         y = [draw(st.integers(0, t)) for t in trials]

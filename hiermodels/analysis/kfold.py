@@ -89,7 +89,8 @@ def _heldout_fold(setup: _KFoldSetup, fold: _Fold) -> np.ndarray:
     except PriorError as err:
         raise DataError(
             f"Fold {fold.number}'s training rows cannot fit the model (a categorical "
-            f"predictor lost a level?): {err}. Use fewer folds or by=None."
+            f"predictor lost a level, or an ordinal response a category?): {err}. Use "
+            "fewer folds or by=None."
         ) from None
     fit = model.fit(random_seed=fold.seed, **setup.fit_options)
     return heldout_log_likelihood(

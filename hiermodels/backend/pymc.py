@@ -36,10 +36,19 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from hiermodels import naming
-from hiermodels.backend.priors import check_prior, check_priors, random_variable, scales, vector
+from hiermodels.backend.priors import (
+    check_prior,
+    check_priors,
+    random_variable,
+    scales,
+    stacked,
+    vector,
+)
 from hiermodels.design import Design, GroupDesign
+from hiermodels.errors import PriorError
 from hiermodels.families import Family, get_family
 from hiermodels.families.links import inverse_link_tensor as inverse_link
+from hiermodels.families.links import link_function
 from hiermodels.families.row_terms import family_parameters, pymc_row_likelihood
 from hiermodels.linear_predictor import group_contribution
 from hiermodels.spec.priors import Prior
@@ -61,17 +70,19 @@ def model_coords(design: Design) -> dict[str, list]:
     return coords
 
 
-def sheared_terms(design: Design) -> dict[str, np.ndarray]:
+def sheared_terms(design: Design, *, thresholds: bool = False) -> dict[str, np.ndarray]:
     """Per factor, which varying terms are centred on their level mean (see build_model).
 
     A term is sheared when it is also a fixed term (so the level mean can move into the
     fixed coefficient without changing the model) and, for multiple membership, when
-    every row's weights sum to 1.
+    every row's weights sum to 1. With ``thresholds`` (an ordinal family) the varying
+    intercepts are sheared too: the thresholds absorb their level mean.
     """
     out = {}
+    fixed = set(design.fixed.names) | ({naming.INTERCEPT} if thresholds else set())
     for g in design.groups:
         weights_ok = bool(np.allclose(g.weights.sum(axis=1), 1.0))
-        mask = np.array([weights_ok and t in design.fixed.names for t in g.terms])
+        mask = np.array([weights_ok and t in fixed for t in g.terms])
         out[g.name] = mask
     return out
 
@@ -95,6 +106,42 @@ def _fixed_coefficients(design: Design, priors: Mapping[str, Prior], sheared_slo
     if design.fixed.has_intercept:
         intercept = random_variable(naming.CENTERED_INTERCEPT, priors[naming.INTERCEPT])
     return intercept, slopes, names
+
+
+def _thresholds(design: Design, family: Family, link: str, priors: Mapping[str, Prior]):
+    """The sampled ordered thresholds of an ordinal family (``None`` for the others).
+
+    One vector with PyMC's ordered transform, registered as ``Intercept_centered``
+    (the thresholds at the means of the fixed predictors and of the sheared group
+    effects; its priors are those of the slots ``Intercept[k]``). It starts at the link
+    of the observed cumulative proportions.
+
+    The returned tensor is sorted. Under NUTS the draws are ordered already, so this
+    changes nothing; forward sampling (``sample_prior_predictive``) ignores transforms,
+    and sorting makes its draws the order statistics of draws from the priors: the
+    model's prior exactly when the thresholds share one prior (the default).
+    """
+    if not family.thresholds:
+        return None
+    names = naming.threshold_names(len(design.categories) - 1)
+    joint = stacked([priors[n] for n in names])
+    if joint is None:
+        raise PriorError(
+            f"The thresholds {names} are one ordered vector: their priors must share one "
+            f"distribution (different parameters are fine); got "
+            f"{[str(priors[n]) for n in names]}."
+        )
+    counts = np.bincount(design.y.astype(np.int64), minlength=len(design.categories))
+    cumulative = np.clip(np.cumsum(counts)[:-1] / counts.sum(), 0.02, 0.98)
+    start = np.maximum.accumulate(link_function(link, cumulative)) + 0.01 * np.arange(len(names))
+    sampled = random_variable(
+        naming.CENTERED_INTERCEPT,
+        joint,
+        dims=naming.THRESHOLD_DIM,
+        transform=pm.distributions.transforms.ordered,
+        initval=start,
+    )
+    return pt.sort(sampled)
 
 
 def sum_zero_embedding(w, J: int):
@@ -180,7 +227,9 @@ def _group_data_contribution(g: GroupDesign, deviations, mean):
     return varying + common
 
 
-def _likelihood(design: Design, family: Family, link: str, eta, priors: Mapping[str, Prior]):
+def _likelihood(
+    design: Design, family: Family, link: str, eta, priors: Mapping[str, Prior], thresholds
+):
     """The family's parameters (in the family's order), then its observed variable."""
     dims = naming.OBS_DIM
     # The response is a data container too, so a compiled model can be refitted to new
@@ -188,6 +237,8 @@ def _likelihood(design: Design, family: Family, link: str, eta, priors: Mapping[
     y = pm.Data(naming.data_name("y"), design.y, dims=dims)
     rows = design.row_terms
     aux = {p: random_variable(p, priors[p]) for p in family_parameters(family, rows)}
+    if thresholds is not None:
+        aux[naming.INTERCEPT] = thresholds
     return pymc_row_likelihood(
         family,
         design.response_name,
@@ -235,17 +286,23 @@ def build_model(
     for key, prior in priors.items():
         check_prior(key, prior)
     centered = centered or {}
-    masks = sheared_terms(design)
+    fam = get_family(family)
+    masks = sheared_terms(design, thresholds=fam.thresholds)
     if collapsed is not None:
         masks[collapsed] = np.zeros_like(masks[collapsed])
     sheared = {t for g in design.groups for t, m in zip(g.terms, masks[g.name]) if m}
     X = design.fixed.matrix
     slope_idx = [i for i, n in enumerate(design.fixed.names) if n != naming.INTERCEPT]
-    with pm.Model(coords=model_coords(design)) as model:
+    coords = model_coords(design)
+    if fam.thresholds:
+        coords[naming.THRESHOLD_DIM] = list(range(1, len(design.categories)))
+    with pm.Model(coords=coords) as model:
         intercept_c, slopes, slope_names = _fixed_coefficients(
             design, priors, sheared - {naming.INTERCEPT}
         )
-        centre = X[:, slope_idx].mean(axis=0) if (slope_idx and intercept_c is not None) else None
+        thresholds_c = _thresholds(design, fam, link, priors)
+        has_level = intercept_c is not None or thresholds_c is not None
+        centre = X[:, slope_idx].mean(axis=0) if (slope_idx and has_level) else None
         eta = pt.zeros(design.n_obs)
         if intercept_c is not None:
             eta = eta + intercept_c
@@ -284,8 +341,15 @@ def build_model(
             if centre is not None:
                 value = value - pt.dot(pt.as_tensor(centre), slopes)
             pm.Deterministic(naming.INTERCEPT, value)
+        if thresholds_c is not None:
+            # P(y <= k) = F(c_k - eta): the thresholds enter with the opposite sign of
+            # an intercept, c_k = c*_k + shift_I + centre . b*.
+            value = thresholds_c + shift.get(naming.INTERCEPT, 0.0)
+            if centre is not None:
+                value = value + pt.dot(pt.as_tensor(centre), slopes)
+            pm.Deterministic(naming.INTERCEPT, value, dims=naming.THRESHOLD_DIM)
         if collapsed is None:
-            _likelihood(design, get_family(family), link, eta, priors)
+            _likelihood(design, fam, link, eta, priors, thresholds_c)
         else:
             parts = ([intercept_c[None]] if intercept_c is not None else []) + (
                 [slopes] if slopes is not None else []

@@ -25,7 +25,12 @@ from hiermodels.design.checks import (
 from hiermodels.design.columns import check_roles, used_columns
 from hiermodels.design.frame import model_frame
 from hiermodels.design.levels import factor_codes, membership_codes
-from hiermodels.design.matrices import fixed_design, offset_values, term_columns
+from hiermodels.design.matrices import (
+    fixed_design,
+    offset_values,
+    term_columns,
+    without_intercept,
+)
 from hiermodels.design.response import response_values, trials_values
 from hiermodels.design.row_terms import row_terms
 from hiermodels.design.types import Design, GroupDesign, Missing
@@ -130,9 +135,12 @@ def build_design(
     check_formula_columns(columns, data, formula)
     check_roles(parsed, formula)
     frame, positions = handle_missing(data, columns, missing)
+    # The response is read before unused categories are dropped: an ordinal family
+    # refuses a category without rows.
+    unnormalised = frame
     frame = model_frame(frame, columns, drop_unused_categories=True)
     check_finite(frame, columns)
-    y = response_values(frame, parsed.response.expr, family)
+    y, categories = response_values(unnormalised, parsed.response.expr, family)
     fam = get_family(family)
     trials = None
     if fam.needs_trials and parsed.response.trials is None:
@@ -150,9 +158,16 @@ def build_design(
         trials = trials_values(frame, parsed.response.trials, y)
     rows = row_terms(frame, parsed.response, y, family)
     fixed = fixed_design(frame, parsed.fixed, formula)
+    if not fam.has_intercept:
+        fixed = without_intercept(fixed, family, formula)
     offset = offset_values(frame, parsed.offsets, formula)
     groups = group_designs(frame, parsed.group_terms, formula)
-    if fixed.matrix.shape[1] == 0 and not groups and not family_parameters(fam, rows):
+    if (
+        fixed.matrix.shape[1] == 0
+        and not groups
+        and not family_parameters(fam, rows)
+        and not fam.thresholds
+    ):
         raise FormulaError(
             "The model has nothing to estimate: no intercept, no predictors, no group "
             f"terms, and family {family!r} has no other parameters. Remove the '0' or '-1', "
@@ -171,4 +186,5 @@ def build_design(
         offset=offset,
         row_positions=positions,
         row_terms=rows,
+        categories=categories,
     )

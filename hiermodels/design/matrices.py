@@ -34,6 +34,7 @@ __all__ = [
     "rebuild_matrix",
     "rename_column",
     "term_columns",
+    "without_intercept",
 ]
 
 
@@ -82,6 +83,36 @@ def fixed_design(data: pd.DataFrame, rhs: str, formula: str) -> FixedDesign:
         check_magnitude(matrix[:, j], f"The fixed-effects column {name!r}", data.index)
     check_rank(matrix, names)
     return FixedDesign(matrix=matrix, names=names, formulaic_spec=mm.model_spec)
+
+
+def without_intercept(fixed: FixedDesign, family: str, formula: str) -> FixedDesign:
+    """``fixed`` without its intercept column, for a family whose linear predictor has
+    none (its thresholds take the intercept's place).
+
+    The column is dropped after formulaic has coded the predictors for a model with an
+    intercept (``K - 1`` columns for a factor of ``K`` levels), as brms does. A formula
+    written without an intercept (``0 + x``) is accepted only when its columns do not
+    span the constant, which the thresholds hold already.
+    """
+    names = list(fixed.names)
+    if "Intercept" in names:
+        keep = tuple(i for i, n in enumerate(names) if n != "Intercept")
+        return FixedDesign(
+            matrix=fixed.matrix[:, list(keep)],
+            names=tuple(names[i] for i in keep),
+            formulaic_spec=fixed.formulaic_spec,
+            columns=keep,
+        )
+    X = fixed.matrix
+    if X.shape[1] and np.linalg.matrix_rank(np.column_stack([np.ones(len(X)), X])) == X.shape[1]:
+        raise FormulaError(
+            f"Family {family!r} has thresholds in place of an intercept, and the fixed "
+            f"columns {names} of this formula add up to a constant, which the thresholds "
+            "already hold. Write the formula with its intercept (drop the '0 +' or '- 1'): "
+            "the factor is then coded against its first level.",
+            formula,
+        )
+    return fixed
 
 
 def term_columns(data: pd.DataFrame, term: GroupTerm, formula: str):

@@ -119,10 +119,15 @@ def prediction_design(
     check_values(data, value_columns(design, spec))
     check_categories(design.fixed.formulaic_spec, data, "fixed part")
     matrix = rebuild_matrix(design.fixed.formulaic_spec, data, "fixed part")
+    if design.fixed.columns is not None:
+        matrix = matrix[:, list(design.fixed.columns)]
     if matrix.shape[1] != len(design.fixed.names):  # pragma: no cover - same spec
         raise DataError(f"The fixed part of the new data does not match {design.fixed.names}.")
     fixed = FixedDesign(
-        matrix=matrix, names=design.fixed.names, formulaic_spec=design.fixed.formulaic_spec
+        matrix=matrix,
+        names=design.fixed.names,
+        formulaic_spec=design.fixed.formulaic_spec,
+        columns=design.fixed.columns,
     )
     try:
         offset = offset_values(data, spec.offsets, spec.formula)
@@ -142,5 +147,6 @@ def prediction_design(
         groups=tuple(groups),
         row_index=data.index.copy(),
         offset=offset,
+        categories=design.categories,
     )
     return NewDesign(design=rebuilt_design, new_levels=new_levels)

@@ -15,8 +15,22 @@ from hiermodels.spec.terms import ModelSpec
 __all__ = ["response_values", "trials_column", "trials_values"]
 
 
-def response_values(data: pd.DataFrame, expr: str, family: str) -> np.ndarray:
-    """The response as floats: a column or an expression, in the family's support."""
+def response_values(
+    data: pd.DataFrame, expr: str, family: str
+) -> tuple[np.ndarray, tuple[object, ...] | None]:
+    """The response as floats (a column or an expression, in the family's support), and
+    its category labels for a family with a categorical response (else ``None``).
+
+    A family coding categories (:meth:`hiermodels.families.Family.encode_response`)
+    gets a pandas ``Categorical`` response as it is, and any other response after the
+    checks of numbers and of the family's support. ``data`` is read before unused
+    categories are dropped, so that such a family sees them all.
+    """
+    fam = get_family(family)
+    if expr in data.columns and isinstance(data[expr].dtype, pd.CategoricalDtype):
+        encoded = fam.encode_response(data[expr], expr)
+        if encoded is not None:
+            return encoded
     if expr in data.columns:
         series = data[expr]
     else:
@@ -31,14 +45,13 @@ def response_values(data: pd.DataFrame, expr: str, family: str) -> np.ndarray:
         if mm.shape[1] != 1:
             raise DataError(f"The response {expr!r} must be one numeric column.")
         series = pd.Series(np.asarray(mm)[:, 0], index=data.index)
-    fam = get_family(family)
     if pd.api.types.is_bool_dtype(series):
         if fam.support != "binary":
             raise DataError(
                 f"The response {expr!r} is boolean; family {family!r} needs "
                 f"{fam.support_words}. Use family='bernoulli' for yes/no data."
             )
-        return series.to_numpy(dtype=float)
+        return series.to_numpy(dtype=float), None
     if not pd.api.types.is_numeric_dtype(series):
         example = series.iloc[0]
         raise DataError(
@@ -55,7 +68,10 @@ def response_values(data: pd.DataFrame, expr: str, family: str) -> np.ndarray:
     fam.check_response(values, expr, data.index)
     if fam.counts:
         check_count_size(series, f"The response {expr!r}")
-    return values
+    encoded = fam.encode_response(pd.Series(values, index=data.index), expr)
+    if encoded is not None:
+        return encoded
+    return values, None
 
 
 def trials_values(frame: pd.DataFrame, name: str, y: np.ndarray) -> np.ndarray:

@@ -31,6 +31,10 @@ class FixedDesign:
     matrix: np.ndarray
     names: tuple[str, ...]
     formulaic_spec: Any
+    #: Positions of the formulaic matrix's columns that the design keeps (``None``: all);
+    #: a family without an intercept (:attr:`hiermodels.families.Family.has_intercept`)
+    #: drops the intercept column, after the coding that an intercept implies.
+    columns: tuple[int, ...] | None = None
 
     @property
     def has_intercept(self) -> bool:
@@ -99,6 +103,9 @@ class Design:
     row_positions: np.ndarray | None = None
     #: Known SDs, censoring and weights of the rows (``se()``, ``cens()``, ``weights()``).
     row_terms: RowTerms | None = None
+    #: The response's category labels, in order, for a family with a categorical
+    #: response (``y`` then holds the codes ``0..K-1``); ``None`` otherwise.
+    categories: tuple[object, ...] | None = None
 
     @property
     def n_obs(self) -> int:

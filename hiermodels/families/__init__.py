@@ -26,7 +26,7 @@ Examples
 >>> hm.families.get_family("poisson").default_link
 'log'
 >>> sorted(hm.families.FAMILIES)
-['bernoulli', 'binomial', 'gaussian', 'negative_binomial', 'poisson', 'student_t']
+['bernoulli', 'binomial', 'cumulative', 'gaussian', 'negative_binomial', 'poisson', 'student_t']
 """
 
 from hiermodels.families.base import Family, Support, resolve_link

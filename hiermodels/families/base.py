@@ -9,16 +9,18 @@ method                          used by
 ==============================  ==========================================================
 :meth:`~Family.default_prior`   the default priors of the family's own parameters
 :meth:`~Family.check_response`  the design, when it reads the response column
+:meth:`~Family.encode_response` the design: codes a categorical response (optional)
 :meth:`~Family.pymc_likelihood` the PyMC model (``Model.pymc_model``)
 :meth:`~Family.log_likelihood`  the pointwise log-likelihood (LOO, k-fold, held-out rows)
 :meth:`~Family.draw_response`   ``fit.predict(kind="response")``, posterior predictive
-:meth:`~Family.expected_value`  ``fit.predict()``, ``fit.predictions()`` (optional)
+:meth:`~Family.expected_value`  ``fit.predict(kind="mean")``, ``fit.predictions()`` (optional)
 :meth:`~Family.latent_residual_variance`  ``fit.icc()``, ``fit.r2()`` (optional)
 :meth:`~Family.pymc_distribution`  ``y | cens(c)``: the PyMC model (optional)
 :meth:`~Family.log_cdf`         ``y | cens(c)``: the pointwise log-likelihood (optional)
 ==============================  ==========================================================
 
-The first five are required. A family whose mean is the inverse link keeps the default
+``pymc_likelihood``, ``log_likelihood`` and ``draw_response`` are required; the others
+have defaults. A family whose mean is the inverse link keeps the default
 ``expected_value``; a family without a residual variance leaves that one out and the
 variance partition refuses it, and a family without the two censoring hooks refuses
 ``cens()`` (:mod:`hiermodels.families.row_terms`). The shipped families live one per
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SUPPORTS", "Family", "Support", "aux_column", "resolve_link"]
 
-Support = Literal["real", "binary", "bounded_count", "count"]
+Support = Literal["real", "binary", "bounded_count", "count", "ordinal"]
 
 #: What each kind of support lets the response hold, as error messages state it.
 SUPPORTS: Mapping[str, str] = MappingProxyType(
@@ -59,6 +61,7 @@ SUPPORTS: Mapping[str, str] = MappingProxyType(
         "binary": "0/1 or boolean values",
         "bounded_count": "integer counts between 0 and the number of trials",
         "count": "non-negative integer counts",
+        "ordinal": "ordered categories (an ordered pandas Categorical, or integers)",
     }
 )
 
@@ -81,7 +84,8 @@ class Family(abc.ABC):
         each is a free variable of the model, with a prior key of the same name.
     support
         What the response may hold: ``"real"``, ``"binary"`` (0/1), ``"bounded_count"``
-        (0..trials) or ``"count"`` (0, 1, 2, ...).
+        (0..trials), ``"count"`` (0, 1, 2, ...) or ``"ordinal"`` (ordered categories,
+        coded 0..K-1 by :meth:`encode_response`).
     response_scale
         ``True`` when default priors are set on the response's own scale (identity link
         families); otherwise they are set on the link scale.
@@ -105,6 +109,20 @@ class Family(abc.ABC):
     parameter_meanings
         Parameter name to a short text the summary prints under "Further distributional
         parameters" (``sigma`` is listed as the residual SD instead).
+    has_intercept
+        ``False`` when the linear predictor has no intercept of its own: the design then
+        drops the fixed intercept column (varying intercepts stay).
+    thresholds
+        ``True`` for a family with ``K - 1`` ordered thresholds (cutpoints) in place of
+        the intercept, ``K`` being the number of categories the design records
+        (:attr:`hiermodels.design.Design.categories`). They are named ``Intercept[1]``,
+        ... like brms, sampled with an ordered transform, take the priors of the keys
+        ``"Intercept"`` (all) and ``"Intercept[k]"`` (one), default from
+        :meth:`default_prior` ``("threshold")``, and reach :meth:`pymc_likelihood` and
+        :meth:`log_likelihood` as ``aux["Intercept"]`` (a vector per draw).
+    category_dim
+        The name of the trailing axis of :meth:`expected_value` for a family whose
+        expected value is a vector per row (category probabilities), else ``None``.
     """
 
     name: str
@@ -117,6 +135,9 @@ class Family(abc.ABC):
     collapsible: bool = False
     model_kind: str = "generalized linear"
     parameter_meanings: Mapping[str, str] = MappingProxyType({})
+    has_intercept: bool = True
+    thresholds: bool = False
+    category_dim: str | None = None
 
     # ------------------------------------------------------------------ declarations
     @property
@@ -156,6 +177,17 @@ class Family(abc.ABC):
         raise PriorError(f"Family {self.name!r} has no default prior for {parameter!r}.")
 
     # ------------------------------------------------------------------ data
+    def encode_response(
+        self, series: pd.Series, expr: str
+    ) -> tuple[np.ndarray, tuple[object, ...]] | None:
+        """A categorical response as codes ``0..K-1`` (floats) and its ``K`` category
+        labels, in the order the codes follow; ``None`` (the default) for families whose
+        response is numeric and is read as it is.
+
+        Raise :class:`DataError` naming the rows and values that do not fit.
+        """
+        return None
+
     def check_response(self, values: np.ndarray, expr: str, index: pd.Index) -> None:
         """Raise :class:`DataError` naming the first rows outside the :attr:`support`.
 
@@ -246,7 +278,8 @@ class Family(abc.ABC):
     ) -> np.ndarray:
         """One draw from the likelihood per element of ``mean`` (chain, draw, rows).
 
-        ``mean`` is on the response scale (the probability for Bernoulli and binomial);
+        ``mean`` is on the response scale (the probability for Bernoulli and binomial),
+        as :meth:`expected_value` gives it (with its trailing axis, if it has one);
         ``aux`` holds the family's parameters with shape (chain, draw). Counts are int64.
         """
 
@@ -261,10 +294,26 @@ class Family(abc.ABC):
         """E[y | eta, aux] per draw and row, shape of ``eta`` (brms ``posterior_epred``).
 
         The default is the inverse link of ``eta``. A family whose mean is not the
-        inverse link (zero-inflated, hurdle, ...) overrides it; one with several
-        response categories returns their probabilities in a trailing dimension
-        (chain, draw, rows, categories). ``aux`` holds the family's parameters, shape
-        (chain, draw).
+        inverse link (zero-inflated, hurdle, ...) overrides it; one whose expected value
+        is a vector per row (the category probabilities of an ordinal family) returns it
+        on a trailing axis named by :attr:`category_dim`. ``aux`` holds the family's
+        parameters, shape (chain, draw).
+        """
+        return inverse_link(link, eta)
+
+    def draw_location(
+        self,
+        link: str,
+        *,
+        eta: np.ndarray,
+        aux: Mapping[str, np.ndarray],
+        trials: np.ndarray | None,
+    ) -> np.ndarray:
+        """What :meth:`draw_response` takes as ``mean``, per draw and row.
+
+        The inverse link of ``eta`` by default (for zero-inflated and hurdle families the
+        mean of the count part); a family that draws from a vector per row (an ordinal
+        family's category probabilities) returns that.
         """
         return inverse_link(link, eta)
 

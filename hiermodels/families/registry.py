@@ -8,8 +8,8 @@ Examples
 --------
 >>> get_family("bernoulli").default_link
 'logit'
->>> sorted(FAMILIES)[:3]
-['bernoulli', 'binomial', 'gaussian']
+>>> sorted(FAMILIES)[:2]
+['bernoulli', 'binomial']
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from hiermodels.errors import SpecError
 from hiermodels.families.base import SUPPORTS, Family
 from hiermodels.families.bernoulli import BERNOULLI
 from hiermodels.families.binomial import BINOMIAL
+from hiermodels.families.cumulative import CUMULATIVE
 from hiermodels.families.gaussian import GAUSSIAN, Gaussian
 from hiermodels.families.links import LINKS
 from hiermodels.families.negative_binomial import NEGATIVE_BINOMIAL
@@ -34,6 +35,7 @@ BUILTIN: tuple[Family, ...] = (
     BINOMIAL,
     POISSON,
     NEGATIVE_BINOMIAL,
+    CUMULATIVE,
 )
 
 #: Every family ``family=`` accepts, by name: the shipped ones and the registered ones.

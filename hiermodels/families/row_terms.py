@@ -94,7 +94,11 @@ def family_parameters(family: Family, rows: RowTerms | None) -> tuple[str, ...]:
 
 
 def parameter_draws(family: Family, rows: RowTerms | None, posterior) -> dict[str, np.ndarray]:
-    """The draws of the model's family parameters (:func:`family_parameters`)."""
+    """The draws of the model's family parameters (:func:`family_parameters`): the
+    family's own (:meth:`~hiermodels.families.Family.parameter_draws`, which holds an
+    ordinal family's thresholds too) unless ``se()`` fixes sigma."""
+    if rows is None or rows.se is None:
+        return family.parameter_draws(posterior)
     return {p: posterior[p].values for p in family_parameters(family, rows)}
 
 

@@ -26,9 +26,12 @@ correlation           LKJ(eta=2)                                mild pull away f
 sigma (residual)      Exponential(1 / s_y)                      rstanarm's default
 nu (Student-t)        Gamma(2, 0.1)                             Juarez & Steel (2010)
 alpha (neg. binomial) Gamma(2, 0.1)                             weak, keeps alpha off 0
+thresholds            StudentT(3, 0, 2.5)                       brms's default for the
+(cumulative)                                                    thresholds of ordinal
+                                                                families
 ====================  ========================================  ===========================
 
-The last three rows are the defaults of the families' own parameters: each family sets
+The last four rows are the defaults of the families' own parameters: each family sets
 them (:meth:`hiermodels.families.Family.default_prior`, given the scale ``s_y``), and
 :func:`default_priors` asks it through its ``family_prior`` argument.
 
@@ -108,7 +111,9 @@ class PriorSlot:
     """One place in a model that takes a prior.
 
     ``keys`` lists the prior keys that address it, most specific first; ``kind`` is
-    ``"Intercept"``, ``"b"``, ``"sd"``, ``"cor"`` or a family parameter name.
+    ``"Intercept"``, ``"b"``, ``"sd"``, ``"cor"``, a family parameter name, or
+    ``"threshold"`` (the ordered thresholds of an ordinal family, whose defaults the
+    family sets like those of its parameters).
     """
 
     name: str

@@ -14,7 +14,15 @@ from hiermodels.families import FAMILIES, LINKS, Family, get_family, resolve_lin
 from hiermodels.families.gaussian import Gaussian
 from hiermodels.families.student_t import StudentT
 
-SHIPPED = ["bernoulli", "binomial", "gaussian", "negative_binomial", "poisson", "student_t"]
+SHIPPED = [
+    "bernoulli",
+    "binomial",
+    "cumulative",
+    "gaussian",
+    "negative_binomial",
+    "poisson",
+    "student_t",
+]
 
 
 def test_every_shipped_family_is_registered_under_its_name():

@@ -23,7 +23,6 @@ With ``fit`` a :class:`hiermodels.Fit` of ``Reaction ~ 1 + Days + (1 | Subject)`
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
@@ -32,13 +31,17 @@ import pandas as pd
 import xarray as xr
 
 from hiermodels import naming
-from hiermodels.design import Design, GroupDesign, NewDesign, prediction_design
+from hiermodels.design import prediction_design
 from hiermodels.design.row_terms import known_sd_terms
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family
 from hiermodels.families.row_terms import parameter_draws, row_draws
-from hiermodels.kernels.covariance import correlation_root
 from hiermodels.linear_predictor import linear_predictor
+from hiermodels.new_levels import (
+    NewGroups,
+    as_new_groups,
+    linear_predictor_with_new_levels,
+)
 from hiermodels.options import PROB
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,7 +56,6 @@ __all__ = [
 ]
 
 Kind = Literal["mean", "link", "response"]
-NewGroups = Literal["sample", "population"]
 KINDS: tuple[str, ...] = ("mean", "link", "response")
 NEW_GROUPS: tuple[str, ...] = ("sample", "population")
 ROW_DIM = "row"
@@ -71,78 +73,6 @@ def _rng(random_seed) -> np.random.Generator:
     from hiermodels.sampling import resolve_seed
 
     return np.random.default_rng(resolve_seed(random_seed))
-
-
-def new_level_effects(
-    posterior: xr.Dataset,
-    g: GroupDesign,
-    n_new: int,
-    *,
-    new_groups: NewGroups,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Effects of ``n_new`` new levels of ``g``, shape (chain, draw, n_new, terms).
-
-    ``"sample"``: per draw, ``sd * (L @ z)`` with ``z`` standard normal and ``L L' = cor``
-    (identity when the terms are uncorrelated), i.e. ``N(0, diag(sd) cor diag(sd))``.
-    ``"population"``: zeros.
-    """
-    sd = posterior[naming.sd_name(g.name)].values
-    n_chain, n_draw, n_terms = sd.shape
-    if new_groups == "population" or n_new == 0:
-        return np.zeros((n_chain, n_draw, n_new, n_terms))
-    z = rng.standard_normal((n_chain, n_draw, n_new, n_terms))
-    if g.correlated:
-        root = correlation_root(posterior[naming.cor_name(g.name)].values)
-        z = z @ np.swapaxes(root, -1, -2)
-    return z * sd[:, :, None, :]
-
-
-def as_new_groups(rebuilt: NewDesign) -> NewDesign:
-    """``rebuilt`` with every group label, seen in fitting or not, a new level.
-
-    Rows with the same label (the same member, for multiple membership) share the new
-    level. Used to predict for new groups (``re="new"``) or at the population level
-    (``re="exclude"``) without touching the data's columns, which a fixed factor may
-    share with a grouping factor (``Variety`` in ``(1 | Block/Variety)``).
-    """
-    groups, new_levels = [], {}
-    for g in rebuilt.design.groups:
-        n_fitted = g.n_levels - len(rebuilt.new_levels.get(g.name, ()))
-        used, inverse = np.unique(g.codes, return_inverse=True)
-        labels = tuple(f"<new> {g.levels[c]}" for c in used)
-        codes = n_fitted + inverse.reshape(g.codes.shape)
-        groups.append(dataclasses.replace(g, levels=(*g.levels[:n_fitted], *labels), codes=codes))
-        new_levels[g.name] = labels
-    design = dataclasses.replace(rebuilt.design, groups=tuple(groups))
-    return NewDesign(design=design, new_levels=new_levels)
-
-
-def _eta(
-    posterior: xr.Dataset,
-    design: Design,
-    new_levels: Mapping[str, tuple[str, ...]],
-    *,
-    new_groups: NewGroups,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Linear predictor of ``design``, whose codes may point past the fitted levels."""
-    if not any(new_levels.values()):
-        return linear_predictor(posterior, design)
-    draws = xr.Dataset(
-        {k: posterior[k] for k in (naming.INTERCEPT, naming.SLOPES) if k in posterior}
-    )
-    for i, g in enumerate(design.groups):
-        name = naming.effects_name(g.name)
-        seen = posterior[name].values
-        new = new_level_effects(
-            posterior, g, len(new_levels.get(g.name, ())), new_groups=new_groups, rng=rng
-        )
-        draws[name] = xr.DataArray(
-            np.concatenate([seen, new], axis=2),
-            dims=(*naming.CHAIN_DRAW, f"__level_{i}", f"__term_{i}"),
-        )
-    return linear_predictor(draws, design)
 
 
 def draw_response(
@@ -352,7 +282,9 @@ def predict(
             rebuilt = as_new_groups(rebuilt)
         design, new_levels, index = rebuilt.design, rebuilt.new_levels, data.index
         rows = known_sd_terms(data, fit.spec.response) if kind == "response" else None
-    eta = _eta(posterior, design, new_levels, new_groups=new_groups, rng=rng)
+    eta = linear_predictor_with_new_levels(
+        posterior, design, new_levels, new_groups=new_groups, rng=rng
+    )
     aux = _aux(fit, posterior)
     dims = (*naming.CHAIN_DRAW, ROW_DIM)
     if kind == "link":

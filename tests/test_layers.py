@@ -224,6 +224,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.diagnostics",
             "hiermodels.variance",
             "hiermodels.predict",
+            "hiermodels.new_levels",
         ],
     ),
     (

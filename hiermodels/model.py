@@ -18,11 +18,12 @@ from collections.abc import Mapping
 from typing import Literal
 
 import pandas as pd
-import xarray as xr
 
+import hiermodels.inference.prior
 from hiermodels.backend.graph import model_graph
 from hiermodels.design import Design, build_design, used_columns
 from hiermodels.errors import ConvergenceWarning, SpecError
+from hiermodels.facade import facade
 from hiermodels.families import get_family, resolve_link
 from hiermodels.inference.parameterization import (
     Method,
@@ -31,7 +32,6 @@ from hiermodels.inference.parameterization import (
     choose_centered,
     choose_collapsed_factor,
 )
-from hiermodels.inference.prior import sample_prior_predictive
 from hiermodels.inference.sample import sample_posterior
 from hiermodels.parameters import model_priors, prior_table
 from hiermodels.results import Fit
@@ -289,38 +289,8 @@ class Model:
             return fit_map(self)
         return fit_point_estimate(self.design, criterion=criterion)
 
-    def sample_prior_predictive(
-        self, draws: int = 500, *, random_seed: int | None = None
-    ) -> xr.DataTree:
-        """Draw parameters from the priors and data sets from the model.
-
-        Returns a DataTree with groups ``prior``, ``prior_predictive`` and
-        ``observed_data``. Use it to check that the priors give plausible data.
-
-        Examples
-        --------
-        >>> import hiermodels as hm
-        >>> model = hm.Model("Reaction ~ Days + (1 | Subject)", hm.datasets.load("sleepstudy"))
-        >>> prior = model.sample_prior_predictive(100, random_seed=1)
-        >>> prior["prior_predictive"]["Reaction"].shape
-        (1, 100, 180)
-        """
-        return sample_prior_predictive(self, draws, random_seed=random_seed)
-
-    def plot_prior_predictive(
-        self, draws: int = 500, *, random_seed: int | None = None, num_samples: int = 50, **kwargs
-    ):
-        """Densities of data simulated from the priors against the observed data.
-
-        A thin wrapper over arviz-plots' ``plot_ppc_dist`` on the prior predictive;
-        returns the PlotCollection.
-        """
-        from arviz_plots import plot_ppc_dist
-
-        tree = self.sample_prior_predictive(draws, random_seed=random_seed)
-        return plot_ppc_dist(
-            tree, group="prior_predictive", num_samples=min(num_samples, draws), **kwargs
-        )
+    sample_prior_predictive = facade(hiermodels.inference.prior.sample_prior_predictive)
+    plot_prior_predictive = facade(hiermodels.inference.prior.plot_prior_predictive)
 
     def fit(
         self,

@@ -11,14 +11,25 @@ from hiermodels.sampling import check_positive_int, quiet_forward_sampling, reso
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.protocols import ModelLike
 
-__all__ = ["sample_prior_predictive"]
+__all__ = ["plot_prior_predictive", "sample_prior_predictive"]
 
 
 def sample_prior_predictive(
     model: ModelLike, draws: int = 500, *, random_seed: int | None = None
 ) -> xr.DataTree:
-    """Groups ``prior``, ``prior_predictive`` and ``observed_data`` of ``model``; see
-    :meth:`hiermodels.Model.sample_prior_predictive`."""
+    """Draw parameters from the priors and data sets from the model.
+
+    Returns a DataTree with groups ``prior``, ``prior_predictive`` and
+    ``observed_data``. Use it to check that the priors give plausible data.
+
+    Examples
+    --------
+    >>> import hiermodels as hm
+    >>> model = hm.Model("Reaction ~ Days + (1 | Subject)", hm.datasets.load("sleepstudy"))
+    >>> prior = model.sample_prior_predictive(100, random_seed=1)
+    >>> prior["prior_predictive"]["Reaction"].shape
+    (1, 100, 180)
+    """
     import pymc as pm
 
     check_positive_int("draws", draws)
@@ -31,3 +42,24 @@ def sample_prior_predictive(
         )
     groups = {k: tree[k].to_dataset() for k in ("prior", "prior_predictive", "observed_data")}
     return xr.DataTree.from_dict(groups)
+
+
+def plot_prior_predictive(
+    model: ModelLike,
+    draws: int = 500,
+    *,
+    random_seed: int | None = None,
+    num_samples: int = 50,
+    **kwargs,
+):
+    """Densities of data simulated from the priors against the observed data.
+
+    A thin wrapper over arviz-plots' ``plot_ppc_dist`` on the prior predictive;
+    returns the PlotCollection.
+    """
+    from arviz_plots import plot_ppc_dist
+
+    tree = sample_prior_predictive(model, draws, random_seed=random_seed)
+    return plot_ppc_dist(
+        tree, group="prior_predictive", num_samples=min(num_samples, draws), **kwargs
+    )

@@ -162,7 +162,8 @@ def plot_group_fits(
     of the expected response.
     """
     from hiermodels.design import prediction_design
-    from hiermodels.linear_predictor import inverse_link, linear_predictor
+    from hiermodels.families import get_family
+    from hiermodels.linear_predictor import linear_predictor
 
     partial = comparison.fits["partial"]
     g = partial.design.group(comparison.group)
@@ -213,7 +214,11 @@ def plot_group_fits(
     for name, fit in comparison.fits.items():
         new = prediction_design(fit.design, fit.spec, template)
         eta = linear_predictor(fit.posterior, new.design)
-        lines[name] = inverse_link(fit.spec.link, eta).mean(axis=(0, 1)).reshape(len(levels), -1)
+        family = get_family(fit.spec.family)
+        mean = family.expected_value(
+            fit.spec.link, eta=eta, aux=family.parameter_draws(fit.posterior), trials=None
+        )
+        lines[name] = mean.mean(axis=(0, 1)).reshape(len(levels), -1)
     nrows = int(np.ceil(len(levels) / ncols))
     ncols = min(ncols, len(levels))
     fig = Figure(figsize=(2.7 * ncols + 0.4, 2.4 * nrows + 0.9), layout="constrained")

@@ -2,7 +2,9 @@
 
 Predictions are computed in NumPy from the posterior draws: the linear predictor of the
 new rows (:func:`hiermodels.linear_predictor.linear_predictor` on a design rebuilt with
-the fit's encoders, see :mod:`hiermodels.design.newdata`), then the inverse link, then, for
+the fit's encoders, see :mod:`hiermodels.design.newdata`), then, for ``kind="mean"``, the
+family's mean of the response (:meth:`hiermodels.families.Family.expected_value`: the
+inverse link for most families, ``(1 - zi) mu`` for zero-inflated ones, ...) or, for
 ``kind="response"``, one draw from the likelihood per posterior draw.
 
 Group levels seen in fitting use their own effects. A level not seen in fitting (or a
@@ -252,11 +254,15 @@ def predict(
         )
         design, new_levels, index = rebuilt.design, rebuilt.new_levels, data.index
     eta = _eta(posterior, design, new_levels, new_groups=new_groups, rng=rng)
-    values = inverse_link(fit.spec.link, eta)
+    aux = _aux(fit, posterior)
     if kind == "response":
+        # The family draws around the inverse link (for zero-inflated and hurdle
+        # families the count component's mean, for the lognormal the mean of log y).
         values = draw_response(
-            family.name, values, _aux(fit, posterior), trials=design.trials, rng=rng
+            family.name, inverse_link(fit.spec.link, eta), aux, trials=design.trials, rng=rng
         )
+    else:
+        values = family.expected_value(fit.spec.link, eta=eta, aux=aux, trials=design.trials)
     da = xr.DataArray(
         values,
         dims=(*naming.CHAIN_DRAW, ROW_DIM),

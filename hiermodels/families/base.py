@@ -12,11 +12,13 @@ method                          used by
 :meth:`~Family.pymc_likelihood` the PyMC model (``Model.pymc_model``)
 :meth:`~Family.log_likelihood`  the pointwise log-likelihood (LOO, k-fold, held-out rows)
 :meth:`~Family.draw_response`   ``fit.predict(kind="response")``, posterior predictive
+:meth:`~Family.expected_value`  ``fit.predict(kind="mean")``: the mean of the response
 :meth:`~Family.latent_residual_variance`  ``fit.icc()``, ``fit.r2()`` (optional)
 ==============================  ==========================================================
 
-The first five are required; a family without a residual variance leaves the last one
-out and the variance partition refuses it. The shipped families live one per module in
+The first five are required; ``expected_value`` defaults to the inverse link. A family
+without a residual variance leaves the last one out and the variance partition refuses
+it. The shipped families live one per module in
 this package; :func:`hiermodels.families.register` adds one of your own.
 
 Examples
@@ -37,6 +39,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from hiermodels.errors import DataError, PriorError, SpecError
+from hiermodels.families.links import inverse_link
 from hiermodels.spec.priors import Prior
 
 if TYPE_CHECKING:
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SUPPORTS", "Family", "Support", "aux_column", "resolve_link"]
 
-Support = Literal["real", "binary", "bounded_count", "count"]
+Support = Literal["real", "binary", "bounded_count", "count", "unit_interval", "positive"]
 
 #: What each kind of support lets the response hold, as error messages state it.
 SUPPORTS: Mapping[str, str] = MappingProxyType(
@@ -53,6 +56,8 @@ SUPPORTS: Mapping[str, str] = MappingProxyType(
         "binary": "0/1 or boolean values",
         "bounded_count": "integer counts between 0 and the number of trials",
         "count": "non-negative integer counts",
+        "unit_interval": "proportions strictly between 0 and 1 (no exact 0 or 1)",
+        "positive": "positive numbers (> 0)",
     }
 )
 
@@ -75,7 +80,8 @@ class Family(abc.ABC):
         each is a free variable of the model, with a prior key of the same name.
     support
         What the response may hold: ``"real"``, ``"binary"`` (0/1), ``"bounded_count"``
-        (0..trials) or ``"count"`` (0, 1, 2, ...).
+        (0..trials), ``"count"`` (0, 1, 2, ...), ``"unit_interval"`` (the open interval
+        (0, 1)) or ``"positive"`` (> 0).
     response_scale
         ``True`` when default priors are set on the response's own scale (identity link
         families); otherwise they are set on the link scale.
@@ -159,6 +165,10 @@ class Family(abc.ABC):
             return
         if self.support == "binary":
             bad = ~np.isin(values, (0.0, 1.0))
+        elif self.support == "unit_interval":
+            bad = (values <= 0) | (values >= 1)
+        elif self.support == "positive":
+            bad = values <= 0
         else:
             bad = (values < 0) | (values != np.round(values))
         if bad.any():
@@ -167,6 +177,14 @@ class Family(abc.ABC):
                 f"The response {expr!r} must hold {self.support_words}; {int(bad.sum())} "
                 f"rows do not (first rows: {rows}, values {values[bad][:5].tolist()})."
             )
+
+    def prior_response(self, y: np.ndarray) -> np.ndarray:
+        """The response as the default prior rule sees it (its mean and SD set the scale).
+
+        ``y`` itself (a proportion for trials); the lognormal family returns ``log y``,
+        the scale of its linear predictor.
+        """
+        return y
 
     @property
     def has_working_variance(self) -> bool:
@@ -240,9 +258,30 @@ class Family(abc.ABC):
     ) -> np.ndarray:
         """One draw from the likelihood per element of ``mean`` (chain, draw, rows).
 
-        ``mean`` is on the response scale (the probability for Bernoulli and binomial);
+        ``mean`` is the inverse link of the linear predictor: the mean of the response
+        for most families (the probability for Bernoulli and binomial), the mean of the
+        count component for the zero-inflated and hurdle families, and the mean of
+        ``log y`` for the lognormal (:meth:`expected_value` gives the mean of ``y``).
         ``aux`` holds the family's parameters with shape (chain, draw). Counts are int64.
         """
+
+    def expected_value(
+        self,
+        link: str,
+        *,
+        eta: np.ndarray,
+        aux: Mapping[str, np.ndarray],
+        trials: np.ndarray | None,
+    ) -> np.ndarray:
+        """E[y | eta, aux] per draw and row, shape of ``eta`` (brms ``posterior_epred``).
+
+        ``eta`` has shape (chain, draw, rows) and ``aux`` the family's parameters with
+        shape (chain, draw). The default is the inverse link (the probability for
+        Bernoulli and binomial). Families whose mean is not the inverse link override
+        it: zero-inflated ``(1 - zi) mu``, hurdle ``(1 - hu) mu / (1 - P(0 | mu))``,
+        lognormal ``exp(eta + sigma² / 2)``.
+        """
+        return inverse_link(link, eta)
 
     def latent_residual_variance(self, link: str, posterior) -> np.ndarray | float:
         """The residual variance of the variance partition: per draw, or a constant.

@@ -101,7 +101,10 @@ def pilot_dominance(design: Design, family: Family, link: str) -> dict[str, floa
     every factor (non-centred).
     """
     if family.reml_pilot:
-        return optimize.data_dominance(design)
+        y = family.linear_scale_response(design.y)
+        return optimize.data_dominance(
+            design if y is design.y else dataclasses.replace(design, y=y)
+        )
     if not family.has_working_variance or not design.groups:
         return {g.name: 0.0 for g in design.groups}
     shares = optimize.data_dominance(working_design(design, family, link))

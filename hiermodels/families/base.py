@@ -178,11 +178,12 @@ class Family(abc.ABC):
                 f"rows do not (first rows: {rows}, values {values[bad][:5].tolist()})."
             )
 
-    def prior_response(self, y: np.ndarray) -> np.ndarray:
-        """The response as the default prior rule sees it (its mean and SD set the scale).
+    def linear_scale_response(self, y: np.ndarray) -> np.ndarray:
+        """The response on the scale its linear predictor describes: ``y`` itself (a
+        proportion for trials), ``log y`` for the lognormal family.
 
-        ``y`` itself (a proportion for trials); the lognormal family returns ``log y``,
-        the scale of its linear predictor.
+        The default priors of :attr:`response_scale` families take their location and
+        scale from it, and so does the REML pilot of :attr:`reml_pilot` families.
         """
         return y
 

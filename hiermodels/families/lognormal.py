@@ -6,9 +6,10 @@ same model). The mean of ``y`` is ``exp(eta + sigma² / 2)`` (``fit.predict(kind
 ``exp(eta)`` is its median.
 
 Default priors are set on the log scale: the intercept at the mean of ``log y``, scales
-by the SD of ``log y`` (:meth:`~hiermodels.families.Family.prior_response`), ``sigma ~
-Exponential(1 / sd(log y))`` as for the gaussian. The variance partition uses ``sigma²``,
-on the log scale.
+by the SD of ``log y`` (:meth:`~hiermodels.families.Family.linear_scale_response`),
+``sigma ~ Exponential(1 / sd(log y))`` as for the gaussian; ``parameterization="auto"``
+asks the REML fit of ``log y``. The variance partition uses ``sigma²``, on the log
+scale.
 
 Examples
 --------
@@ -37,13 +38,15 @@ class Lognormal(Family):
     parameters = ("sigma",)
     support = "positive"
     response_scale = True
+    # The REML pilot of parameterization="auto" fits log y (linear_scale_response).
+    reml_pilot = True
 
     def default_prior(self, parameter: str, *, scale: float) -> Prior:
         if parameter == "sigma":
             return Prior("Exponential", lam=1.0 / scale)
         return super().default_prior(parameter, scale=scale)
 
-    def prior_response(self, y: np.ndarray) -> np.ndarray:
+    def linear_scale_response(self, y: np.ndarray) -> np.ndarray:
         return np.log(y)
 
     def pymc_distribution(self, *, eta, link, aux, trials):

@@ -179,13 +179,17 @@ def test_new_family_recovers_truth_and_has_loo(case, new_family_fits):
     assert not misses, (misses, z)
     diagnostics = fit.diagnostics()
     assert diagnostics.max_rhat < 1.01 and diagnostics.divergences == 0, diagnostics.line()
+    family = get_family(case)
+    text = str(fit.summary())
+    for name in family.parameters:  # sigma is the Residual SD of the random-effects block
+        line = "Residual" if name == "sigma" else f"  {name}: {family.parameter_meanings[name]}"
+        assert line in text, text
     with warnings.catch_warnings():
         # 300 rows with 20 levels: a few influential rows may have a high Pareto k.
         warnings.simplefilter("ignore", ParetoKWarning)
         loo = fit.loo()
     assert np.isfinite(loo.elpd) and loo.elpd_i.shape == (fit.design.n_obs,)
     # kind="mean" is the family's mean of y; the replicated data scatter around it.
-    family = get_family(case)
     eta = linear_predictor(fit.posterior, fit.design)
     aux = family.parameter_draws(fit.posterior)
     mean = fit.predict(kind="mean")["predictions"]["y"].values

@@ -4,8 +4,9 @@ counts from another.
 ``P(y = 0) = hu``; a positive count follows the zero-truncated ``NegativeBinomial(mu =
 exp(eta), alpha)``, ``var = mu + mu² / alpha`` before truncation (brms's
 ``hurdle_negbinomial``, glmmTMB's ``truncated_nbinom2``). ``E[y] = (1 - hu) mu / (1 -
-P0)`` with ``P0 = (alpha / (alpha + mu))^alpha``. PyMC's ``HurdleNegativeBinomial`` has
-``psi = 1 - hu``.
+P0)`` with ``P0 = (alpha / (alpha + mu))^alpha``. The likelihood is a ``pm.CustomDist``
+with the density of PyMC's ``HurdleNegativeBinomial`` (``psi = 1 - hu``), as for
+:mod:`~hiermodels.families.hurdle_poisson`.
 
 Priors: ``hu ~ Beta(1, 1)``, ``alpha ~ Gamma(2, 0.1)`` (as for the negative binomial).
 The variance partition (ICC, R²) is not defined.
@@ -50,18 +51,13 @@ class HurdleNegativeBinomial(HurdlePoisson):
             return NEGATIVE_BINOMIAL.default_prior(parameter, scale=scale)
         return super().default_prior(parameter, scale=scale)
 
-    def pymc_likelihood(self, name, *, eta, link, aux, observed, trials, dims):
+    def count_logp_tensor(self, value, mu, params):
         import pymc as pm
         import pytensor.tensor as pt
 
-        return pm.HurdleNegativeBinomial(
-            name,
-            psi=1.0 - aux["hu"],
-            mu=pt.exp(eta),
-            alpha=aux["alpha"],
-            observed=observed,
-            dims=dims,
-        )
+        alpha = params["alpha"]
+        count = pm.logp(pm.NegativeBinomial.dist(mu=mu, alpha=alpha), value)
+        return count, -alpha * pt.log1p(mu / alpha)
 
     def positive_inverse(self, q, mean, aux):
         from scipy import stats

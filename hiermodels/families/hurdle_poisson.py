@@ -4,7 +4,8 @@
 ``mu = exp(eta)``: ``P(y = k) = (1 - hu) Poisson(k | mu) / (1 - exp(-mu))`` for ``k >= 1``.
 So ``E[y] = (1 - hu) mu / (1 - exp(-mu))``. ``hu`` is one constant probability (brms's
 ``hu``, glmmTMB's ``truncated_poisson`` with ``ziformula = ~1``). PyMC's
-``HurdlePoisson`` has ``psi = 1 - hu``.
+``HurdlePoisson`` (``psi = 1 - hu``) has this density, but its draws fail for tiny
+``mu``; the likelihood is a ``pm.CustomDist`` with the same density instead.
 
 ``hu`` has the prior ``Beta(1, 1)`` (brms's default); the share of zeros in the data
 pins it down. The variance partition (ICC, R²) is not defined.
@@ -65,12 +66,49 @@ class HurdlePoisson(Family):
         return super().default_prior(parameter, scale=scale)
 
     def pymc_likelihood(self, name, *, eta, link, aux, observed, trials, dims):
+        """A ``pm.CustomDist`` with the hurdle density and NumPy draws.
+
+        PyMC's ``HurdlePoisson`` draws its truncated counts by rejection and fails
+        ("Truncation did not converge") when a prior draw makes ``mu`` tiny; this one
+        draws them as :meth:`positive_draws` does, and its density is the same (``psi``
+        of PyMC's is ``1 - hu``).
+        """
         import pymc as pm
         import pytensor.tensor as pt
 
-        return pm.HurdlePoisson(
-            name, psi=1.0 - aux["hu"], mu=pt.exp(eta), observed=observed, dims=dims
+        names = self.parameters
+
+        def logp(value, mu, *values):
+            params = dict(zip(names, values, strict=True))
+            count, log_p0 = self.count_logp_tensor(value, mu, params)
+            hu = params["hu"]
+            positive = pt.log1p(-hu) + count - pt.log1mexp(log_p0)
+            return pt.switch(pt.eq(value, 0), pt.log(hu), positive)
+
+        def random(mu, *values, rng=None, size=None):
+            # The family's parameters are scalars (PyMC passes them broadcast to (1,)).
+            params = {k: np.squeeze(v) for k, v in zip(names, values, strict=True)}
+            mean = np.broadcast_to(np.asarray(mu, dtype=float), size or np.shape(mu))
+            positive = self.positive_draws(mean, params, rng)
+            zero = rng.random(mean.shape) < params["hu"]
+            return np.where(zero, 0, positive).astype(np.int64)
+
+        return pm.CustomDist(
+            name,
+            pt.exp(eta),
+            *(aux[p] for p in names),
+            logp=logp,
+            random=random,
+            observed=observed,
+            dims=dims,
+            dtype="int64",
         )
+
+    def count_logp_tensor(self, value, mu, params):
+        """The count component's log density at ``value`` and at 0 (PyTensor)."""
+        import pymc as pm
+
+        return pm.logp(pm.Poisson.dist(mu=mu), value), -mu
 
     def log_zero(self, link: str, eta: np.ndarray, aux) -> np.ndarray:
         """``log P(0 | mu)`` of the count component, shape of ``eta``."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
+import hiermodels as hm
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family
 from hiermodels.families.hurdle_poisson import log1mexp
@@ -74,3 +76,19 @@ def test_prior_meaning_and_no_variance_partition():
     assert "P(y = 0)" in FAM.parameter_meanings["hu"]
     with pytest.raises(SpecError, match=r"family is 'hurdle_poisson'"):
         latent_residual_variance("hurdle_poisson", "log", None)
+
+
+@pytest.mark.parametrize("family", ["hurdle_poisson", "hurdle_negative_binomial"])
+def test_prior_predictive_draws_positive_counts_even_for_a_tiny_mean(family):
+    # PyMC's own Hurdle distributions draw by rejection and fail here ("Truncation did
+    # not converge"): mu is about exp(-12).
+    df = pd.DataFrame({"y": [0, 1, 0, 2, 0, 1], "g": list("aabbcc")})
+    priors = {"Intercept": Prior("Normal", mu=-12.0, sigma=0.1)}
+    model = hm.Model("y ~ 1 + (1 | g)", df, family=family, priors=priors)
+    tree = model.sample_prior_predictive(40, random_seed=2)
+    draws = tree["prior_predictive"]["y"].values
+    hu = tree["prior"]["hu"].values[..., None]
+    assert draws.shape == (1, 40, 6) and draws.min() >= 0
+    # a positive count of so small a mean is almost always 1
+    assert set(np.unique(draws)) <= {0, 1}
+    assert abs(np.mean(draws == 0) - hu.mean()) < 0.15

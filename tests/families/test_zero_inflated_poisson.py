@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import hiermodels as hm
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family
 from hiermodels.spec.priors import Prior
@@ -68,3 +69,10 @@ def test_prior_meaning_and_no_variance_partition():
 def test_response_must_be_counts():
     with pytest.raises(DataError, match=r"non-negative integer counts; 2 rows do not.*\[1, 2\]"):
         FAM.check_response(np.array([1.0, -2.0, 0.5]), "n", pd.RangeIndex(3))
+
+
+def test_model_shows_the_default_prior_of_zi():
+    df = pd.DataFrame({"y": [0, 3, 0, 1, 0, 2], "g": list("aabbcc")})
+    table = hm.Model("y ~ 1 + (1 | g)", df, family="zero_inflated_poisson").prior_summary()
+    assert table.loc["zi", "prior"] == "Beta(alpha=1, beta=1)"
+    assert table.loc["zi", "source"] == "default"

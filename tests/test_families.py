@@ -176,8 +176,9 @@ def test_new_family_recovers_truth_and_has_loo(case, new_family_fits):
         draws = fit.posterior[name]
         z[name] = (float(draws.mean()) - value) / float(draws.std())
     misses = {k: round(v, 2) for k, v in z.items() if abs(v) > K_SD}
-    assert not misses, (misses, z)
     diagnostics = fit.diagnostics()
+    print(case, {str(k): round(float(v), 2) for k, v in z.items()}, diagnostics.line())
+    assert not misses, (misses, z)
     assert diagnostics.max_rhat < 1.01 and diagnostics.divergences == 0, diagnostics.line()
     family = get_family(case)
     text = str(fit.summary())
@@ -215,6 +216,7 @@ def test_new_family_fixed_effects_agree_with_glmmtmb(case, new_family_fits):
         / fe.loc[term, "sd"]
         for term in fe.index
     }
+    print(case, "vs glmmTMB", {k: round(float(v), 2) for k, v in z.items()})
     assert len(z) == int((reference.index.get_level_values("kind") == "fixef").sum())
     assert max(abs(v) for v in z.values()) < GLMMTMB_SD, z
     diagnostics = fit.diagnostics()

@@ -2,7 +2,7 @@
 #   salamanders_zip, salamanders_zinb: glmmTMB's Salamanders data (datasets/Salamanders.csv,
 #     Price et al. 2016), count ~ mined + (1 | site) with a constant zero-inflation
 #     probability (ziformula = ~1), Poisson and nbinom2. `mined` is releveled so that "no"
-#     is the baseline, as hiermodels orders it (term mined[T.yes]).
+#     is the baseline, as hiermodels orders it (term mined[yes]).
 #   beta, gamma: the simulated data sets of tests/reference/family_cases.py
 #     (family_data/<case>.csv, seeds there), y ~ x + (1 + x | g), beta_family() (logit)
 #     and Gamma(link = "log").
@@ -39,7 +39,7 @@ cases <- list(
 
 hm_term <- function(x) {
   x <- sub("(Intercept)", "Intercept", x, fixed = TRUE)
-  sub("^minedyes$", "mined[T.yes]", x)
+  sub("^minedyes$", "mined[yes]", x)
 }
 
 rows <- list()

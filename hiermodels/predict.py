@@ -127,8 +127,10 @@ def draw_response(
 ) -> np.ndarray:
     """One draw from the likelihood per element of ``mean`` (chain, draw, rows).
 
-    ``mean`` is on the response scale (the probability for bernoulli and binomial);
-    ``aux`` holds the family's parameters with shape (chain, draw). Counts are int64.
+    ``mean`` is the inverse link of the linear predictor (the probability for bernoulli
+    and binomial, the count component's mean for zero-inflated and hurdle families, the
+    mean of ``log y`` for the lognormal); ``aux`` holds the family's parameters with
+    shape (chain, draw). Counts are int64.
     The family draws (:meth:`hiermodels.families.Family.draw_response`); an unknown
     family is a :class:`SpecError` listing the valid ones.
 

@@ -201,6 +201,17 @@ _DATASETS: dict[str, _Dataset] = {
         "Biometrical Journal 31, 781-793; Christensen, R. H. B. (2019). ordinal: "
         "regression models for ordinal data, R package.",
     ),
+    "Salamanders": _Dataset(
+        "Salamanders.csv",
+        ("site", "spp"),
+        "644 counts of stream salamanders: 23 sites (sampled 4 times) x 7 species or life "
+        "stages; mined (mountaintop removal coal mining upstream), scaled cover, DOP, "
+        "Wtemp, DOY. Many zeros: the zero-inflated example of glmmTMB.",
+        "glmmTMB `Salamanders` (AGPL-3; the data are Dryad doi:10.5061/dryad.5m8f6, CC0)",
+        "Price, S. J., Muncy, B. L., Bonner, S. J., Drayer, A. N. & Barton, C. D. (2016). "
+        "Effects of mountaintop removal mining and valley filling on the occupancy and "
+        "abundance of stream salamanders. J. Applied Ecology 53, 459-468.",
+    ),
     "eight_schools": _Dataset(
         "eight_schools.csv",
         ("school",),

@@ -66,7 +66,9 @@ def model_priors(
     """Slots, resolved priors (slot name to :class:`Prior`) and their sources."""
     slots = prior_slots(design, family)
     fam = get_family(family)
-    y = design.y / design.trials if design.trials is not None else design.y
+    y = fam.linear_scale_response(
+        design.y / design.trials if design.trials is not None else design.y
+    )
     column_sd = {n: _sd(col) for n, col in zip(design.fixed.names, design.fixed.matrix.T)}
     group_sd = {(g.name, t): _sd(col) for g in design.groups for t, col in zip(g.terms, g.Z.T)}
     defaults = default_priors(

@@ -165,7 +165,8 @@ def plot_group_fits(
     ``prob`` interval.
     """
     from hiermodels.design import prediction_design
-    from hiermodels.linear_predictor import inverse_link, linear_predictor
+    from hiermodels.families import get_family
+    from hiermodels.linear_predictor import linear_predictor
 
     partial = comparison.fits["partial"]
     g = partial.design.group(comparison.group)
@@ -215,7 +216,11 @@ def plot_group_fits(
     lines, band = {}, None
     for name, fit in comparison.fits.items():
         new = prediction_design(fit.design, fit.spec, template)
-        mean = inverse_link(fit.spec.link, linear_predictor(fit.posterior, new.design))
+        eta = linear_predictor(fit.posterior, new.design)
+        family = get_family(fit.spec.family)
+        mean = family.expected_value(
+            fit.spec.link, eta=eta, aux=family.parameter_draws(fit.posterior), trials=None
+        )
         lines[name] = mean.mean(axis=(0, 1)).reshape(len(levels), -1)
         if name == "partial":
             flat = mean.reshape(-1, mean.shape[-1])

@@ -2,7 +2,9 @@
 
 Predictions are computed in NumPy from the posterior draws: the linear predictor of the
 new rows (:func:`hiermodels.linear_predictor.linear_predictor` on a design rebuilt with
-the fit's encoders, see :mod:`hiermodels.design.newdata`), then the inverse link, then, for
+the fit's encoders, see :mod:`hiermodels.design.newdata`), then, for ``kind="mean"``, the
+family's mean of the response (:meth:`hiermodels.families.Family.expected_value`: the
+inverse link for most families, ``(1 - zi) mu`` for zero-inflated ones, ...) or, for
 ``kind="response"``, one draw from the likelihood per posterior draw.
 
 Group levels seen in fitting use their own effects. A level not seen in fitting (or a
@@ -85,8 +87,10 @@ def draw_response(
 ) -> np.ndarray:
     """One draw from the likelihood per element of ``mean`` (chain, draw, rows).
 
-    ``mean`` is on the response scale (the probability for bernoulli and binomial);
-    ``aux`` holds the family's parameters with shape (chain, draw). Counts are int64.
+    ``mean`` is the inverse link of the linear predictor (the probability for bernoulli
+    and binomial, the count component's mean for zero-inflated and hurdle families, the
+    mean of ``log y`` for the lognormal); ``aux`` holds the family's parameters with
+    shape (chain, draw). Counts are int64.
     The family draws (:meth:`hiermodels.families.Family.draw_response`); an unknown
     family is a :class:`SpecError` listing the valid ones.
 

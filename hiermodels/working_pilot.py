@@ -56,6 +56,8 @@ def _start(design: Design, family: Family) -> tuple[np.ndarray, np.ndarray]:
         return y, (design.y + 0.5) / (design.trials + 1.0)
     if family.support == "binary":
         return design.y, (design.y + 0.5) / 2.0
+    if family.support in ("unit_interval", "positive"):
+        return design.y, design.y
     return design.y, design.y + 0.5
 
 
@@ -65,7 +67,8 @@ def pooled_fit(design: Design, family: Family, link: str):
     y, mu = _start(design, family)
     offset = design.offset if design.offset is not None else 0.0
     X = design.fixed.matrix
-    eta = link_function(link, np.clip(mu, 1e-6, None if family.support == "count" else 1 - 1e-6))
+    bounded = family.support in ("binary", "bounded_count", "unit_interval")
+    eta = link_function(link, np.clip(mu, 1e-6, 1 - 1e-6 if bounded else None))
     for _ in range(IRLS_ITERATIONS):
         mu = inverse_link(link, eta)
         d = np.maximum(mean_derivative(link, eta), 1e-10)
@@ -98,7 +101,10 @@ def pilot_dominance(design: Design, family: Family, link: str) -> dict[str, floa
     every factor (non-centred).
     """
     if family.reml_pilot:
-        return optimize.data_dominance(design)
+        y = family.linear_scale_response(design.y)
+        return optimize.data_dominance(
+            design if y is design.y else dataclasses.replace(design, y=y)
+        )
     if not family.has_working_variance or not design.groups:
         return {g.name: 0.0 for g in design.groups}
     shares = optimize.data_dominance(working_design(design, family, link))

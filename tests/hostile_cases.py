@@ -508,6 +508,13 @@ def plausible_cases(draw, families=FAMILY_NAMES, required_groups=()) -> Case:
         "poisson": st.integers(0, 30),
         "negative_binomial": st.integers(0, 30),
         "cumulative": st.integers(0, 2),
+        "zero_inflated_poisson": st.integers(0, 30),
+        "zero_inflated_negative_binomial": st.integers(0, 30),
+        "hurdle_poisson": st.integers(0, 30),
+        "hurdle_negative_binomial": st.integers(0, 30),
+        "beta": st.floats(0.01, 0.99),
+        "gamma": st.floats(0.1, 100),
+        "lognormal": st.floats(0.1, 100),
     }
     if family == "binomial":
         y = [draw(st.integers(0, t)) for t in trials]

@@ -1,17 +1,26 @@
 """Every family: simulated recovery with a correlated varying intercept and slope,
 dispersion recovery for the negative binomial, and Student-t robustness to outliers.
+The families of issue #15 (zero-inflated, hurdle, beta, gamma, lognormal) also check
+their auxiliary parameter, LOO and the mean of ``predict``, and four of them agree with
+glmmTMB (tests/reference/family_cases.py, glmmtmb_families.R).
 
 Truths must lie within 3 posterior SDs (fixed seeds; see test_recovery.py).
 """
 
 from __future__ import annotations
 
+import warnings
+
+import family_cases  # tests/reference, on the path (tests/conftest.py)
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import expit
 
 import hiermodels as hm
+from hiermodels.errors import ParetoKWarning
+from hiermodels.families import get_family
+from hiermodels.linear_predictor import linear_predictor
 
 pytestmark = pytest.mark.slow
 
@@ -115,3 +124,100 @@ def test_student_t_is_robust_to_gross_outliers_where_gaussian_is_not():
     g_mean, g_sd = slope["gaussian"]
     assert abs(t_mean - 2.0) < 2 * t_sd, slope
     assert abs(g_mean - 2.0) > 2 * g_sd, slope
+
+
+# ---------------------------------------------------------------- issue #15 families
+# One simulated data set and one fit per family (tests/reference/family_cases.py),
+# shared by the recovery check, LOO and the glmmTMB comparison.
+NEW_FAMILIES = sorted(family_cases.CASES)
+#: glmmTMB's ML fixed effects against the posterior mean: |z| below this many posterior SDs.
+GLMMTMB_SD = 0.5
+
+
+@pytest.fixture(scope="module")
+def new_family_fits():
+    fits: dict[str, hm.Fit] = {}
+
+    def fit_case(case: str) -> hm.Fit:
+        if case not in fits:
+            if case in family_cases.SALAMANDERS:
+                df = hm.datasets.load("Salamanders")
+                model = hm.Model(
+                    family_cases.SALAMANDERS_FORMULA, df, family=family_cases.SALAMANDERS[case]
+                )
+                seed = 20261201
+            else:
+                df, _ = family_cases.simulate(case)
+                seed = family_cases.CASES[case][0]
+                model = hm.Model(family_cases.FORMULA, df, family=case)
+            fits[case] = model.fit(random_seed=seed, **family_cases.SAMPLING)
+        return fits[case]
+
+    return fit_case
+
+
+@pytest.mark.parametrize("case", NEW_FAMILIES)
+def test_new_family_recovers_truth_and_has_loo(case, new_family_fits):
+    fit = new_family_fits(case)
+    truth = family_cases.CASES[case][1]
+    misses, z = [], {}
+    fe = fit.fixed_effects()
+    for term, value in truth.fixed.items():
+        z[term] = (fe.loc[term, "mean"] - value) / fe.loc[term, "sd"]
+    vc = fit.variance_components().set_index(["group", "term"])
+    sd, cor = family_cases.SD, family_cases.COR
+    truths = {("g", "Intercept"): sd[0], ("g", "x"): sd[1], ("g", "Intercept:x"): cor}
+    if case == "lognormal":  # sigma is the residual SD (of log y)
+        truths[("Residual", "")] = truth.aux["sigma"]
+    assert set(vc.index) == set(truths)
+    for key, value in truths.items():
+        z[key] = (vc.loc[key, "mean"] - value) / vc.loc[key, "sd"]
+    for name, value in truth.aux.items():
+        draws = fit.posterior[name]
+        z[name] = (float(draws.mean()) - value) / float(draws.std())
+    misses = {k: round(v, 2) for k, v in z.items() if abs(v) > K_SD}
+    diagnostics = fit.diagnostics()
+    print(case, {str(k): round(float(v), 2) for k, v in z.items()}, diagnostics.line())
+    assert not misses, (misses, z)
+    assert diagnostics.max_rhat < 1.01 and diagnostics.divergences == 0, diagnostics.line()
+    family = get_family(case)
+    text = str(fit.summary())
+    for name in family.parameters:  # sigma is the Residual SD of the random-effects block
+        line = "Residual" if name == "sigma" else f"  {name}: {family.parameter_meanings[name]}"
+        assert line in text, text
+    with warnings.catch_warnings():
+        # 300 rows with 20 levels: a few influential rows may have a high Pareto k.
+        warnings.simplefilter("ignore", ParetoKWarning)
+        loo = fit.loo()
+    assert np.isfinite(loo.elpd) and loo.elpd_i.shape == (fit.design.n_obs,)
+    # kind="mean" is the family's mean of y; the replicated data scatter around it.
+    eta = linear_predictor(fit.posterior, fit.design)
+    aux = family.parameter_draws(fit.posterior)
+    mean = fit.predict(kind="mean")["predictions"]["y"].values
+    expected = family.expected_value(family.default_link, eta=eta, aux=aux, trials=None)
+    np.testing.assert_allclose(mean, expected, rtol=1e-12)
+    replicated = fit.predict(kind="response", random_seed=5)["predictions"]["y"].values
+    error = replicated.mean() - mean.mean()
+    assert abs(error) < 5 * replicated.std() / np.sqrt(replicated.size), error
+
+
+@pytest.mark.parametrize("case", [*family_cases.SALAMANDERS, *family_cases.GLMMTMB])
+def test_new_family_fixed_effects_agree_with_glmmtmb(case, new_family_fits):
+    if case in family_cases.GLMMTMB:
+        df, _ = family_cases.simulate(case)
+        exported = pd.read_csv(family_cases.DATA_DIR / f"{case}.csv")
+        # The data glmmTMB saw are the data simulated here (same seed, same generator).
+        np.testing.assert_allclose(exported[["y", "x"]].to_numpy(), df[["y", "x"]].to_numpy())
+    reference = family_cases.glmmtmb_rows(case)
+    fit = new_family_fits(case)
+    fe = fit.fixed_effects()
+    z = {
+        term: (fe.loc[term, "mean"] - reference.loc[("fixef", term), "estimate"])
+        / fe.loc[term, "sd"]
+        for term in fe.index
+    }
+    print(case, "vs glmmTMB", {k: round(float(v), 2) for k, v in z.items()})
+    assert len(z) == int((reference.index.get_level_values("kind") == "fixef").sum())
+    assert max(abs(v) for v in z.values()) < GLMMTMB_SD, z
+    diagnostics = fit.diagnostics()
+    assert diagnostics.max_rhat < 1.01 and diagnostics.divergences == 0, diagnostics.line()

@@ -336,7 +336,10 @@ def test_binomial_response_needs_the_trials_column_mean_does_not():
 
 
 def test_rootogram_needs_counts(synth_fit):
-    with pytest.raises(SpecError, match=r"count.*'binomial', 'negative_binomial', 'poisson'"):
+    with pytest.raises(
+        SpecError,
+        match=r"count.*'binomial', 'hurdle_negative_binomial'.*'negative_binomial', 'poisson'",
+    ):
         synth_fit.plot_ppc("rootogram")
     with pytest.raises(
         SpecError, match=r"\['dist', 'pit', 'tstat', 'rootogram', 'groups', 'calibration'\]"

@@ -95,7 +95,7 @@ def test_r2_by_hand():
 def test_unsupported_families_are_refused():
     assert latent_residual_variance("binomial", "probit", None) == 1.0
     with pytest.raises(
-        SpecError, match=r"families \['gaussian', 'bernoulli', 'binomial', 'cumulative'.*'poisson'"
+        SpecError, match=r"families \['gaussian', 'bernoulli', 'binomial'.*'poisson'"
     ):
         latent_residual_variance("poisson", "log", None)
     df, _, post = _crossed()

@@ -13,6 +13,12 @@ Modules, in the order they import one another:
   :mod:`~hiermodels.families.student_t`, :mod:`~hiermodels.families.binomial`,
   :mod:`~hiermodels.families.bernoulli`, :mod:`~hiermodels.families.poisson`,
   :mod:`~hiermodels.families.negative_binomial`,
+  :mod:`~hiermodels.families.zero_inflated_poisson`,
+  :mod:`~hiermodels.families.zero_inflated_negative_binomial`,
+  :mod:`~hiermodels.families.hurdle_poisson`,
+  :mod:`~hiermodels.families.hurdle_negative_binomial`, :mod:`~hiermodels.families.beta`,
+  :mod:`~hiermodels.families.gamma`, :mod:`~hiermodels.families.lognormal`,
+  :mod:`~hiermodels.families.cumulative`,
 - :mod:`~hiermodels.families.row_terms`: ``y | se(s)``, ``cens(c)`` and ``weights(w)``
   applied over any family,
 - :mod:`~hiermodels.families.registry`: name to family, :func:`register`.
@@ -25,8 +31,10 @@ Examples
 >>> import hiermodels as hm
 >>> hm.families.get_family("poisson").default_link
 'log'
->>> sorted(hm.families.FAMILIES)
-['bernoulli', 'binomial', 'cumulative', 'gaussian', 'negative_binomial', 'poisson', 'student_t']
+>>> sorted(hm.families.FAMILIES)  # doctest: +NORMALIZE_WHITESPACE
+['bernoulli', 'beta', 'binomial', 'cumulative', 'gamma', 'gaussian',
+ 'hurdle_negative_binomial', 'hurdle_poisson', 'lognormal', 'negative_binomial',
+ 'poisson', 'student_t', 'zero_inflated_negative_binomial', 'zero_inflated_poisson']
 """
 
 from hiermodels.families.base import Family, Support, resolve_link

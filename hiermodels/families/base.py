@@ -52,7 +52,9 @@ if TYPE_CHECKING:
 
 __all__ = ["SUPPORTS", "Family", "Support", "aux_column", "resolve_link"]
 
-Support = Literal["real", "binary", "bounded_count", "count", "ordinal"]
+Support = Literal[
+    "real", "binary", "bounded_count", "count", "ordinal", "unit_interval", "positive"
+]
 
 #: What each kind of support lets the response hold, as error messages state it.
 SUPPORTS: Mapping[str, str] = MappingProxyType(
@@ -62,6 +64,8 @@ SUPPORTS: Mapping[str, str] = MappingProxyType(
         "bounded_count": "integer counts between 0 and the number of trials",
         "count": "non-negative integer counts",
         "ordinal": "ordered categories (an ordered pandas Categorical, or integers)",
+        "unit_interval": "proportions strictly between 0 and 1 (no exact 0 or 1)",
+        "positive": "positive numbers (> 0)",
     }
 )
 
@@ -84,8 +88,9 @@ class Family(abc.ABC):
         each is a free variable of the model, with a prior key of the same name.
     support
         What the response may hold: ``"real"``, ``"binary"`` (0/1), ``"bounded_count"``
-        (0..trials), ``"count"`` (0, 1, 2, ...) or ``"ordinal"`` (ordered categories,
-        coded 0..K-1 by :meth:`encode_response`).
+        (0..trials), ``"count"`` (0, 1, 2, ...), ``"ordinal"`` (ordered categories,
+        coded 0..K-1 by :meth:`encode_response`), ``"unit_interval"`` (the open interval
+        (0, 1)) or ``"positive"`` (> 0).
     response_scale
         ``True`` when default priors are set on the response's own scale (identity link
         families); otherwise they are set on the link scale.
@@ -197,6 +202,10 @@ class Family(abc.ABC):
             return
         if self.support == "binary":
             bad = ~np.isin(values, (0.0, 1.0))
+        elif self.support == "unit_interval":
+            bad = (values <= 0) | (values >= 1)
+        elif self.support == "positive":
+            bad = values <= 0
         else:
             bad = (values < 0) | (values != np.round(values))
         if bad.any():
@@ -205,6 +214,15 @@ class Family(abc.ABC):
                 f"The response {expr!r} must hold {self.support_words}; {int(bad.sum())} "
                 f"rows do not (first rows: {rows}, values {values[bad][:5].tolist()})."
             )
+
+    def linear_scale_response(self, y: np.ndarray) -> np.ndarray:
+        """The response on the scale its linear predictor describes: ``y`` itself (a
+        proportion for trials), ``log y`` for the lognormal family.
+
+        The default priors of :attr:`response_scale` families take their location and
+        scale from it, and so does the REML pilot of :attr:`reml_pilot` families.
+        """
+        return y
 
     @property
     def has_working_variance(self) -> bool:
@@ -278,8 +296,11 @@ class Family(abc.ABC):
     ) -> np.ndarray:
         """One draw from the likelihood per element of ``mean`` (chain, draw, rows).
 
-        ``mean`` is on the response scale (the probability for Bernoulli and binomial),
-        as :meth:`expected_value` gives it (with its trailing axis, if it has one);
+        ``mean`` is what :meth:`draw_location` gives: the inverse link of the linear
+        predictor for most families (the probability for Bernoulli and binomial, the
+        mean of the count component for the zero-inflated and hurdle families, the mean
+        of ``log y`` for the lognormal), the category probabilities (on the trailing axis)
+        for an ordinal family;
         ``aux`` holds the family's parameters with shape (chain, draw). Counts are int64.
         """
 
@@ -294,10 +315,11 @@ class Family(abc.ABC):
         """E[y | eta, aux] per draw and row, shape of ``eta`` (brms ``posterior_epred``).
 
         The default is the inverse link of ``eta``. A family whose mean is not the
-        inverse link (zero-inflated, hurdle, ...) overrides it; one whose expected value
-        is a vector per row (the category probabilities of an ordinal family) returns it
-        on a trailing axis named by :attr:`category_dim`. ``aux`` holds the family's
-        parameters, shape (chain, draw).
+        inverse link overrides it: zero-inflated ``(1 - zi) mu``, hurdle
+        ``(1 - hu) mu / (1 - P(0 | mu))``, lognormal ``exp(eta + sigma² / 2)``; one whose
+        expected value is a vector per row (the category probabilities of an ordinal
+        family) returns it on a trailing axis named by :attr:`category_dim`. ``aux``
+        holds the family's parameters, shape (chain, draw).
         """
         return inverse_link(link, eta)
 

@@ -8,8 +8,8 @@ Examples
 --------
 >>> get_family("bernoulli").default_link
 'logit'
->>> sorted(FAMILIES)[:2]
-['bernoulli', 'binomial']
+>>> sorted(FAMILIES)[:3]
+['bernoulli', 'beta', 'binomial']
 """
 
 from __future__ import annotations
@@ -17,13 +17,20 @@ from __future__ import annotations
 from hiermodels.errors import SpecError
 from hiermodels.families.base import SUPPORTS, Family
 from hiermodels.families.bernoulli import BERNOULLI
+from hiermodels.families.beta import BETA
 from hiermodels.families.binomial import BINOMIAL
 from hiermodels.families.cumulative import CUMULATIVE
+from hiermodels.families.gamma import GAMMA
 from hiermodels.families.gaussian import GAUSSIAN, Gaussian
+from hiermodels.families.hurdle_negative_binomial import HURDLE_NEGATIVE_BINOMIAL
+from hiermodels.families.hurdle_poisson import HURDLE_POISSON
 from hiermodels.families.links import LINKS
+from hiermodels.families.lognormal import LOGNORMAL
 from hiermodels.families.negative_binomial import NEGATIVE_BINOMIAL
 from hiermodels.families.poisson import POISSON
 from hiermodels.families.student_t import STUDENT_T
+from hiermodels.families.zero_inflated_negative_binomial import ZERO_INFLATED_NEGATIVE_BINOMIAL
+from hiermodels.families.zero_inflated_poisson import ZERO_INFLATED_POISSON
 
 __all__ = ["BUILTIN", "FAMILIES", "get_family", "register", "unregister"]
 
@@ -35,6 +42,13 @@ BUILTIN: tuple[Family, ...] = (
     BINOMIAL,
     POISSON,
     NEGATIVE_BINOMIAL,
+    ZERO_INFLATED_POISSON,
+    ZERO_INFLATED_NEGATIVE_BINOMIAL,
+    HURDLE_POISSON,
+    HURDLE_NEGATIVE_BINOMIAL,
+    BETA,
+    GAMMA,
+    LOGNORMAL,
     CUMULATIVE,
 )
 

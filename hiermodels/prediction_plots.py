@@ -137,8 +137,6 @@ def plot_predictions(
 
     Parameters
     ----------
-    fit
-        A fitted model.
     variable
         A predictor: numeric (a line over its observed range) or a factor (a point with
         an error bar per level).

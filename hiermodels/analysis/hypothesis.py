@@ -287,8 +287,6 @@ def hypothesis(fit: FitLike, hypotheses: str | Sequence[str], *, prob: float = P
 
     Parameters
     ----------
-    fit
-        A fitted model.
     hypotheses
         One hypothesis or a list: two expressions compared with ``>``, ``<`` or ``=``,
         e.g. ``"Days > 0"`` or ``"Intercept + 10 * Days = 300"``. The expressions are

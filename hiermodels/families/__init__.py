@@ -37,9 +37,16 @@ Examples
  'poisson', 'student_t', 'zero_inflated_negative_binomial', 'zero_inflated_poisson']
 """
 
-from hiermodels.families.base import Family, Support, resolve_link
+from hiermodels.families.base import Family
 from hiermodels.families.links import LINKS, inverse_link
-from hiermodels.families.registry import FAMILIES, get_family, register, unregister
+from hiermodels.families.registry import (
+    FAMILIES,
+    get_family,
+    register,
+    resolve_link,
+    unregister,
+)
+from hiermodels.families.support import Support
 
 __all__ = [
     "FAMILIES",

@@ -39,35 +39,19 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hiermodels.errors import DataError, PriorError, SpecError
 from hiermodels.families.links import inverse_link
+from hiermodels.families.support import SUPPORTS, Support, outside_support
 from hiermodels.spec.priors import Prior
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["SUPPORTS", "Family", "Support", "aux_column", "resolve_link"]
-
-Support = Literal[
-    "real", "binary", "bounded_count", "count", "ordinal", "unit_interval", "positive"
-]
-
-#: What each kind of support lets the response hold, as error messages state it.
-SUPPORTS: Mapping[str, str] = MappingProxyType(
-    {
-        "real": "real numbers",
-        "binary": "0/1 or boolean values",
-        "bounded_count": "integer counts between 0 and the number of trials",
-        "count": "non-negative integer counts",
-        "ordinal": "ordered categories (an ordered pandas Categorical, or integers)",
-        "unit_interval": "proportions strictly between 0 and 1 (no exact 0 or 1)",
-        "positive": "positive numbers (> 0)",
-    }
-)
+__all__ = ["Family", "aux_column"]
 
 
 class Family(abc.ABC):
@@ -198,16 +182,7 @@ class Family(abc.ABC):
 
         ``values`` are the response as finite floats; ``index`` labels the rows.
         """
-        if self.support == "real":
-            return
-        if self.support == "binary":
-            bad = ~np.isin(values, (0.0, 1.0))
-        elif self.support == "unit_interval":
-            bad = (values <= 0) | (values >= 1)
-        elif self.support == "positive":
-            bad = values <= 0
-        else:
-            bad = (values < 0) | (values != np.round(values))
+        bad = outside_support(self.support, values)
         if bad.any():
             rows = index[bad][:5].tolist()
             raise DataError(
@@ -422,15 +397,3 @@ class Family(abc.ABC):
 def aux_column(aux: Mapping[str, np.ndarray], name: str) -> np.ndarray:
     """The draws of parameter ``name`` (chain, draw), broadcastable against the rows."""
     return np.asarray(aux[name])[..., None]
-
-
-def resolve_link(family: Family, link: str | None) -> str:
-    """Return ``link`` (or the family's default) after checking it against the family."""
-    if link is None:
-        return family.default_link
-    if link not in family.links:
-        raise SpecError(
-            f"Link {link!r} is not available for family {family.name!r}; valid links are "
-            f"{list(family.links)}."
-        )
-    return link

@@ -15,7 +15,7 @@ Examples
 from __future__ import annotations
 
 from hiermodels.errors import SpecError
-from hiermodels.families.base import SUPPORTS, Family
+from hiermodels.families.base import Family
 from hiermodels.families.bernoulli import BERNOULLI
 from hiermodels.families.beta import BETA
 from hiermodels.families.binomial import BINOMIAL
@@ -29,10 +29,11 @@ from hiermodels.families.lognormal import LOGNORMAL
 from hiermodels.families.negative_binomial import NEGATIVE_BINOMIAL
 from hiermodels.families.poisson import POISSON
 from hiermodels.families.student_t import STUDENT_T
+from hiermodels.families.support import SUPPORTS
 from hiermodels.families.zero_inflated_negative_binomial import ZERO_INFLATED_NEGATIVE_BINOMIAL
 from hiermodels.families.zero_inflated_poisson import ZERO_INFLATED_POISSON
 
-__all__ = ["BUILTIN", "FAMILIES", "get_family", "register", "unregister"]
+__all__ = ["BUILTIN", "FAMILIES", "get_family", "register", "resolve_link", "unregister"]
 
 #: The shipped families, in the order the documentation lists them.
 BUILTIN: tuple[Family, ...] = (
@@ -146,3 +147,15 @@ def unregister(name: str) -> None:
     if name not in FAMILIES:
         raise SpecError(f"No family called {name!r} is registered; registered: {sorted(FAMILIES)}.")
     del FAMILIES[name]
+
+
+def resolve_link(family: Family, link: str | None) -> str:
+    """Return ``link`` (or the family's default) after checking it against the family."""
+    if link is None:
+        return family.default_link
+    if link not in family.links:
+        raise SpecError(
+            f"Link {link!r} is not available for family {family.name!r}; valid links are "
+            f"{list(family.links)}."
+        )
+    return link

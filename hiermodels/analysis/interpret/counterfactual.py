@@ -121,8 +121,6 @@ def comparisons(
 
     Parameters
     ----------
-    fit
-        A fitted model.
     variable
         A factor, or a numeric predictor, of the model.
     contrast
@@ -209,7 +207,7 @@ def slopes(
 
     Parameters
     ----------
-    fit, by, newdata, re, scale, random_seed
+    by, newdata, re, scale, random_seed
         As in :func:`comparisons`.
     variable
         A numeric predictor of the model.

@@ -120,8 +120,6 @@ def marginal_means(
 
     Parameters
     ----------
-    fit
-        A fitted model.
     variables
         Factor(s) of the fixed part (a numeric column with several values in ``at``
         works too): one mean per level (combination).

@@ -185,8 +185,6 @@ def predictions(
 
     Parameters
     ----------
-    fit
-        A fitted model.
     newdata
         Rows to predict, with every column the model reads (build one with
         :func:`~hiermodels.analysis.interpret.datagrid`); ``None`` (default): the fitted

@@ -310,9 +310,10 @@ def predict(
             values = np.asarray(categories)[values]
     elif values.ndim == eta.ndim + 1:
         # a vector per row (category probabilities): the family names the extra axis
-        dims = (*dims, family.category_dim)
+        name = family.category_dim or CATEGORY_DIM
+        dims = (*dims, name)
         labels = categories if categories is not None else range(values.shape[-1])
-        coords[family.category_dim] = list(labels)
+        coords[name] = list(labels)
     da = xr.DataArray(values, dims=dims, coords=coords)
     ds = xr.Dataset({fit.design.response_name: da})
     ds.attrs.update({"kind": kind, "new_groups": new_groups})

@@ -21,6 +21,7 @@ NAMES = [
     "09_eight_schools_known_se.ipynb",
     "10_pooling_and_likelihood.ipynb",
     "11_random_slopes_step_by_step.ipynb",
+    "12_ordinal_and_zero_inflated.ipynb",
 ]
 #: The committed outputs must be small enough to review and to diff.
 MAX_BYTES = 1_500_000

@@ -368,7 +368,8 @@ class Model:
         report = fit.diagnostics()
         if not report.ok:
             warnings.warn(
-                "Sampling diagnostics flag problems:\n  " + "\n  ".join(report.advice),
+                f"Sampling diagnostics of {self.formula!r} ({self.family}) flag problems:\n  "
+                + "\n  ".join(report.advice),
                 ConvergenceWarning,
                 stacklevel=2,
             )

@@ -136,3 +136,14 @@ def test_interval_probability_outside_zero_one(prob):
         describe_draws(da, prob=prob)
     with pytest.raises(SpecError, match=r"such as 0\.89 or 0\.95; got"):
         check_prob(prob)
+
+
+def test_the_convergence_warning_names_the_model():
+    """Issue #19: a warning says which model it is about (a notebook fits several)."""
+    import re
+
+    sleep = hm.datasets.load("sleepstudy")
+    model = hm.Model("Reaction ~ Days + (1 | Subject)", sleep)
+    expected = "Sampling diagnostics of 'Reaction ~ Days + (1 | Subject)' (gaussian) flag problems"
+    with pytest.warns(hm.errors.ConvergenceWarning, match=re.escape(expected)):
+        model.fit(method="gibbs", draws=30, tune=30, chains=2, random_seed=1, progressbar=False)

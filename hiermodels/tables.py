@@ -107,6 +107,8 @@ def variance_components_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFra
         frame.insert(0, "term", term)
         frame.insert(0, "group", group)
         frames.append(frame)
+    if not frames:  # no group terms and no residual SD (a GLM without groups)
+        return pd.DataFrame(columns=["group", "term", "kind", "mean", "sd"])
     return pd.concat(frames, ignore_index=True)
 
 

@@ -36,7 +36,7 @@ def sleep_csv(tmp_path_factory):
         (("fit", "missing.csv", "y ~ x"), "no such file: 'missing.csv'"),
         (("fit", "{csv}", "Reaction ~ Dayz + (1 | Subject)"), "Unknown column 'Dayz'"),
         (("fit", "{csv}", "Reaction ~ Days + (1 | Subject"), "Unclosed parenthesis"),
-        (("fit", "{csv}", "Reaction ~ Days", "--family", "gamma"), "Unknown family 'gamma'"),
+        (("fit", "{csv}", "Reaction ~ Days", "--family", "gama"), "Unknown family 'gama'"),
         (("compare-pooling", "{csv}", "--response", "Reaction", "--group", "Subjct"), "Subjct"),
     ],
 )

@@ -283,3 +283,16 @@ def test_facade_methods_show_their_functions_docstring_and_signature():
         theirs = list(inspect.signature(function).parameters.values())
         assert mine[0].name == "self" and mine[1:] == theirs[1:]
     assert facades >= 17
+
+
+@pytest.mark.parametrize("family", ["poisson", "gamma"])
+def test_a_glm_without_groups_has_an_empty_variance_table_and_a_summary(family):
+    # variance_components() raised "No objects to concatenate" (no group, no sigma), so
+    # summary() and the CLI's report failed after sampling.
+    from comparison_fits import prior_fit
+
+    data = hm.datasets.load("sleepstudy").assign(y=lambda d: (d["Reaction"] / 10).round())
+    fit = prior_fit(hm.Model("y ~ Days", data, family=family))
+    table = fit.variance_components()
+    assert table.empty and list(table.columns[:3]) == ["group", "term", "kind"]
+    assert "Fixed effects:" in str(fit.summary())

@@ -51,3 +51,23 @@ def test_gibbs_fit_shows_its_sweeps_unless_progressbar_false(monkeypatch):
         assert sink.getvalue() == ""
         model.fit(**short)
     assert "Gibbs sweeps" in sink.getvalue() and "100/100" in sink.getvalue()
+
+
+def _slow_square(x):
+    import time
+
+    time.sleep(0.01)
+    return x * x
+
+
+def test_serial_tasks_show_their_label_and_count(monkeypatch):
+    """k-fold refits and SBC simulations run through run_tasks: serially they show a bar."""
+    from hiermodels.parallel import run_tasks
+
+    sink = _console_output(monkeypatch)
+    monkeypatch.setattr(progress_module, "SHOW_AFTER", 0.0)
+    assert run_tasks(_slow_square, [1, 2, 3], progress_label="k-fold refits") == [1, 4, 9]
+    assert "k-fold refits" in sink.getvalue() and "3/3" in sink.getvalue()
+    before = sink.getvalue()
+    assert run_tasks(_slow_square, [4]) == [16]  # no label: no bar
+    assert sink.getvalue() == before

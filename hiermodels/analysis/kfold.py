@@ -254,7 +254,9 @@ def kfold(
         _Fold(number=f, test=np.flatnonzero(folds == f), seed=seeds[f - 1])
         for f in range(1, int(k) + 1)
     ]
-    heldout = run_tasks(_heldout_fold, tasks, shared=setup, executor=executor)
+    heldout = run_tasks(
+        _heldout_fold, tasks, shared=setup, executor=executor, progress_label="k-fold refits"
+    )
     result = azs.loo_kfold(
         fit.idata,
         _precomputed_folds(fit, {tuple(t.test.tolist()): ll for t, ll in zip(tasks, heldout)}),

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from hiermodels.errors import HiermodelsWarning, SpecError
 from hiermodels.parallel.workers import prepare_worker_process
+from hiermodels.progress import progress
 
 __all__ = ["ExecutorKind", "executor_kind", "run_tasks"]
 
@@ -113,6 +114,7 @@ def run_tasks(
     *,
     shared: Any = None,
     executor: object = None,
+    progress_label: str | None = None,
 ) -> list:
     """Run ``function`` on every item and return the results in the order of ``items``.
 
@@ -134,6 +136,10 @@ def run_tasks(
         remote scheduler) runs them in its workers. Workers should run one task at a
         time each (one thread per Dask worker), since the sampler's chains and the
         compiler already use the cores.
+    progress_label
+        What the tasks are (``"k-fold refits"``): run here, one after the other, they
+        show a progress bar of that name once they take over two seconds
+        (:mod:`hiermodels.progress`). ``None`` shows none.
 
     Returns
     -------
@@ -156,7 +162,14 @@ def run_tasks(
     items = list(items)
     has_shared = shared is not None
     if kind == "serial":
-        return [_call(function, item, shared, has_shared) for item in items]
+        results = []
+        with progress(
+            len(items), progress_label or "", enabled=progress_label is not None
+        ) as advance:
+            for item in items:
+                results.append(_call(function, item, shared, has_shared))
+                advance()
+        return results
     options = {
         "reference": _reference(function),
         "has_shared": has_shared,

@@ -156,7 +156,9 @@ def sbc(
         Simulation(index=i, y=np.asarray(responses[i]), truth=truth[i], seed=seeds[i])
         for i in range(n_sims)
     ]
-    refits = run_tasks(refit_simulation, sims, shared=setup, executor=executor)
+    refits = run_tasks(
+        refit_simulation, sims, shared=setup, executor=executor, progress_label="SBC simulations"
+    )
     labels = [p.label for p in parameters]
     index = pd.RangeIndex(n_sims, name="simulation")
     ranks = pd.DataFrame(np.stack([r.ranks for r in refits]), index=index, columns=labels)

@@ -23,12 +23,10 @@ import xarray as xr
 
 from hiermodels import naming
 from hiermodels.convergence import convergence_table
-from hiermodels.errors import SpecError
-from hiermodels.options import PROB
+from hiermodels.options import PROB, check_prob, interval_columns
 
 __all__ = [
     "DiagnosticsReport",
-    "check_prob",
     "describe_draws",
     "diagnose",
     "reported_variables",
@@ -78,16 +76,6 @@ def reported_variables(posterior: xr.Dataset) -> xr.Dataset:
 CONVERGENCE_COLUMNS = ("r_hat", "ess_bulk", "ess_tail", "mcse_mean")
 
 
-def check_prob(prob: object) -> None:
-    """Raise :class:`SpecError` unless ``prob`` is an interval probability in (0, 1)."""
-    ok = isinstance(prob, float | int | np.floating | np.integer) and not isinstance(prob, bool)
-    if not (ok and 0 < prob < 1):
-        raise SpecError(
-            f"prob must be a number between 0 and 1 (exclusive), such as 0.89 or 0.95; "
-            f"got {prob!r}."
-        )
-
-
 def describe_draws(
     da: xr.DataArray, *, prob: float = PROB, only_convergence: bool = False
 ) -> pd.DataFrame:
@@ -100,11 +88,12 @@ def describe_draws(
     if not only_convergence:
         check_prob(prob)
         eti = azs.eti(da, prob=prob)
+        lower, upper = interval_columns(prob)
         columns = {
             "mean": da.mean(naming.CHAIN_DRAW),
             "sd": da.std(naming.CHAIN_DRAW, ddof=1),
-            f"eti{round(prob * 100)}_lb": eti.sel(ci_bound="lower", drop=True),
-            f"eti{round(prob * 100)}_ub": eti.sel(ci_bound="upper", drop=True),
+            lower: eti.sel(ci_bound="lower", drop=True),
+            upper: eti.sel(ci_bound="upper", drop=True),
         }
     columns |= _convergence_columns(da)
     dims = [d for d in da.dims if d not in naming.CHAIN_DRAW]

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hiermodels import naming
-from hiermodels.analysis.partition import check_interval_prob
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family
 from hiermodels.families.row_terms import family_parameters
-from hiermodels.options import PROB
+from hiermodels.options import PROB, check_prob
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -122,5 +121,5 @@ def group_effects_figure(
             f"Unknown term {term!r} for the factor {g.name!r}; its varying terms are "
             f"{list(g.terms)}."
         )
-    effects = fit.group_effects(g.name, prob=check_interval_prob(prob)).xs(term, level="term")
+    effects = fit.group_effects(g.name, prob=check_prob(prob)).xs(term, level="term")
     return plot_group_effects(effects, group=g.name, term=term, prob=prob)

@@ -26,7 +26,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from hiermodels.errors import SpecError
-from hiermodels.options import PROB
+from hiermodels.options import PROB, interval_columns
 
 __all__ = ["arviz_layout", "plot_group_effects", "plot_group_fits", "plot_shrinkage"]
 
@@ -307,7 +307,7 @@ def plot_group_effects(
     with ``mean`` and the ETI columns for ``prob``). Levels whose interval lies above
     zero are red, below zero blue, the rest grey.
     """
-    lb, ub = f"eti{round(prob * 100)}_lb", f"eti{round(prob * 100)}_ub"
+    lb, ub = interval_columns(prob)
     frame = effects.sort_values("mean", kind="stable")
     n = len(frame)
     y = np.arange(n)

@@ -44,7 +44,7 @@ from hiermodels.new_levels import (
     as_new_groups,
     linear_predictor_with_new_levels,
 )
-from hiermodels.options import PROB
+from hiermodels.options import PROB, check_prob, interval_columns
 
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.protocols import FitLike
@@ -166,8 +166,7 @@ def summarize_predictions(pred, *, prob: float = PROB) -> pd.DataFrame:
         raise DataError(
             f"pred must be the DataTree returned by fit.predict(), got {type(pred).__name__}."
         )
-    if isinstance(prob, bool) or not isinstance(prob, float | int) or not 0 < prob < 1:
-        raise SpecError(f"prob must be a number between 0 and 1, got {prob!r}.")
+    prob = check_prob(prob)
     others = [d for d in da.dims if d not in naming.CHAIN_DRAW]
     if not 1 <= len(others) <= 2 or any(d not in da.dims for d in naming.CHAIN_DRAW):
         raise DataError(
@@ -186,7 +185,7 @@ def summarize_predictions(pred, *, prob: float = PROB) -> pd.DataFrame:
         ) from None
     positional = xr.DataArray(numbers, dims=da.dims)
     eti = azs.eti(positional, prob=prob, dim=list(naming.CHAIN_DRAW)).transpose(*others, ...)
-    label = round(prob * 100)
+    lower, upper = interval_columns(prob)
     index = pd.Index(da[row].values, name=row) if row in da.coords else pd.RangeIndex(da.sizes[row])
     index.name = row
     if extra:
@@ -197,8 +196,8 @@ def summarize_predictions(pred, *, prob: float = PROB) -> pd.DataFrame:
         {
             "mean": positional.mean(naming.CHAIN_DRAW).values.ravel(),
             "sd": positional.std(naming.CHAIN_DRAW, ddof=1).values.ravel(),
-            f"eti{label}_lb": eti.values[..., 0].ravel(),
-            f"eti{label}_ub": eti.values[..., 1].ravel(),
+            lower: eti.values[..., 0].ravel(),
+            upper: eti.values[..., 1].ravel(),
         },
         index=index,
     )

@@ -22,14 +22,12 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from hiermodels.analysis.interpret.estimates import interval_columns
 from hiermodels.analysis.interpret.grids import column_kinds, datagrid, factor_levels
 from hiermodels.analysis.interpret.lines import line_fit
 from hiermodels.analysis.interpret.predicted import predictions
-from hiermodels.analysis.partition import check_interval_prob
 from hiermodels.errors import SpecError
 from hiermodels.families.links import inverse_link
-from hiermodels.options import PROB
+from hiermodels.options import PROB, check_prob, interval_columns
 from hiermodels.plots import COLORS, LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -185,7 +183,7 @@ def plot_predictions(
     """
     from matplotlib.figure import Figure
 
-    prob = check_interval_prob(prob)
+    prob = check_prob(prob)
     kinds = column_kinds(fit)
     if variable not in kinds or kinds[variable] == "group":
         valid = [c for c, k in kinds.items() if k != "group"]

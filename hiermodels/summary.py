@@ -17,7 +17,7 @@ import pandas as pd
 
 from hiermodels.diagnostics import DiagnosticsReport
 from hiermodels.families import get_family
-from hiermodels.options import PROB
+from hiermodels.options import PROB, interval_columns
 
 __all__ = ["Summary", "format_number", "summarize"]
 
@@ -72,8 +72,7 @@ class Summary:
     family_parameters: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def _interval_cols(self) -> tuple[str, str]:
-        p = round(self.prob * 100)
-        return f"eti{p}_lb", f"eti{p}_ub"
+        return interval_columns(self.prob)
 
     def random_effects_lines(self) -> list[str]:
         lo, hi = self._interval_cols()

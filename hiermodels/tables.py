@@ -12,11 +12,11 @@ import pandas as pd
 import xarray as xr
 
 from hiermodels import naming
-from hiermodels.diagnostics import check_prob, describe_draws
+from hiermodels.diagnostics import describe_draws
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family
 from hiermodels.families.row_terms import family_parameters
-from hiermodels.options import PROB
+from hiermodels.options import PROB, check_prob, interval_columns
 
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.protocols import FitLike
@@ -132,8 +132,7 @@ def family_parameters_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame
         if p != naming.SIGMA and p in fit.posterior
     ]
     frames = [describe_draws(fit.posterior[name], prob=prob) for name in names]
-    p = round(prob * 100)
-    columns = ["mean", "sd", f"eti{p}_lb", f"eti{p}_ub", "ess_bulk", "ess_tail", "r_hat"]
+    columns = ["mean", "sd", *interval_columns(prob), "ess_bulk", "ess_tail", "r_hat"]
     columns.append("mcse_mean")
     out = pd.concat(frames) if frames else pd.DataFrame(columns=columns, dtype=float)
     out.index.name = "parameter"

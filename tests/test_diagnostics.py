@@ -129,7 +129,7 @@ def test_one_chain_summary_says_rhat_needs_two_chains(one_chain_fit):
 
 @pytest.mark.parametrize("prob", [1.2, 0, 1, -0.5, "0.9", True, None])
 def test_interval_probability_outside_zero_one(prob):
-    from hiermodels.diagnostics import check_prob
+    from hiermodels.options import check_prob
 
     da = xr.DataArray(np.zeros((2, 10)), dims=("chain", "draw"))
     with pytest.raises(SpecError, match=r"prob must be a number between 0 and 1.*got"):

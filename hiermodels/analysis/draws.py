@@ -27,10 +27,9 @@ import pandas as pd
 import xarray as xr
 
 from hiermodels import naming
-from hiermodels.diagnostics import check_prob
-from hiermodels.options import PROB
+from hiermodels.options import PROB, check_prob, interval_columns
 
-__all__ = ["DrawsFrame", "draws_frame", "interval_columns"]
+__all__ = ["DrawsFrame", "draws_frame"]
 
 
 class DrawsFrame(pd.DataFrame):
@@ -46,12 +45,6 @@ class DrawsFrame(pd.DataFrame):
     @property
     def _constructor(self):
         return DrawsFrame
-
-
-def interval_columns(prob: float) -> tuple[str, str]:
-    """The names of the interval bounds at ``prob``: ``("eti89_lb", "eti89_ub")``."""
-    label = round(prob * 100)
-    return f"eti{label}_lb", f"eti{label}_ub"
 
 
 def draws_frame(da: xr.DataArray, *, prob: float = PROB) -> DrawsFrame:

@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from hiermodels.diagnostics import describe_draws
-from hiermodels.errors import SpecError
-from hiermodels.options import PROB
+from hiermodels.options import PROB, check_prob
 from hiermodels.variance import icc_draws, r2_draws
 
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.protocols import FitLike
 
-__all__ = ["check_interval_prob", "icc_table", "r2_table"]
+__all__ = ["icc_table", "r2_table"]
 
 
 def icc_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame:
@@ -71,13 +70,6 @@ def r2_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame:
 
 def _draws_table(draws, prob: float, index_name: str) -> pd.DataFrame:
     """Summary table of per-draw quantities (ICC, R²), one row per label."""
-    frame = describe_draws(draws, prob=check_interval_prob(prob))
+    frame = describe_draws(draws, prob=check_prob(prob))
     frame.index.name = index_name
     return frame
-
-
-def check_interval_prob(prob: float) -> float:
-    """``prob`` as a float in (0, 1); :class:`SpecError` otherwise."""
-    if not isinstance(prob, float | int) or isinstance(prob, bool) or not 0 < prob < 1:
-        raise SpecError(f"prob must be a number between 0 and 1, got {prob!r}.")
-    return float(prob)

@@ -25,17 +25,10 @@ import pandas as pd
 import xarray as xr
 
 from hiermodels import naming
-from hiermodels.analysis.partition import check_interval_prob
 from hiermodels.errors import DataError
-from hiermodels.options import PROB
+from hiermodels.options import PROB, check_prob, interval_columns
 
-__all__ = ["Estimates", "interval_columns"]
-
-
-def interval_columns(prob: float) -> tuple[str, str]:
-    """The names of the interval bounds at ``prob``: ``("eti89_lb", "eti89_ub")``."""
-    label = round(prob * 100)
-    return f"eti{label}_lb", f"eti{label}_ub"
+__all__ = ["Estimates"]
 
 
 class Estimates:
@@ -83,7 +76,7 @@ class Estimates:
     def to_frame(self, *, prob: float = PROB) -> pd.DataFrame:
         """The table: identifying columns, then ``estimate`` (posterior mean), ``sd`` and
         the equal-tailed interval at ``prob`` (``eti89_lb``, ``eti89_ub``)."""
-        prob = check_interval_prob(prob)
+        prob = check_prob(prob)
         flat = self.samples()
         lb, ub = interval_columns(prob)
         # the same quantiles as arviz_stats.eti (linear interpolation)

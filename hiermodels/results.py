@@ -66,7 +66,17 @@ class Fit:
     def __init__(self, *, model, idata: xr.DataTree):
         self.model = model
         self.idata = idata
-        self._posterior: tuple[xr.DataTree, xr.Dataset] | None = None
+        #: What is computed from ``idata`` once: name -> (the tree it came from, value).
+        self._from_tree: dict[str, tuple[xr.DataTree, object]] = {}
+
+    def _once_per_tree(self, name: str, build):
+        """``build(idata)``, computed again only when ``fit.idata`` is replaced."""
+        tree = self.idata
+        cached = self._from_tree.get(name)
+        if cached is None or cached[0] is not tree:
+            cached = (tree, build(tree))
+            self._from_tree[name] = cached
+        return cached[1]
 
     @property
     def spec(self):
@@ -87,10 +97,7 @@ class Fit:
         Treat it as read-only: the same Dataset is returned until ``fit.idata`` is
         replaced (as ``posterior_predictive(store=True)`` does).
         """
-        tree = self.idata
-        if self._posterior is None or self._posterior[0] is not tree:
-            self._posterior = (tree, tree["posterior"].to_dataset())
-        return self._posterior[1]
+        return self._once_per_tree("posterior", lambda tree: tree["posterior"].to_dataset())
 
     def __repr__(self) -> str:
         post = self.idata["posterior"]
@@ -118,8 +125,13 @@ class Fit:
 
     # ------------------------------------------------------------------ checks
     def diagnostics(self) -> DiagnosticsReport:
-        """R-hat, bulk/tail ESS, MCSE, divergences, tree depth and BFMI, with advice."""
-        return diagnose(self.idata, display=hiermodels.fit_plots.display_names(self))
+        """R-hat, bulk/tail ESS, MCSE, divergences, tree depth and BFMI, with advice.
+
+        Computed once per ``idata`` (``fit()``'s check, ``summary()`` and the reports
+        share it); treat the report as read-only.
+        """
+        display = hiermodels.fit_plots.display_names(self)
+        return self._once_per_tree("diagnostics", lambda tree: diagnose(tree, display=display))
 
     summary = facade(hiermodels.summary.summarize)
 

@@ -17,12 +17,9 @@ import numpy as np
 import pandas as pd
 
 from hiermodels import report
-from hiermodels.diagnostics import DiagnosticsReport
+from hiermodels.diagnostics import ESS_MIN_PER_CHAIN, RHAT_MAX, DiagnosticsReport
 
 __all__ = ["diagnostics_section", "fit_sections", "pooling_sections", "sampler_words"]
-
-#: Thresholds the diagnostics paragraphs are worded against (Vehtari et al. 2021).
-RHAT_OK, ESS_OK = 1.01, 400
 
 _METHODS = {
     "full": "with every parameter sampled",
@@ -47,23 +44,24 @@ def _diagnostics_words(diag: DiagnosticsReport) -> list[str]:
     words = []
     if diag.n_chains < 2:
         words.append("R-hat needs two or more chains; this fit has one.")
-    elif diag.max_rhat < RHAT_OK:
+    elif diag.max_rhat <= RHAT_MAX:
         words.append(
-            f"The largest R-hat is {diag.max_rhat:.3f}, below {RHAT_OK}: the chains agree."
+            f"The largest R-hat is {diag.max_rhat:.3f}, below {RHAT_MAX}: the chains agree."
         )
     else:
         words.append(
-            f"The largest R-hat is {diag.max_rhat:.3f}, above {RHAT_OK}: the chains disagree "
+            f"The largest R-hat is {diag.max_rhat:.3f}, above {RHAT_MAX}: the chains disagree "
             "and the estimates cannot be trusted yet."
         )
     low = min(diag.min_ess_bulk, diag.min_ess_tail)
+    need = ESS_MIN_PER_CHAIN * diag.n_chains  # the diagnostics' own rule
     words.append(
         f"The smallest effective sample sizes are {diag.min_ess_bulk:.0f} (bulk) and "
         f"{diag.min_ess_tail:.0f} (tails); "
         + (
-            f"above {ESS_OK}, so means and intervals are stable to their printed digits."
-            if low >= ESS_OK
-            else f"below {ESS_OK}, so intervals are noisy: draw more."
+            f"above {need}, so means and intervals are stable to their printed digits."
+            if low >= need
+            else f"below {need}, so intervals are noisy: draw more."
         )
     )
     words.append(
@@ -99,8 +97,9 @@ def diagnostics_section(fits: Mapping[str, object]) -> str:
     table = pd.DataFrame(rows).T.rename_axis("model")
     intro = report.paragraph(
         "Before reading any estimate, check that the sampler converged: R-hat compares the "
-        f"chains (below {RHAT_OK} means they agree), the effective sample size (ESS) says "
-        f"how many independent draws the chains are worth (aim for {ESS_OK} or more), and "
+        f"chains (below {RHAT_MAX} means they agree), the effective sample size (ESS) says "
+        f"how many independent draws the chains are worth (aim for {ESS_MIN_PER_CHAIN} per "
+        "chain or more), and "
         "divergences flag regions the sampler could not explore."
     )
     return report.section("Diagnostics", intro, report.table(table, digits=3), *parts)

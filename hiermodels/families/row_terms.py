@@ -103,8 +103,9 @@ def parameter_draws(family: Family, rows: RowTerms | None, posterior) -> dict[st
 
 
 def check_family(family: Family, rows: RowTerms) -> None:
-    """Refuse ``se()`` with a family other than gaussian, ``cens()`` without the hooks."""
-    if rows.se is not None and (family.name != "gaussian" or "sigma" not in family.parameters):
+    """Refuse ``se()`` without a normal response (a :attr:`~Family.collapsible` family),
+    ``cens()`` without the hooks."""
+    if rows.se is not None and (not family.collapsible or "sigma" not in family.parameters):
         raise SpecError(
             f"se() gives a known measurement SD of a normal response: it needs "
             f"family='gaussian', not {family.name!r}."

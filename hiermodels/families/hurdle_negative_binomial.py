@@ -28,7 +28,6 @@ from types import MappingProxyType
 from hiermodels.families.base import aux_column
 from hiermodels.families.hurdle_poisson import HurdlePoisson
 from hiermodels.families.negative_binomial import NEGATIVE_BINOMIAL
-from hiermodels.spec.priors import Prior
 
 __all__ = ["HURDLE_NEGATIVE_BINOMIAL", "HurdleNegativeBinomial"]
 
@@ -45,11 +44,6 @@ class HurdleNegativeBinomial(HurdlePoisson):
         }
     )
     count = NEGATIVE_BINOMIAL
-
-    def default_prior(self, parameter: str, *, scale: float) -> Prior:
-        if parameter == "alpha":
-            return NEGATIVE_BINOMIAL.default_prior(parameter, scale=scale)
-        return super().default_prior(parameter, scale=scale)
 
     def count_logp_tensor(self, value, mu, params):
         import pymc as pm

@@ -63,6 +63,8 @@ class HurdlePoisson(Family):
     def default_prior(self, parameter: str, *, scale: float) -> Prior:
         if parameter == "hu":
             return Prior("Beta", alpha=1.0, beta=1.0)
+        if parameter in self.count.parameters:  # alpha of the negative binomial forms
+            return self.count.default_prior(parameter, scale=scale)
         return super().default_prior(parameter, scale=scale)
 
     def pymc_likelihood(self, name, *, eta, link, aux, observed, trials, dims):

@@ -24,7 +24,6 @@ from types import MappingProxyType
 
 from hiermodels.families.negative_binomial import NEGATIVE_BINOMIAL
 from hiermodels.families.zero_inflated_poisson import ZeroInflatedPoisson
-from hiermodels.spec.priors import Prior
 
 __all__ = ["ZERO_INFLATED_NEGATIVE_BINOMIAL", "ZeroInflatedNegativeBinomial"]
 
@@ -41,11 +40,6 @@ class ZeroInflatedNegativeBinomial(ZeroInflatedPoisson):
         }
     )
     count = NEGATIVE_BINOMIAL
-
-    def default_prior(self, parameter: str, *, scale: float) -> Prior:
-        if parameter == "alpha":
-            return NEGATIVE_BINOMIAL.default_prior(parameter, scale=scale)
-        return super().default_prior(parameter, scale=scale)
 
     def pymc_likelihood(self, name, *, eta, link, aux, observed, trials, dims):
         import pymc as pm

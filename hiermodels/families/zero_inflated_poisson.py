@@ -48,6 +48,8 @@ class ZeroInflatedPoisson(Family):
     def default_prior(self, parameter: str, *, scale: float) -> Prior:
         if parameter == "zi":
             return Prior("Beta", alpha=1.0, beta=1.0)
+        if parameter in self.count.parameters:  # alpha of the negative binomial forms
+            return self.count.default_prior(parameter, scale=scale)
         return super().default_prior(parameter, scale=scale)
 
     def pymc_likelihood(self, name, *, eta, link, aux, observed, trials, dims):

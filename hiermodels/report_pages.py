@@ -18,6 +18,7 @@ import pandas as pd
 
 from hiermodels import report
 from hiermodels.diagnostics import ESS_MIN_PER_CHAIN, RHAT_MAX, DiagnosticsReport
+from hiermodels.errors import SpecError
 
 __all__ = ["diagnostics_section", "fit_sections", "pooling_sections", "sampler_words"]
 
@@ -243,8 +244,6 @@ def pooling_sections(comparison) -> list[str]:
 
 
 def _explorer(comparison) -> list[str]:
-    from hiermodels.errors import SpecError
-
     try:
         explorer = comparison.shrinkage_explorer()
     except SpecError as err:

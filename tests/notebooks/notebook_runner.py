@@ -68,12 +68,17 @@ class ExecutedNotebook:
 
 
 def printed_text(notebook) -> str:
-    """Stream output and plain-text results of every code cell, joined."""
+    """Stream output and plain-text results of every code cell, joined.
+
+    Stream chunks are joined as they are: a busy kernel may send one printed line in two
+    chunks ("same REML criterion:" and " True"), which a separator would split.
+    """
     parts = []
     for cell in notebook.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             if output.get("output_type") == "stream":
                 parts.append(output["text"])
             elif "data" in output:
-                parts.append(output["data"].get("text/plain", ""))
-    return "\n".join(parts)
+                parts.append("\n" + output["data"].get("text/plain", "") + "\n")
+        parts.append("\n")
+    return "".join(parts)

@@ -4,7 +4,9 @@ NUTS shows nutpie's (or PyMC's) own bar. The loops that hiermodels runs itself s
 this one: a `rich <https://rich.readthedocs.io>`_ bar (the library PyMC draws its bars
 with), which renders in terminals and in notebooks. It appears only once the work has
 run for :data:`SHOW_AFTER` seconds, so quick calls print nothing, and it is removed
-when the work ends. ``enabled=False`` (a fit's ``progressbar=False``) turns it off.
+when the work ends. Bars go to stderr and are drawn only where they can redraw in
+place (a terminal or a notebook), never into a log file.
+``enabled=False`` (a fit's ``progressbar=False``) turns it off.
 
 Examples
 --------
@@ -26,8 +28,19 @@ SHOW_AFTER = 2.0
 
 
 def _console():
-    """The rich console bars draw on (``None``: rich's default, stderr or the notebook)."""
-    return None
+    """The rich console bars draw on: stderr, or the notebook's output area."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _can_redraw(console) -> bool:
+    """Whether a bar can redraw in place: a terminal or a notebook, not a log file or pipe.
+
+    Elsewhere a bar would leave its frames (or a stray blank line) in the output, so
+    none is shown.
+    """
+    return bool(console.is_terminal or console.is_jupyter)
 
 
 @contextlib.contextmanager
@@ -57,6 +70,8 @@ def progress(
         if not enabled:
             return
         bar = state["bar"]
+        if bar is False:
+            return
         if bar is None:
             if time.perf_counter() - start < show_after:
                 return
@@ -69,13 +84,17 @@ def progress(
                 TimeRemainingColumn,
             )
 
+            console = _console()
+            if not _can_redraw(console):
+                state["bar"] = False
+                return
             bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
-                console=_console(),
+                console=console,
                 transient=True,
             )
             bar.start()
@@ -87,5 +106,5 @@ def progress(
     try:
         yield advance
     finally:
-        if state["bar"] is not None:
+        if state["bar"]:
             state["bar"].stop()

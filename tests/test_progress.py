@@ -71,3 +71,14 @@ def test_serial_tasks_show_their_label_and_count(monkeypatch):
     before = sink.getvalue()
     assert run_tasks(_slow_square, [4]) == [16]  # no label: no bar
     assert sink.getvalue() == before
+
+
+def test_no_bar_into_a_log_file_or_pipe(monkeypatch):
+    """A console that cannot redraw (CI logs, doctest output) gets no frames, not even a newline."""
+    sink = io.StringIO()
+    console = Console(file=sink, force_terminal=False, force_jupyter=False, width=80)
+    monkeypatch.setattr(progress_module, "_console", lambda: console)
+    with progress(3, "refits", show_after=0.0) as advance:
+        for _ in range(3):
+            advance()
+    assert sink.getvalue() == ""

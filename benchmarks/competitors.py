@@ -40,21 +40,25 @@ def _tree_dataset(tree, group: str):
 # --- hiermodels ---------------------------------------------------------------------------
 
 
-def _no_shear(design):
-    """Replacement of ``sheared_terms``: no varying term is centred on its level mean."""
-    return {g.name: np.zeros(len(g.terms), dtype=bool) for g in design.groups}
+def _no_shear(design, priors, **_):
+    """Replacement of ``shear_plan``: no varying term is centred on its level mean."""
+    from hiermodels.backend.shear import ShearPlan
+
+    masks = {g.name: np.zeros(len(g.terms), dtype=bool) for g in design.groups}
+    return ShearPlan(masks, (), (), np.zeros(0), np.zeros(0), False)
 
 
 def _effects_without_sum_zero(g, priors, centered):
-    """Replacement of ``_group_effects``: all J levels sampled directly, no sum-zero split."""
+    """Replacement of ``group_effects``: all J levels sampled directly, no sum-zero split
+    (the level mean is then part of the effects, so it is returned as zero)."""
     import pymc as pm
     import pytensor.tensor as pt
 
     from hiermodels import naming
     from hiermodels.backend.priors import scales
+    from hiermodels.backend.shear import factor_root
 
     J, q = g.n_levels, len(g.terms)
-    dims = (naming.level_dim(g.name), naming.term_dim(g.name))
     blocks = scales(g, priors)
     z = None if centered else pm.Normal(naming.offsets_name(g.name), 0.0, 1.0, shape=(J, q))
     parts = []
@@ -68,12 +72,14 @@ def _effects_without_sum_zero(g, priors, centered):
             parts.append(pm.Normal(name, 0.0, sd, shape=(J, len(cols))))
         else:
             parts.append(pm.MvNormal(name, mu=np.zeros(len(cols)), chol=chol, shape=(J, len(cols))))
-    return pm.Deterministic(naming.effects_name(g.name), pt.concatenate(parts, axis=1), dims=dims)
+    return pt.concatenate(parts, axis=1), factor_root(g, blocks), pt.zeros(q)
 
 
+#: Technique -> the backend functions replaced to switch it off. Without the sum-zero
+#: split there is no level mean to shear, so that ablation switches the shear off too.
 ABLATIONS = {
-    "shear": ("sheared_terms", _no_shear),
-    "sum_zero": ("_group_effects", _effects_without_sum_zero),
+    "shear": [("shear_plan", _no_shear)],
+    "sum_zero": [("group_effects", _effects_without_sum_zero), ("shear_plan", _no_shear)],
 }
 
 
@@ -82,12 +88,12 @@ def _ablate(techniques: list[str]) -> None:
     from hiermodels.backend import pymc as backend
 
     for technique in techniques:
-        attribute, replacement = ABLATIONS[technique]
-        if not hasattr(backend, attribute):
-            raise RuntimeError(
-                f"cannot switch off {technique!r}: hiermodels.backend.pymc has no {attribute!r}"
-            )
-        setattr(backend, attribute, replacement)
+        for attribute, replacement in ABLATIONS[technique]:
+            if not hasattr(backend, attribute):
+                raise RuntimeError(
+                    f"cannot switch off {technique!r}: hiermodels.backend.pymc has no {attribute!r}"
+                )
+            setattr(backend, attribute, replacement)
 
 
 def run_hiermodels(

@@ -47,6 +47,7 @@ def reported_variables(posterior: xr.Dataset) -> xr.Dataset:
         if name.startswith(("z_", "zbar_", "w_", "chol_")) or name in (
             naming.CENTERED_INTERCEPT,
             naming.CENTERED_SLOPES,
+            naming.CENTERED_COEFFICIENTS,
         ):
             continue
         if name.startswith("cor_"):

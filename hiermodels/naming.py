@@ -20,6 +20,11 @@ INTERCEPT = "Intercept"
 CENTERED_INTERCEPT = "Intercept_centered"
 SLOPES = "b"
 CENTERED_SLOPES = "b_centered"
+#: The fixed coefficients sampled jointly when slopes absorb level means (backend/shear).
+CENTERED_COEFFICIENTS = "coefficients_centered"
+CENTERED_COEFFICIENT_DIM = "coefficient_centered"
+#: The slopes sampled on their own beside ``coefficients_centered``.
+OWN_SLOPE_DIM = "b_centered_term"
 SIGMA = "sigma"
 #: Dimension of the ordered thresholds ``Intercept[1]``, ... of an ordinal family.
 THRESHOLD_DIM = "threshold"
@@ -36,6 +41,9 @@ _RESERVED = {
     CENTERED_INTERCEPT,
     SLOPES,
     CENTERED_SLOPES,
+    CENTERED_COEFFICIENTS,
+    CENTERED_COEFFICIENT_DIM,
+    OWN_SLOPE_DIM,
     SIGMA,
     THRESHOLD_DIM,
     "nu",

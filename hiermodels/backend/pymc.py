@@ -14,7 +14,8 @@ model:
   levels, and the sampled coefficient (``Intercept_centered``, ``b_centered``) absorbs
   that mean. Without it, a coefficient and the mean of its group effects form a long
   ridge whenever the levels are few and each is measured precisely (Oxboys, Penicillin).
-  The priors on the intercept and slopes apply to these sampled coefficients.
+  The priors on the intercept and slopes still apply to the coefficients themselves:
+  the level mean is drawn given the sampled sum (:mod:`hiermodels.backend.shear`).
 
 Examples
 --------
@@ -28,14 +29,19 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+from pytensor.tensor import linalg as slinalg
 
 from hiermodels import naming
+from hiermodels.backend.group_effects import (
+    group_data_contribution,
+    group_effects,
+    level_means,
+)
 from hiermodels.backend.priors import (
     check_prior,
     check_priors,
@@ -44,13 +50,13 @@ from hiermodels.backend.priors import (
     stacked,
     vector,
 )
-from hiermodels.design import Design, GroupDesign
+from hiermodels.backend.shear import ShearPlan, marginal_covariance, shear_plan
+from hiermodels.design import Design
 from hiermodels.errors import PriorError
 from hiermodels.families import Family, get_family
 from hiermodels.families.links import inverse_link_tensor as inverse_link
 from hiermodels.families.links import link_function
 from hiermodels.families.row_terms import family_parameters, pymc_row_likelihood
-from hiermodels.linear_predictor import group_contribution
 from hiermodels.spec.priors import Prior
 
 __all__ = ["build_model", "check_priors", "inverse_link", "model_coords"]
@@ -70,51 +76,60 @@ def model_coords(design: Design) -> dict[str, list]:
     return coords
 
 
-def sheared_terms(design: Design, *, thresholds: bool = False) -> dict[str, np.ndarray]:
-    """Per factor, which varying terms are centred on their level mean (see build_model).
-
-    A term is sheared when it is also a fixed term (so the level mean can move into the
-    fixed coefficient without changing the model) and, for multiple membership, when
-    every row's weights sum to 1. With ``thresholds`` (an ordinal family) the varying
-    intercepts are sheared too: the thresholds absorb their level mean.
-    """
-    out = {}
-    fixed = set(design.fixed.names) | ({naming.INTERCEPT} if thresholds else set())
-    for g in design.groups:
-        weights_ok = bool(np.allclose(g.weights.sum(axis=1), 1.0))
-        mask = np.array([weights_ok and t in fixed for t in g.terms])
-        out[g.name] = mask
-    return out
-
-
-def _fixed_coefficients(design: Design, priors: Mapping[str, Prior], sheared_slopes: set[str]):
+def _fixed_coefficients(design: Design, priors: Mapping[str, Prior], plan: ShearPlan, prior_cov):
     """Sampled fixed coefficients: the intercept at centred predictors, and the slopes.
 
-    Returns ``(intercept, slopes, slope_names)``; a tensor is ``None`` when absent.
-    Slopes are sampled as ``b_centered`` when some of them are sheared.
+    Returns ``(intercept, slopes, slope_names, sheared)``; a tensor is ``None`` when
+    absent, ``sheared`` the vector ``c`` of the plan's coefficients (or ``None``). The
+    coefficients that absorb level means have the prior ``N(m, M)`` (``prior_cov``,
+    see :mod:`hiermodels.backend.shear`): one RV ``coefficients_centered`` when slopes
+    take part, else ``Intercept_centered``. The others keep their own priors.
     """
     names = [n for n in design.fixed.names if n != naming.INTERCEPT]
+    own = [n for n in names if n not in plan.coefficients] if plan.joint else names
+    sheared = None
+    if plan.joint:
+        sheared = pm.MvNormal(
+            naming.CENTERED_COEFFICIENTS,
+            mu=plan.prior_mean,
+            chol=slinalg.cholesky(prior_cov),
+            dims=naming.CENTERED_COEFFICIENT_DIM,
+        )
     slopes = None
-    if names:
-        slopes = vector(
-            naming.CENTERED_SLOPES if sheared_slopes else naming.SLOPES,
-            [priors[naming.slope_slot(n)] for n in names],
-            naming.FIXED_DIM,
-            names,
+    if own:
+        free = vector(
+            naming.CENTERED_SLOPES if plan.joint else naming.SLOPES,
+            [priors[naming.slope_slot(n)] for n in own],
+            naming.OWN_SLOPE_DIM if plan.joint else naming.FIXED_DIM,
+            own,
+        )
+        slopes = free
+    if plan.joint and names:
+        position = {n: i for i, n in enumerate(plan.coefficients)}
+        slopes = pt.stack(
+            [sheared[position[n]] if n in position else free[own.index(n)] for n in names]
         )
     intercept = None
     if design.fixed.has_intercept:
-        intercept = random_variable(naming.CENTERED_INTERCEPT, priors[naming.INTERCEPT])
-    return intercept, slopes, names
+        if sheared is not None and naming.INTERCEPT in plan.coefficients:
+            intercept = sheared[plan.coefficients.index(naming.INTERCEPT)]
+        elif plan.coefficients == (naming.INTERCEPT,):
+            m, s = float(plan.prior_mean[0]), pt.sqrt(prior_cov[0, 0])
+            intercept = pm.Normal(naming.CENTERED_INTERCEPT, m, s)
+            sheared = intercept[None]
+        else:
+            intercept = random_variable(naming.CENTERED_INTERCEPT, priors[naming.INTERCEPT])
+    return intercept, slopes, names, sheared
 
 
-def _thresholds(design: Design, family: Family, link: str, priors: Mapping[str, Prior]):
+def _thresholds(design, family: Family, link: str, priors, plan: ShearPlan, prior_cov):
     """The sampled ordered thresholds of an ordinal family (``None`` for the others).
 
     One vector with PyMC's ordered transform, registered as ``Intercept_centered``
     (the thresholds at the means of the fixed predictors and of the sheared group
-    effects; its priors are those of the slots ``Intercept[k]``). It starts at the link
-    of the observed cumulative proportions.
+    effects; its priors are those of the slots ``Intercept[k]``, widened by the level
+    means' variance as :mod:`hiermodels.backend.shear` says). It starts at the link of
+    the observed cumulative proportions.
 
     The returned tensor is sorted. Under NUTS the draws are ordered already, so this
     changes nothing; forward sampling (``sample_prior_predictive``) ignores transforms,
@@ -134,97 +149,21 @@ def _thresholds(design: Design, family: Family, link: str, priors: Mapping[str, 
     counts = np.bincount(design.y.astype(np.int64), minlength=len(design.categories))
     cumulative = np.clip(np.cumsum(counts)[:-1] / counts.sum(), 0.02, 0.98)
     start = np.maximum.accumulate(link_function(link, cumulative)) + 0.01 * np.arange(len(names))
-    sampled = random_variable(
-        naming.CENTERED_INTERCEPT,
-        joint,
-        dims=naming.THRESHOLD_DIM,
-        transform=pm.distributions.transforms.ordered,
-        initval=start,
-    )
+    options = {
+        "dims": naming.THRESHOLD_DIM,
+        "transform": pm.distributions.transforms.ordered,
+        "initval": start,
+    }
+    if plan.coefficients:
+        sampled = pm.MvNormal(
+            naming.CENTERED_INTERCEPT,
+            mu=plan.prior_mean,
+            chol=slinalg.cholesky(prior_cov),
+            **options,
+        )
+    else:
+        sampled = random_variable(naming.CENTERED_INTERCEPT, joint, **options)
     return pt.sort(sampled)
-
-
-def sum_zero_embedding(w, J: int):
-    """Map ``w`` (``J - 1`` rows) onto the rows of a ``J``-row array summing to zero.
-
-    The map is the Householder reflection that sends the last unit vector to
-    ``1 / sqrt(J)``, applied to ``[w; 0]``: it is orthonormal, so iid standard normal
-    rows of ``w`` give iid standard normal deviations from the row mean. O(J) work.
-    """
-    total = w.sum(axis=0)
-    rest = w - total / (J - math.sqrt(J))
-    return pt.concatenate([rest, (total / math.sqrt(J))[None]], axis=0)
-
-
-def _group_effects(g: GroupDesign, priors: Mapping[str, Prior], centered: bool):
-    """Group effects of one factor, shape (levels, terms), registered as ``r_<factor>``.
-
-    Returns them in two parts: the deviations from the level mean (levels, terms), which
-    sum to zero over the levels, and that mean (terms,).
-
-    The effects of the ``J`` levels are split exactly into their mean over the levels
-    and the deviations from it: ``r = E(w) + rbar``, with ``E`` the orthonormal
-    sum-zero embedding (:func:`sum_zero_embedding`), ``w`` holding ``J - 1`` rows and
-    ``rbar ~ N(0, Sigma / J)``. For iid ``N(0, Sigma)`` effects this is the same
-    distribution, but the data identify ``w`` and leave ``rbar`` to the prior, so the
-    sampler no longer has to move all levels together (a long ridge when each level is
-    measured precisely).
-
-    Non-centred (default): ``w = z * sd`` (or ``z @ L.T``) with ``z`` standard normal.
-    Centred: ``w ~ Normal(0, sd)`` (or ``MvNormal(0, L L')``) directly; better when every
-    level has much data relative to the noise. ``rbar`` is always non-centred.
-    """
-    J, q = g.n_levels, len(g.terms)
-    dims = (naming.level_dim(g.name), naming.term_dim(g.name))
-    blocks = scales(g, priors)
-    z_mean = pm.Normal(naming.mean_offsets_name(g.name), 0.0, 1.0, shape=(q,))
-    z = None if centered else pm.Normal(naming.offsets_name(g.name), 0.0, 1.0, shape=(J - 1, q))
-    parts = []
-    for index, (block, sd, chol, _) in enumerate(blocks):
-        cols = list(block)
-        if chol is None:
-            mean = z_mean[cols] * sd / math.sqrt(J)
-        else:
-            mean = (z_mean[cols] @ chol.T) / math.sqrt(J)
-        if not centered:
-            deviations = z[:, cols] * sd if chol is None else z[:, cols] @ chol.T
-        else:
-            name = naming.deviations_name(g.name, index, len(blocks))
-            if chol is None:
-                deviations = pm.Normal(name, 0.0, sd, shape=(J - 1, len(cols)))
-            else:
-                deviations = pm.MvNormal(
-                    name, mu=np.zeros(len(cols)), chol=chol, shape=(J - 1, len(cols))
-                )
-        parts.append((sum_zero_embedding(deviations, J), mean))
-    deviations = pt.concatenate([p[0] for p in parts], axis=1)
-    mean = pt.concatenate([p[1] for p in parts])
-    pm.Deterministic(naming.effects_name(g.name), deviations + mean[None, :], dims=dims)
-    return deviations, mean
-
-
-def _group_data_contribution(g: GroupDesign, deviations, mean):
-    """The factor's contribution to the linear predictor, with its data as ``pm.Data``.
-
-    The effects are ``deviations + mean`` (one row per level). The mean enters per row
-    as ``sum_t mean_t Z_t`` rather than through the gather, so the gradient scatters the
-    rows onto the levels once (with ``mean`` inside the gather, PyTensor scattered twice,
-    once more for the gradient of ``mean``: 30% of a gradient on InstEval).
-    """
-    codes = pm.Data(naming.group_data_name("codes", g.name), g.codes)
-    intercept_only = g.terms == (naming.INTERCEPT,)
-    Z = None if intercept_only else pm.Data(naming.group_data_name("Z", g.name), g.Z)
-    unit_weights = bool(np.all(g.weights == 1.0))
-    weights = None
-    if not unit_weights:
-        weights = pm.Data(naming.group_data_name("weights", g.name), g.weights)
-    varying = group_contribution(deviations, g, codes=codes, Z=Z, weights=weights)
-    common = mean[0] if intercept_only else pt.dot(Z, mean)
-    if not unit_weights:
-        common = common * weights.sum(axis=1)
-    elif g.codes.shape[1] > 1:
-        common = common * g.codes.shape[1]
-    return varying + common
 
 
 def _likelihood(
@@ -287,20 +226,37 @@ def build_model(
         check_prior(key, prior)
     centered = centered or {}
     fam = get_family(family)
-    masks = sheared_terms(design, thresholds=fam.thresholds)
-    if collapsed is not None:
-        masks[collapsed] = np.zeros_like(masks[collapsed])
-    sheared = {t for g in design.groups for t, m in zip(g.terms, masks[g.name]) if m}
+    plan = shear_plan(design, priors, thresholds=fam.thresholds, collapsed=collapsed)
     X = design.fixed.matrix
     slope_idx = [i for i, n in enumerate(design.fixed.names) if n != naming.INTERCEPT]
     coords = model_coords(design)
     if fam.thresholds:
         coords[naming.THRESHOLD_DIM] = list(range(1, len(design.categories)))
+    if plan.joint:
+        coords[naming.CENTERED_COEFFICIENT_DIM] = list(plan.coefficients)
+        coords[naming.OWN_SLOPE_DIM] = [
+            n for n in design.fixed.names if n != naming.INTERCEPT and n not in plan.coefficients
+        ]
     with pm.Model(coords=coords) as model:
-        intercept_c, slopes, slope_names = _fixed_coefficients(
-            design, priors, sheared - {naming.INTERCEPT}
+        # Group effects first: the sheared coefficients' prior depends on their scales.
+        effects, collapsed_scales = {}, None
+        for g in design.groups:
+            if g.name == collapsed:
+                collapsed_scales = scales(g, priors)
+            else:
+                effects[g.name] = group_effects(g, priors, bool(centered.get(g.name, False)))
+        prior_cov = W = L = None
+        if plan.coefficients:
+            A, factors = plan.absorption(design)
+            roots = [effects[name][1] for name in factors]
+            levels = [design.group(name).n_levels for name in factors]
+            prior_cov, W, L = marginal_covariance(plan, A, roots, levels)
+        intercept_c, slopes, slope_names, sheared = _fixed_coefficients(
+            design, priors, plan, prior_cov
         )
-        thresholds_c = _thresholds(design, fam, link, priors)
+        thresholds_c = _thresholds(design, fam, link, priors, plan, prior_cov)
+        if thresholds_c is not None and plan.coefficients:
+            sheared = thresholds_c
         has_level = intercept_c is not None or thresholds_c is not None
         centre = X[:, slope_idx].mean(axis=0) if (slope_idx and has_level) else None
         eta = pt.zeros(design.n_obs)
@@ -313,26 +269,22 @@ def build_model(
         if design.offset is not None:
             eta = eta + pm.Data(naming.data_name("offset"), design.offset, dims=naming.OBS_DIM)
         # Shear: sampled coefficients absorb the level means of matching varying terms,
-        # and the varying terms enter centred on their level means. The model is
-        # unchanged; the posterior loses the ridge between a coefficient and the mean of
-        # its group effects (long when levels are few and precisely measured).
-        shift = {t: 0.0 for t in sheared}
-        collapsed_scales = None
+        # and the varying terms enter centred on their level means (see backend/shear).
+        means = level_means(design, plan, effects, sheared, prior_cov, W, L)
+        shift: dict[str, object] = {}
         for g in design.groups:
             if g.name == collapsed:
-                collapsed_scales = scales(g, priors)
                 continue
-            deviations, mean = _group_effects(g, priors, bool(centered.get(g.name, False)))
-            mask = masks[g.name]
+            deviations, mean, mask = effects[g.name][0], means[g.name], plan.masks[g.name]
+            dims = (naming.level_dim(g.name), naming.term_dim(g.name))
+            pm.Deterministic(naming.effects_name(g.name), deviations + mean[None, :], dims=dims)
+            for j, term in enumerate(g.terms):
+                if mask[j]:
+                    shift[term] = shift.get(term, 0.0) + mean[j]
             if mask.any():
-                # The deviations sum to zero over the levels, so ``mean`` is the level
-                # mean of the effects.
-                for j, term in enumerate(g.terms):
-                    if mask[j]:
-                        shift[term] = shift[term] + mean[j]
                 mean = mean * (1.0 - mask.astype(float))
-            eta = eta + _group_data_contribution(g, deviations, mean)
-        if slopes is not None and sheared - {naming.INTERCEPT}:
+            eta = eta + group_data_contribution(g, deviations, mean)
+        if slopes is not None and set(shift) - {naming.INTERCEPT}:
             shifts = pt.stack([pt.as_tensor(shift.get(n, 0.0)) for n in slope_names])
             pm.Deterministic(naming.SLOPES, slopes - shifts, dims=naming.FIXED_DIM)
         if intercept_c is not None:

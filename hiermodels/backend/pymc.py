@@ -36,6 +36,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from hiermodels import naming
+from hiermodels.backend.known_covariance import known_covariance_contribution
 from hiermodels.backend.priors import (
     check_prior,
     check_priors,
@@ -288,6 +289,9 @@ def build_model(
     centered = centered or {}
     fam = get_family(family)
     masks = sheared_terms(design, thresholds=fam.thresholds)
+    for g in design.groups:
+        if g.covariance is not None:  # gr(g, cov=K): see hiermodels.backend.known_covariance
+            masks[g.name] = np.zeros(len(g.terms), dtype=bool)
     if collapsed is not None:
         masks[collapsed] = np.zeros_like(masks[collapsed])
     sheared = {t for g in design.groups for t, m in zip(g.terms, masks[g.name]) if m}
@@ -321,6 +325,9 @@ def build_model(
         for g in design.groups:
             if g.name == collapsed:
                 collapsed_scales = scales(g, priors)
+                continue
+            if g.covariance is not None:  # gr(g, cov=K): no sum-zero split, no shear
+                eta = eta + known_covariance_contribution(g, priors)
                 continue
             deviations, mean = _group_effects(g, priors, bool(centered.get(g.name, False)))
             mask = masks[g.name]

@@ -47,7 +47,9 @@ def known_covariance_effects(g: GroupDesign, priors: Mapping[str, Prior]):
         cols = list(block)
         parts.append(z[:, cols] * sd if chol is None else z[:, cols] @ chol.T)
     W = pt.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
-    effects = pt.dot(pt.as_tensor(g.covariance.chol), W)
+    # Data, not a constant: models that differ only in K share one compiled graph.
+    chol = pm.Data(naming.group_data_name("cov_chol", g.name), g.covariance.chol)
+    effects = pt.dot(chol, W)
     dims = (naming.level_dim(g.name), naming.term_dim(g.name))
     pm.Deterministic(naming.effects_name(g.name), effects, dims=dims)
     return effects

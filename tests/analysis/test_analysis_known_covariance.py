@@ -105,6 +105,40 @@ def test_sd_and_sigma_are_recovered_and_the_sampler_converged(case):
 
 
 @pytest.mark.slow
+def test_effects_match_their_exact_conditional_mean_given_the_variances(case):
+    """Given (Intercept, sd, sigma), the effects' posterior is Gaussian, with mean
+    (Z'Z / sigma^2 + K^-1 / sd^2)^-1 Z'(y - Intercept) / sigma^2 (the GLS / BLUP formula
+    with known variances). Its average over the draws (Rao-Blackwell) must equal the
+    sampled effects' posterior mean within Monte Carlo error: a check of the model graph
+    against the direct Gaussian computation."""
+    import arviz_stats as azs
+
+    fit, K = case["fit"], case["K"]
+    post = fit.posterior
+    design = fit.design
+    g = design.group("animal")
+    levels = list(g.levels)
+    lam, U = np.linalg.eigh(K.loc[levels, levels].to_numpy())
+    codes = g.codes[:, 0]
+    counts = np.bincount(codes, minlength=len(levels))
+    intercept = post["Intercept"].values.reshape(-1)
+    sd = post["sd_animal"].values[..., 0].reshape(-1)
+    sigma = post["sigma"].values.reshape(-1)
+    assert np.all(counts == counts[0])  # Z'Z = c I, so one eigenbasis serves every draw
+    sums = np.stack(
+        [np.bincount(codes, weights=design.y - m, minlength=len(levels)) for m in intercept]
+    )
+    b = sums / sigma[:, None] ** 2
+    inv = 1.0 / (counts[0] / sigma[:, None] ** 2 + 1.0 / (lam[None, :] * sd[:, None] ** 2))
+    rao_blackwell = ((b @ U) * inv) @ U.T
+    sampled = post["r_animal"].isel({"animal__term": 0})
+    mcse = sampled.std(("chain", "draw")).values / np.sqrt(azs.ess(sampled, method="mean").values)
+    z = (sampled.mean(("chain", "draw")).values - rao_blackwell.mean(axis=0)) / mcse
+    print(f"max |difference| {np.abs(z).max():.2f} Monte Carlo SEs over {len(z)} levels")
+    assert np.abs(z).max() < 4.5
+
+
+@pytest.mark.slow
 def test_held_out_rmse_beats_the_independent_factor(case):
     """Held-out rows of 30 animals without training rows and one more row of each of the
     70 others; and the estimated means (Intercept + effect) against the simulated ones."""

@@ -108,7 +108,8 @@ class Model:
         design = build_design(
             parsed, data, family=family, missing=missing, formula=formula, data2=data2
         )
-        self.data2 = dict(data2 or {})
+        # copies: a later change to the caller's K must not reach refits (k-fold, load)
+        self.data2 = {k: getattr(v, "copy", lambda v=v: v)() for k, v in (data2 or {}).items()}
         slots, resolved, sources = model_priors(design, family, link, priors)
         self.spec = ModelSpec(
             response=parsed.response,

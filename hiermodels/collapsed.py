@@ -54,8 +54,10 @@ __all__ = [
 
 
 def is_collapsible(g: GroupDesign) -> bool:
-    """A factor whose levels partition the rows (one member per row, unit weight)."""
-    return g.codes.shape[1] == 1 and bool(np.all(g.weights == 1.0))
+    """A factor whose levels partition the rows (one member per row, unit weight) and
+    are independent (not ``gr(g, cov=K)``)."""
+    independent = g.covariance is None
+    return independent and g.codes.shape[1] == 1 and bool(np.all(g.weights == 1.0))
 
 
 def collapsible_factor(design: Design, *, dominance=None) -> str | None:

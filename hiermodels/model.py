@@ -22,6 +22,7 @@ import pandas as pd
 import hiermodels.inference.prior
 from hiermodels.backend.graph import model_graph
 from hiermodels.design import Design, build_design, used_columns
+from hiermodels.design.known_covariance import refuse_known_covariance
 from hiermodels.errors import ConvergenceWarning, SpecError
 from hiermodels.facade import facade
 from hiermodels.families import get_family, resolve_link
@@ -70,6 +71,11 @@ class Model:
     missing
         ``"error"`` (default): missing values in used columns raise, with counts per
         column. ``"drop"``: such rows are dropped with a warning giving the count.
+    data2
+        Named matrices the formula refers to, as brms's ``data2``: ``{"K": K}`` for a
+        known covariance among the levels, ``(1 | gr(g, cov=K))`` (a DataFrame labelled
+        by level, or an array in the order of the levels; see
+        :mod:`hiermodels.design.known_covariance`).
 
     Examples
     --------
@@ -90,6 +96,7 @@ class Model:
         priors: Mapping[str, Prior | float] | None = None,
         missing: Literal["error", "drop"] = "error",
         parameterization: Parameterization | Mapping[str, Parameterization] = "auto",
+        data2: Mapping[str, object] | None = None,
     ):
         fam = get_family(family)
         link = resolve_link(fam, link)
@@ -98,7 +105,11 @@ class Model:
                 f"priors must be a dict of key -> hm.Prior, got {type(priors).__name__}."
             )
         parsed = parse_formula(formula)
-        design = build_design(parsed, data, family=family, missing=missing, formula=formula)
+        design = build_design(
+            parsed, data, family=family, missing=missing, formula=formula, data2=data2
+        )
+        # copies: a later change to the caller's K must not reach refits (k-fold, load)
+        self.data2 = {k: getattr(v, "copy", lambda v=v: v)() for k, v in (data2 or {}).items()}
         slots, resolved, sources = model_priors(design, family, link, priors)
         self.spec = ModelSpec(
             response=parsed.response,
@@ -150,6 +161,7 @@ class Model:
             link=recipe.link,
             priors=dict(recipe.priors) or None,
             parameterization=choice if isinstance(choice, str) else dict(choice),
+            data2=dict(recipe.data2) or None,
         )
 
     def collapsed_factor(self, method: Method = "auto") -> str | None:
@@ -283,6 +295,7 @@ class Model:
                 "optimize() fits gaussian models with one residual SD; this model's response "
                 f"has {' + '.join(self.spec.response.additions)}. Use fit()."
             )
+        refuse_known_covariance(self.design, "optimize()", "Use fit().")
         if criterion == "map":
             from hiermodels.map_estimate import fit_map
 

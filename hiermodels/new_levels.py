@@ -17,6 +17,7 @@ import numpy as np
 import xarray as xr
 
 from hiermodels import naming
+from hiermodels.analysis.known_covariance import conditional_new_effects
 from hiermodels.design import Design, GroupDesign, NewDesign
 from hiermodels.kernels.covariance import correlation_root
 from hiermodels.linear_predictor import linear_predictor
@@ -97,6 +98,9 @@ def linear_predictor_with_new_levels(
         new = new_level_effects(
             posterior, g, len(new_levels.get(g.name, ())), new_groups=new_groups, rng=rng
         )
+        if g.covariance is not None and new_groups == "sample" and new.shape[2]:
+            # gr(g, cov=K): conditional on the fitted levels (hiermodels.analysis.known_covariance)
+            new = conditional_new_effects(g, seen, new, new_levels[g.name])
         draws[name] = xr.DataArray(
             np.concatenate([seen, new], axis=2),
             dims=(*naming.CHAIN_DRAW, f"__level_{i}", f"__term_{i}"),

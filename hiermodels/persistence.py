@@ -4,7 +4,9 @@ The file is a zip archive holding a Zarr (v3) store of the fit's ``xarray.DataTr
 (every group, bit for bit) plus:
 
 - the group ``hiermodels_data``: the model's data (the used columns of the fitted rows,
-  with their dtypes, categories and index), and
+  with their dtypes, categories and index),
+- the group ``hiermodels_data2``, for a model with ``data2`` (``gr(g, cov=K)``): its
+  matrices (:mod:`hiermodels.data2_store`), and
 - the root attribute ``hiermodels_save``: a JSON document with the format version, the
   formula, family, link, the priors the user set, the parameterisation and the
   column dtypes.
@@ -42,6 +44,7 @@ import pandas as pd
 import xarray as xr
 
 from hiermodels import naming
+from hiermodels.data2_store import DATA2_GROUP, decode_data2, encode_data2
 from hiermodels.errors import DataError
 from hiermodels.spec.priors import Prior
 from hiermodels.spec.recipe import ModelRecipe
@@ -251,11 +254,14 @@ def save_fit(fit, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     if DATA_GROUP in groups:  # pragma: no cover - the name is reserved
         raise DataError(f"The fit's DataTree already has a group named {DATA_GROUP!r}.")
     groups[DATA_GROUP] = frame
+    data2, data2_meta = encode_data2(getattr(fit.model, "data2", {}))  # gr(g, cov=K)
+    if data2 is not None:
+        groups[DATA2_GROUP] = data2
     tree = xr.DataTree.from_dict(groups)
     tree.attrs = {
         **fit.idata.attrs,
         VERSION_ATTR: FORMAT_VERSION,
-        META_ATTR: json.dumps(_metadata(fit, data_meta)),
+        META_ATTR: json.dumps({**_metadata(fit, data_meta), "data2": data2_meta}),
     }
     store_dict: dict = {}
     tree.to_zarr(zarr.storage.MemoryStore(store_dict=store_dict), consolidated=False)
@@ -361,8 +367,9 @@ def read_fit(path: str | os.PathLike) -> SavedFit:
         link=meta["link"],
         priors=tuple((k, _decode_value(v)) for k, v in meta["priors"].items()),
         parameterization=choice if isinstance(choice, str) else tuple(choice.items()),
+        data2=tuple(sorted(decode_data2(tree.get(DATA2_GROUP), meta.get("data2", [])).items())),
     )
-    stored = [name for name in tree.children if name != DATA_GROUP]
+    stored = [name for name in tree.children if name not in (DATA_GROUP, DATA2_GROUP)]
     order = [g for g in meta.get("groups", []) if g in stored]
     groups = {name: tree[name].to_dataset() for name in order + sorted(set(stored) - set(order))}
     idata = xr.DataTree.from_dict(groups)

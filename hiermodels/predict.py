@@ -11,7 +11,9 @@ Group levels seen in fitting use their own effects. A level not seen in fitting 
 missing group value) gets, with ``new_groups="sample"``, one draw per posterior draw from
 the population distribution ``N(0, Sigma)``, ``Sigma`` built from that draw's ``sd_<g>``
 and ``cor_<g>`` (brms' ``sample_new_levels="gaussian"``); with
-``new_groups="population"`` its effect is 0, the population mean.
+``new_groups="population"`` its effect is 0, the population mean. A new level of a
+``gr(g, cov=K)`` factor is drawn conditional on the fitted levels' effects through ``K``
+(:mod:`hiermodels.analysis.known_covariance`).
 
 Examples
 --------

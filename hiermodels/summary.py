@@ -70,6 +70,8 @@ class Summary:
     draws: int
     prob: float
     family_parameters: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Factor -> the data2 name of its known covariance (``gr(g, cov=K)``).
+    known_covariances: dict[str, str] = field(default_factory=dict)
 
     def _interval_cols(self) -> tuple[str, str]:
         return interval_columns(self.prob)
@@ -161,6 +163,10 @@ class Summary:
             "Random effects:",
             *self.random_effects_lines(),
             f"Number of obs: {self.n_obs}" + (f", groups:  {groups}" if groups else ""),
+            *[
+                f"Levels of {g} correlated as data2[{k!r}]: effects ~ N(0, Std.Dev.^2 {k})"
+                for g, k in self.known_covariances.items()
+            ],
             "",
             "Fixed effects:",
             *self.fixed_effects_lines(),
@@ -199,4 +205,7 @@ def summarize(fit, *, prob: float = PROB) -> Summary:
         chains=int(post.sizes["chain"]),
         draws=int(post.sizes["draw"]),
         prob=prob,
+        known_covariances={
+            g.name: g.covariance.name for g in fit.design.groups if g.covariance is not None
+        },
     )

@@ -232,6 +232,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             "hiermodels.tables",
             "hiermodels.summary",
+            "hiermodels.data2_store",
             "hiermodels.persistence",
             "hiermodels.plots",
             "hiermodels.ppc",

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from hiermodels import naming
+from hiermodels.analysis.known_covariance import conditional_moments, conditional_new_effects
 from hiermodels.design import prediction_design
 from hiermodels.design.row_terms import new_row_terms
 from hiermodels.errors import SpecError
@@ -98,7 +99,7 @@ def heldout_log_likelihood(
         if n_new == 0:
             base = base + group_contribution(effects, g)
         else:
-            unseen.append((g, effects, n_new, g_fit.n_levels))
+            unseen.append((g, effects, n_new, g_fit.n_levels, new.new_levels[g.name]))
     fam = get_family(family)
     rows = new_row_terms(data, fit.spec.response, y, family)
     aux = parameter_draws(fam, rows, post)
@@ -106,21 +107,26 @@ def heldout_log_likelihood(
         return log_likelihood(family, link, eta=base, y=y, trials=trials, aux=aux, rows=rows)
     if fam.collapsible and rows is None and method == "auto":
         extra = np.zeros_like(base)
-        for g, effects, n_new, n_fitted in unseen:
+        for g, effects, n_new, n_fitted, labels in unseen:
             pad = np.zeros((*effects.shape[:2], n_new, effects.shape[-1]))
+            weight2 = _new_level_weight2(g, n_fitted)
+            if g.covariance is not None:  # gr(g, cov=K): given the fitted levels
+                pad, weight2 = conditional_moments(g, effects, labels, weight2, n_fitted)
             base = base + group_contribution(np.concatenate([effects, pad], axis=2), g)
             L = _covariance_factor(post, g)
             zL = np.einsum("rq,cdqp->cdrp", g.Z, L)
-            extra = extra + _new_level_weight2(g, n_fitted) * (zL**2).sum(axis=-1)
+            extra = extra + weight2 * (zL**2).sum(axis=-1)
         return fam.integrated_log_likelihood(link, eta=base, extra_variance=extra, y=y, aux=aux)
     rng = np.random.default_rng(random_seed)
-    factors = [(g, effects, n_new, _covariance_factor(post, g)) for g, effects, n_new, _ in unseen]
+    factors = [(u[0], u[1], u[2], _covariance_factor(post, u[0]), u[4]) for u in unseen]
     total = None
     for _ in range(n_new_draws):
         eta = base
-        for g, effects, n_new, L in factors:
+        for g, effects, n_new, L, labels in factors:
             z = rng.standard_normal((*effects.shape[:2], n_new, effects.shape[-1]))
             u = np.einsum("cdqp,cdnp->cdnq", L, z)
+            if g.covariance is not None:  # gr(g, cov=K): given the fitted levels
+                u = conditional_new_effects(g, effects, u, labels)
             eta = eta + group_contribution(np.concatenate([effects, u], axis=2), g)
         ll = log_likelihood(family, link, eta=eta, y=y, trials=trials, aux=aux, rows=rows)
         total = ll if total is None else np.logaddexp(total, ll)

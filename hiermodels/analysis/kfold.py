@@ -241,6 +241,7 @@ def kfold(
         link=fit.spec.link,
         priors=tuple(model.priors.items()),  # resolved: not rescaled to the training rows
         parameterization=tuple(sorted(model.parameterization.items())),
+        data2=tuple(sorted(getattr(model, "data2", {}).items())),  # gr(g, cov=K)
     )
     setup = _KFoldSetup(
         recipe=recipe,

@@ -42,6 +42,7 @@ from hiermodels.backend.group_effects import (
     group_effects,
     level_means,
 )
+from hiermodels.backend.known_covariance import known_covariance_contribution
 from hiermodels.backend.priors import (
     check_prior,
     check_priors,
@@ -243,7 +244,7 @@ def build_model(
         for g in design.groups:
             if g.name == collapsed:
                 collapsed_scales = scales(g, priors)
-            else:
+            elif g.covariance is None:
                 effects[g.name] = group_effects(g, priors, bool(centered.get(g.name, False)))
         prior_cov = W = L = None
         if plan.coefficients:
@@ -274,6 +275,9 @@ def build_model(
         shift: dict[str, object] = {}
         for g in design.groups:
             if g.name == collapsed:
+                continue
+            if g.covariance is not None:  # gr(g, cov=K): no sum-zero split, no shear
+                eta = eta + known_covariance_contribution(g, priors)
                 continue
             deviations, mean, mask = effects[g.name][0], means[g.name], plan.masks[g.name]
             dims = (naming.level_dim(g.name), naming.term_dim(g.name))

@@ -114,7 +114,8 @@ def shear_plan(
     A term is sheared in a factor when it is also a fixed coefficient with a Normal
     prior, and (multiple membership) every row's weights sum to 1. With ``thresholds``
     only the varying intercepts are sheared, into the thresholds. The ``collapsed``
-    factor's effects are integrated out and are not sheared.
+    factor's effects are integrated out and are not sheared, and the levels of a
+    ``gr(g, cov=K)`` factor are not exchangeable (no level mean to split off).
     """
     if thresholds:
         names = naming.threshold_names(len(design.categories) - 1)
@@ -130,7 +131,8 @@ def shear_plan(
         coefficients = ()
     masks = {}
     for g in design.groups:
-        weights_ok = bool(np.allclose(g.weights.sum(axis=1), 1.0)) and g.name != collapsed
+        exchangeable = g.name != collapsed and g.covariance is None  # gr(g, cov=K): not
+        weights_ok = bool(np.allclose(g.weights.sum(axis=1), 1.0)) and exchangeable
         masks[g.name] = np.array([weights_ok and t in candidates for t in g.terms], dtype=bool)
     used = {t for g in design.groups for t, m in zip(g.terms, masks[g.name]) if m}
     if not used:

@@ -24,6 +24,7 @@ from hiermodels.design.checks import (
 )
 from hiermodels.design.columns import check_roles, used_columns
 from hiermodels.design.frame import model_frame
+from hiermodels.design.known_covariance import attach_known_covariances
 from hiermodels.design.levels import factor_codes, membership_codes
 from hiermodels.design.matrices import (
     fixed_design,
@@ -106,6 +107,7 @@ def build_design(
     family: str,
     missing: Missing = "error",
     formula: str | None = None,
+    data2: dict | None = None,
 ) -> Design:
     """Validate ``data`` against the formula and build the design arrays.
 
@@ -124,6 +126,9 @@ def build_design(
         column; ``"drop"`` drops those rows and warns with the count.
     formula
         The formula text, for error messages.
+    data2
+        Named matrices the formula refers to: ``K`` of ``gr(g, cov=K)``
+        (:mod:`hiermodels.design.known_covariance`).
 
     Returns
     -------
@@ -162,6 +167,7 @@ def build_design(
         fixed = without_intercept(fixed, family, formula)
     offset = offset_values(frame, parsed.offsets, formula)
     groups = group_designs(frame, parsed.group_terms, formula)
+    groups = attach_known_covariances(groups, data2)
     if (
         fixed.matrix.shape[1] == 0
         and not groups

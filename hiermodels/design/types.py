@@ -71,6 +71,9 @@ class GroupDesign:
     weights: np.ndarray
     factor: GroupFactor | Membership
     term_specs: tuple[Any, ...]
+    #: The checked known covariance of a ``gr(g, cov=K)`` factor, a
+    #: :class:`hiermodels.design.known_covariance.KnownCovariance`; ``None`` otherwise.
+    covariance: Any = None
 
     @property
     def n_levels(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hiermodels import naming
 from hiermodels.collapsed import fixed_columns, is_collapsible, is_nested
 from hiermodels.design import Design
+from hiermodels.design.known_covariance import refuse_known_covariance
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family
 
@@ -25,6 +26,7 @@ def check_gibbs(design: Design, family: str, link: str) -> None:
         )
     if not design.groups:
         raise SpecError("method='gibbs' needs at least one grouping factor; this model has none.")
+    refuse_known_covariance(design, "method='gibbs'", "Use method='auto' or 'full'.")
     for g in design.groups:
         if tuple(g.terms) != (naming.INTERCEPT,) or not is_collapsible(g):
             raise SpecError(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from hiermodels.collapsed import collapsible_factor
 from hiermodels.design import Design
+from hiermodels.design.known_covariance import known_covariance_factors
 from hiermodels.errors import SpecError
 from hiermodels.families import FAMILIES, get_family
 
@@ -80,7 +81,8 @@ def choose_centered(
                 f"{list(_PARAMETERIZATIONS)}."
             )
         out[group] = value == "centered"
-    auto = [g for g, v in choice.items() if v == "auto"]
+    known = known_covariance_factors(design)  # always non-centred: no pilot for them
+    auto = [g for g, v in choice.items() if v == "auto" and g not in known]
     fam = FAMILIES.get(family)
     if auto and design.row_terms is not None:
         # The pilots ignore known SDs, censoring and weights: non-centred, the safe side.
@@ -98,6 +100,18 @@ def choose_centered(
         )
         for group in auto:
             out[group] = shares[group] > threshold
+    return _known_covariance_non_centred(out, choice, design)
+
+
+def _known_covariance_non_centred(out: dict[str, bool], choice, design: Design):
+    """``gr(g, cov=K)`` factors are always non-centred (hiermodels.backend.known_covariance)."""
+    for group in known_covariance_factors(design):
+        if choice[group] == "centered":
+            raise SpecError(
+                f"The factor {group!r} has a known covariance (gr(..., cov=...)); its effects "
+                "are always non-centred. Leave its parameterization 'auto' or 'non_centered'."
+            )
+        out[group] = False
     return out
 
 
@@ -129,7 +143,8 @@ def choose_collapsed_factor(
         raise SpecError(
             "method='marginal' needs a grouping factor whose levels partition the rows; "
             f"this model has {[g.name for g in design.groups] or 'none'} "
-            "(multiple-membership factors cannot be collapsed). Use method='full' or 'auto'."
+            "(multiple-membership and gr(g, cov=K) factors cannot be collapsed). Use "
+            "method='full' or 'auto'."
         )
     return factor
 

@@ -13,6 +13,7 @@ Supported syntax
 ``(1 | a/b)``                          nested: ``(1 | a) + (1 | a:b)``
 ``(1 | a:b)``                          interaction of two columns as one factor
 ``(1 | mm(s1, s2, weights=[w1, w2]))`` multiple membership (``scale=True`` optional)
+``(1 | gr(g, cov=K))``                 levels with a known covariance ``data2["K"]``
 ``y | trials(n) ~ ...``                binomial response with ``n`` trials
 ``y | se(s) ~ ...``                    known measurement SD ``s`` per row (gaussian)
 ``y | cens(c) ~ ...``, ``cens(c, y2)`` left, right and interval censoring
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 
 from hiermodels.errors import FormulaError
 from hiermodels.spec.additions import parse_additions
+from hiermodels.spec.known_covariance import parse_gr
 from hiermodels.spec.offsets import offset_columns
 from hiermodels.spec.scanning import column_name as _name
 from hiermodels.spec.scanning import scan as _scan
@@ -154,6 +156,8 @@ def _parse_factors(text: str, offset: int, formula: str) -> list[GroupFactor | M
         raise FormulaError("Missing grouping factor after '|'.", formula, offset)
     if text.startswith("mm(") and text.endswith(")"):
         return [_parse_membership(text[3:-1], offset + 3, formula)]
+    if text.startswith("gr(") and text.endswith(")"):
+        return [parse_gr(text[3:-1], offset + 3, formula)]
     factors: list[GroupFactor | Membership] = []
     prefix: tuple[str, ...] = ()
     for level, level_at in _split_top(text, "/", offset, formula):

@@ -59,6 +59,8 @@ class ModelRecipe:
     parameterization
         ``(factor, "centered" | "non_centered")`` pairs, or ``"auto"`` (a recipe of a
         model not built yet: the pilot decides when it is built).
+    data2
+        ``(name, matrix)`` pairs of the model's ``data2`` (``gr(g, cov=K)``).
     """
 
     formula: str
@@ -67,6 +69,7 @@ class ModelRecipe:
     link: str | None
     priors: tuple[tuple[str, Prior | float], ...]
     parameterization: tuple[tuple[str, str], ...] | str
+    data2: tuple[tuple[str, object], ...] = ()
 
     @classmethod
     def of(cls, model) -> ModelRecipe:
@@ -78,17 +81,23 @@ class ModelRecipe:
             link=model.link,
             priors=tuple(model.spec.priors),
             parameterization=tuple(sorted(model.parameterization.items())),
+            data2=tuple(sorted(getattr(model, "data2", {}).items())),
         )
 
     @cached_property
     def key(self) -> str:
         """A digest of everything in the recipe: equal keys build equal models."""
+        import numpy as np
         import pandas as pd
 
         digest = hashlib.sha256()
         for text in (self.formula, self.family, str(self.link), repr(self.priors)):
             digest.update(text.encode() + b"\0")
         digest.update(repr(self.parameterization).encode() + b"\0")
+        for name, matrix in self.data2:  # gr(g, cov=K): the matrices, labels included
+            labels = [list(getattr(matrix, axis, [])) for axis in ("index", "columns")]
+            digest.update(f"{name}\0{labels!r}\0".encode())
+            digest.update(np.ascontiguousarray(matrix, dtype=float).tobytes() + b"\0")
         digest.update(repr([(str(c), str(t)) for c, t in self.data.dtypes.items()]).encode())
         digest.update(pd.util.hash_pandas_object(self.data, index=True).to_numpy().tobytes())
         return digest.hexdigest()

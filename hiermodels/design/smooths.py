@@ -199,7 +199,7 @@ def _x_values(frame: pd.DataFrame, smooth: Smooth) -> np.ndarray:
     distinct = len(np.unique(x))
     if distinct < 2:
         raise DataError(
-            f"{smooth.name}: the column {smooth.x!r} is constant ({x[0]!r} in every row); "
+            f"{smooth.name}: the column {smooth.x!r} is constant ({x[0]:g} in every row); "
             "there is no curve to estimate. Drop the smooth."
         )
     if smooth.k > distinct:
@@ -208,8 +208,6 @@ def _x_values(frame: pd.DataFrame, smooth: Smooth) -> np.ndarray:
             f"{distinct} distinct values; a basis needs at most one function per distinct "
             f"value. Lower k (k={distinct} at most), e.g. s({quote(smooth.x)}, k={distinct})."
         )
-    if smooth.k < 4:
-        raise DataError(f"{smooth.name}: k must be at least 4 for a penalised smooth.")
     return x
 
 

@@ -70,9 +70,9 @@ def _k(value: str, formula: str, at: int) -> int:
         k = int(value)
     except ValueError:
         k = None
-    if k is None or str(k) != value.strip() or k < 3:
+    if k is None or str(k) != value.strip() or k < 4:
         raise FormulaError(
-            f"s() takes k= as a whole number of basis functions of at least 3, got "
+            f"s() takes k= as a whole number of basis functions of at least 4, got "
             f"{value.strip()!r}.",
             formula,
             at,

@@ -3,6 +3,8 @@
 #   acceleration `accel` (g) against `times` (ms after impact), 133 rows.
 #   gam(accel ~ s(times, bs = "cr", k = 10), method = "REML"): the cubic regression
 #   spline of hiermodels' s(times) (knots at mgcv's place.knots, sum-to-zero constraint).
+# mgcv_mcycle_basis.csv holds mgcv's model matrix at those times and
+# mgcv_mcycle_knots.txt its 10 knots.
 # Run as
 #   cd tests/reference && Rscript mgcv_mcycle.R          # writes mgcv_mcycle.csv
 #   cd tests/reference && Rscript mgcv_mcycle.R export   # writes ../../datasets/mcycle.csv
@@ -34,4 +36,11 @@ out <- data.frame(
   upper = as.numeric(pred$fit + z * pred$se.fit)
 )
 write.csv(out, "mgcv_mcycle.csv", row.names = FALSE)
+# The basis: mgcv's knots and its model matrix (intercept + 9 constrained cr columns) at
+# the same 50 times; hiermodels' [1, times, penalised columns] must span the same space.
+knots <- fit$smooth[[1]]$xp
+lp <- predict(fit, grid, type = "lpmatrix")
+basis <- data.frame(times = grid$times, lp, check.names = FALSE)
+write.csv(basis, "mgcv_mcycle_basis.csv", row.names = FALSE)
+writeLines(format(knots, digits = 17), "mgcv_mcycle_knots.txt")
 cat(sprintf("edf %.3f, sigma %.3f, REML sp %.5g\n", sum(fit$edf), sqrt(fit$sig2), fit$sp))

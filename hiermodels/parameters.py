@@ -48,7 +48,8 @@ def prior_slots(design: Design, family: str) -> list[PriorSlot]:
     for g in design.groups:
         if is_smooth_group(g):
             for term in g.terms:
-                keys = tuple(dict.fromkeys((group_sd_slot(g, term), f"sds|{g.name}", "sds")))
+                smooth = f"sds|{g.factor.smooth.name}"
+                keys = tuple(dict.fromkeys((group_sd_slot(g, term), smooth, "sds")))
                 slots.append(PriorSlot(keys[0], "sds", keys, group=g.name, term=term))
             continue
         for term in g.terms:

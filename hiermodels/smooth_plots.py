@@ -37,7 +37,7 @@ __all__ = ["plot_smooth", "smooth_curve"]
 
 
 def _smooths(fit: FitLike, variable: str) -> list:
-    smooths = [g.factor.smooth for g in fit.design.groups if is_smooth_group(g)]
+    smooths = list(dict.fromkeys(g.factor.smooth for g in fit.design.groups if is_smooth_group(g)))
     mine = [s for s in smooths if s.x == variable]
     if not mine:
         raise SpecError(
@@ -54,10 +54,8 @@ def smooth_curve(
 
     Parameters
     ----------
-    fit
-        A fitted model with a smooth ``s(variable)`` or ``s(variable, by=g)``.
     variable
-        The smoothed column.
+        The smoothed column, as in ``s(variable)`` or ``s(variable, by=g)``.
     prob
         The probability of the interval (default 0.89).
     n_points
@@ -94,9 +92,7 @@ def smooth_curve(
     return out
 
 
-def plot_smooth(
-    fit: FitLike, variable: str, *, prob: float = PROB, n_points: int = 100
-) -> Figure:
+def plot_smooth(fit: FitLike, variable: str, *, prob: float = PROB, n_points: int = 100) -> Figure:
     """Draw the smooth of ``variable``: posterior mean and interval on the link scale.
 
     The curve is the linear predictor with the other fixed terms at reference values

@@ -74,8 +74,8 @@ def variance_components_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFra
     """Standard deviations and correlations of the group effects, and the residual SD.
 
     One row per SD or correlation, with columns ``group``, ``term``, ``kind``
-    ("sd" or "cor"; "sds" for the SD of a smooth ``s(x)``, with ``term`` the level of
-    its ``by=`` factor, or ``Intercept``), ``mean``, ``sd``, the ETI bounds, ``ess_bulk`` and ``r_hat``.
+    ("sd" or "cor"; "sds" for the SD of a smooth ``s(x)``), ``mean``, ``sd``, the ETI
+    bounds, ``ess_bulk`` and ``r_hat``.
 
     Examples
     --------

@@ -14,10 +14,12 @@ data, is split by the eigendecomposition of the penalty into
 The penalised part is a :class:`~hiermodels.design.GroupDesign` whose "levels" are the
 ``k - 2`` basis directions: each row is a member of every level, weighted by the basis
 value (as a multiple-membership factor), so the backend, predictions and LOO treat it
-as any other factor. With ``by=g`` the factor has one term per level of ``g`` (the
-indicator of the row's level), each with its own SD. The basis columns are divided by
-one constant (their mean SD over the data) so that ``sds`` is on the scale of the
-response; the default prior of ``sds`` is that of a group SD. The knots and the
+as any other factor. With ``by=g`` each level of ``g`` has a factor of its own, named
+``s(x, by=g)[a]``, with its own SD and the basis set to 0 in the rows of other levels
+(one factor per level, rather than one factor with a term per level, so that each
+level's smooth gets its own centred or non-centred parameterisation). The basis columns
+are divided by one constant (their mean SD over the data) so that ``sds`` is on the
+scale of the response; the default prior of ``sds`` is that of a group SD. The knots and the
 constraint are stored: new data are evaluated with the basis of the fit.
 
 Examples
@@ -25,7 +27,7 @@ Examples
 >>> import numpy as np, pandas as pd
 >>> from hiermodels.spec.smooths import Smooth
 >>> frame = pd.DataFrame({"x": np.linspace(0.0, 1.0, 30)})
->>> g = smooth_group(frame, Smooth("x", k=5), "y ~ s(x, k=5)")
+>>> (g,) = smooth_groups(frame, Smooth("x", k=5))
 >>> g.name, g.levels, g.weights.shape
 ('s(x, k=5)', ('1', '2', '3'), (30, 3))
 >>> bool(np.allclose(g.weights.sum(axis=0), 0.0))
@@ -56,7 +58,7 @@ __all__ = [
     "new_smooth_group",
     "place_knots",
     "smooth_designs",
-    "smooth_group",
+    "smooth_groups",
 ]
 
 
@@ -156,15 +158,18 @@ class SmoothFactor:
 
     smooth: Smooth
     basis: SmoothBasis
+    #: With ``by=g``: the level of ``g`` whose smooth this is, and all of ``g``'s levels.
+    level: str | None = None
     by_levels: tuple[str, ...] | None = None
 
     @property
     def name(self) -> str:
-        return self.smooth.name
+        """``s(x)``, or with ``by=g`` the smooth of one level: ``s(x, by=g)[a]``."""
+        return self.smooth.name if self.level is None else f"{self.smooth.name}[{self.level}]"
 
     @property
     def text(self) -> str:
-        return self.smooth.name
+        return self.name
 
     @property
     def used_columns(self) -> tuple[str, ...]:
@@ -181,7 +186,8 @@ def group_sd_slot(g: GroupDesign, term: str) -> str:
     ``by``) for a smooth, ``sd|g|term`` otherwise."""
     if not is_smooth_group(g):
         return naming.sd_slot(g.name, term)
-    return f"sds|{g.name}" if g.factor.smooth.by is None else f"sds|{g.name}|{term}"
+    factor = g.factor
+    return f"sds|{factor.smooth.name}" + ("" if factor.level is None else f"|{factor.level}")
 
 
 def _x_values(frame: pd.DataFrame, smooth: Smooth) -> np.ndarray:
@@ -229,26 +235,30 @@ def _by_labels(frame: pd.DataFrame, smooth: Smooth) -> tuple[np.ndarray, list[st
     return labels, levels
 
 
-def _indicators(labels: np.ndarray, levels: tuple[str, ...], smooth: Smooth) -> np.ndarray:
-    unseen = sorted(set(labels) - set(levels))
+def _in_level(labels: np.ndarray, factor: SmoothFactor) -> np.ndarray:
+    """1.0 for the rows of ``factor``'s level of ``by``, else 0.0."""
+    unseen = sorted(set(labels) - set(factor.by_levels))
     if unseen:
         raise DataError(
-            f"{smooth.name}: the by= column {smooth.by!r} holds level(s) {unseen} that the "
-            f"fit did not have; its smooths exist for {list(levels)}."
+            f"{factor.smooth.name}: the by= column {factor.smooth.by!r} holds level(s) "
+            f"{unseen} that the fit did not have; its smooths exist for "
+            f"{list(factor.by_levels)}."
         )
-    return (labels[:, None] == np.array(levels, dtype=object)[None, :]).astype(float)
+    return (labels == factor.level).astype(float)
 
 
-def _group(factor: SmoothFactor, x: np.ndarray, Z: np.ndarray) -> GroupDesign:
+def _group(factor: SmoothFactor, x: np.ndarray, rows: np.ndarray | None) -> GroupDesign:
+    """The factor of one smooth; with ``by``, its basis is 0 outside its level's ``rows``."""
     weights = factor.basis(x)
+    if rows is not None:
+        weights = weights * rows[:, None]
     m = weights.shape[1]
-    terms = factor.by_levels or (naming.INTERCEPT,)
     return GroupDesign(
         name=factor.name,
         levels=tuple(str(i) for i in range(1, m + 1)),
-        terms=tuple(terms),
-        blocks=tuple((i,) for i in range(len(terms))),
-        Z=Z,
+        terms=(naming.INTERCEPT,),
+        blocks=((0,),),
+        Z=np.ones((len(x), 1)),
         codes=np.tile(np.arange(m), (len(x), 1)),
         weights=weights,
         factor=factor,
@@ -256,31 +266,27 @@ def _group(factor: SmoothFactor, x: np.ndarray, Z: np.ndarray) -> GroupDesign:
     )
 
 
-def smooth_group(frame: pd.DataFrame, smooth: Smooth, formula: str = "") -> GroupDesign:
-    """The penalised part of ``smooth`` on the (checked) model frame ``frame``."""
+def smooth_groups(frame: pd.DataFrame, smooth: Smooth) -> tuple[GroupDesign, ...]:
+    """The penalised part of ``smooth`` on the (checked) model frame ``frame``: one factor,
+    or with ``by=g`` one factor per level of ``g`` (each its own SD)."""
     x = _x_values(frame, smooth)
     basis = SmoothBasis.fit(x, smooth.k)
     if smooth.by is None:
-        factor = SmoothFactor(smooth, basis)
-        return _group(factor, x, np.ones((len(x), 1)))
+        return (_group(SmoothFactor(smooth, basis), x, None),)
     labels, levels = _by_labels(frame, smooth)
-    factor = SmoothFactor(smooth, basis, tuple(levels))
-    return _group(factor, x, _indicators(labels, factor.by_levels, smooth))
+    factors = [SmoothFactor(smooth, basis, level, tuple(levels)) for level in levels]
+    return tuple(_group(f, x, _in_level(labels, f)) for f in factors)
 
 
 def new_smooth_group(g: GroupDesign, data: pd.DataFrame) -> GroupDesign:
     """The smooth factor ``g`` of a fit, evaluated on new rows with the fit's basis."""
     factor: SmoothFactor = g.factor
-    smooth = factor.smooth
-    x = data[smooth.x].to_numpy(dtype=float)
-    if smooth.by is None:
-        Z = np.ones((len(x), 1))
-    else:
-        labels, _ = level_labels(data[smooth.by])
-        Z = _indicators(labels, factor.by_levels, smooth)
-    return dataclasses.replace(
-        g, Z=Z, weights=factor.basis(x), codes=np.tile(np.arange(g.n_levels), (len(x), 1))
-    )
+    x = data[factor.smooth.x].to_numpy(dtype=float)
+    weights = factor.basis(x)
+    if factor.level is not None:
+        weights = weights * _in_level(level_labels(data[factor.smooth.by])[0], factor)[:, None]
+    codes = np.tile(np.arange(g.n_levels), (len(x), 1))
+    return dataclasses.replace(g, Z=np.ones((len(x), 1)), weights=weights, codes=codes)
 
 
 def smooth_designs(
@@ -293,6 +299,6 @@ def smooth_designs(
     rest, smooths = split_smooths(fixed, formula)
     if not smooths:
         return fixed, ()
-    groups = tuple(smooth_group(frame, s, formula) for s in smooths)
+    groups = tuple(g for s in smooths for g in smooth_groups(frame, s))
     linear = [quote(s.x) if s.by is None else f"{quote(s.x)}:{quote(s.by)}" for s in smooths]
     return " + ".join([rest, *dict.fromkeys(linear)]), groups

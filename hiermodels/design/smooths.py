@@ -10,6 +10,9 @@ data, is split by the eigendecomposition of the penalty into
 - ``k - 2`` penalised directions, each scaled by one over the square root of its
   eigenvalue, so that their coefficients are iid ``Normal(0, sds²)`` with ``sds`` the
   smooth's SD (``1 / sds²`` is mgcv's smoothing parameter, up to the scale below).
+  Each penalised column has its least-squares line over the data taken out
+  (:meth:`SmoothFactor.with_line`): the same functions, since the line is unpenalised,
+  and a posterior without the funnel between the slope and ``sds``.
 
 The penalised part is a :class:`~hiermodels.design.GroupDesign` whose "levels" are the
 ``k - 2`` basis directions: each row is a member of every level, weighted by the basis
@@ -161,6 +164,31 @@ class SmoothFactor:
     #: With ``by=g``: the level of ``g`` whose smooth this is, and all of ``g``'s levels.
     level: str | None = None
     by_levels: tuple[str, ...] | None = None
+    #: The least-squares line ``(intercept, slope)`` of each penalised column over the
+    #: fitted rows (of the level), subtracted from the column; shape (2, k - 2).
+    line: np.ndarray | None = None
+
+    def weights(self, x: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+        """The penalised columns at ``x``, 0 outside the level's ``rows`` (``by``)."""
+        columns = self.basis(x)
+        if self.line is not None:
+            columns = columns - np.column_stack([np.ones_like(x), x]) @ self.line
+        return columns if rows is None else columns * rows[:, None]
+
+    def with_line(self, x: np.ndarray, rows: np.ndarray | None) -> SmoothFactor:
+        """This factor with the line of its columns over the (level's) rows of ``x``.
+
+        The fixed part holds the smooth's straight line (``x``, or ``x:g`` with the
+        level's intercept), which is not penalised. Taking the data's best line out of
+        the penalised columns changes the model only through the weak priors of that
+        line, and makes the penalised coefficients uncorrelated with the slope in the
+        likelihood: without it the slope and the smooth's SD form a funnel that NUTS
+        follows badly when the curve is nearly straight.
+        """
+        keep = slice(None) if rows is None else rows > 0
+        line_x = np.column_stack([np.ones_like(x), x])[keep]
+        line, *_ = np.linalg.lstsq(line_x, self.basis(x)[keep], rcond=None)
+        return dataclasses.replace(self, line=line)
 
     @property
     def name(self) -> str:
@@ -249,9 +277,7 @@ def _in_level(labels: np.ndarray, factor: SmoothFactor) -> np.ndarray:
 
 def _group(factor: SmoothFactor, x: np.ndarray, rows: np.ndarray | None) -> GroupDesign:
     """The factor of one smooth; with ``by``, its basis is 0 outside its level's ``rows``."""
-    weights = factor.basis(x)
-    if rows is not None:
-        weights = weights * rows[:, None]
+    weights = factor.weights(x, rows)
     m = weights.shape[1]
     return GroupDesign(
         name=factor.name,
@@ -272,19 +298,24 @@ def smooth_groups(frame: pd.DataFrame, smooth: Smooth) -> tuple[GroupDesign, ...
     x = _x_values(frame, smooth)
     basis = SmoothBasis.fit(x, smooth.k)
     if smooth.by is None:
-        return (_group(SmoothFactor(smooth, basis), x, None),)
+        return (_group(SmoothFactor(smooth, basis).with_line(x, None), x, None),)
     labels, levels = _by_labels(frame, smooth)
-    factors = [SmoothFactor(smooth, basis, level, tuple(levels)) for level in levels]
-    return tuple(_group(f, x, _in_level(labels, f)) for f in factors)
+    groups = []
+    for level in levels:
+        factor = SmoothFactor(smooth, basis, level, tuple(levels))
+        rows = _in_level(labels, factor)
+        groups.append(_group(factor.with_line(x, rows), x, rows))
+    return tuple(groups)
 
 
 def new_smooth_group(g: GroupDesign, data: pd.DataFrame) -> GroupDesign:
     """The smooth factor ``g`` of a fit, evaluated on new rows with the fit's basis."""
     factor: SmoothFactor = g.factor
     x = data[factor.smooth.x].to_numpy(dtype=float)
-    weights = factor.basis(x)
+    rows = None
     if factor.level is not None:
-        weights = weights * _in_level(level_labels(data[factor.smooth.by])[0], factor)[:, None]
+        rows = _in_level(level_labels(data[factor.smooth.by])[0], factor)
+    weights = factor.weights(x, rows)
     codes = np.tile(np.arange(g.n_levels), (len(x), 1))
     return dataclasses.replace(g, Z=np.ones((len(x), 1)), weights=weights, codes=codes)
 

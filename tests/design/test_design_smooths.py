@@ -67,6 +67,10 @@ def test_the_penalised_columns_sum_to_zero_and_contain_no_line(mcycle):
     x = mcycle["times"].to_numpy()
     Zs = SmoothBasis.fit(x, 10)(x)
     np.testing.assert_allclose(Zs.sum(axis=0), 0.0, atol=1e-9 * len(x))
+    # In the model, the columns are also orthogonal to x over the data.
+    (g,) = smooth_groups(mcycle, Smooth("times"))
+    line = np.column_stack([np.ones_like(x), x])
+    np.testing.assert_allclose(line.T @ g.weights, 0.0, atol=1e-8 * np.abs(x).sum())
     # No combination of the penalised columns is a straight line: adding [1, x] raises
     # the rank by two.
     assert np.linalg.matrix_rank(np.column_stack([np.ones_like(x), x, Zs])) == 10
@@ -92,12 +96,15 @@ def test_by_gives_a_line_and_a_smooth_with_its_own_sd_per_level():
     assert design.fixed.names == ("Intercept", "g[b]", "x:g[a]", "x:g[b]")
     a, b = design.groups
     assert (a.name, b.name) == ("s(x, by=g, k=5)[a]", "s(x, by=g, k=5)[b]")
-    # One basis for both levels, set to 0 in the rows of the other level.
+    # One basis for both levels, 0 in the rows of the other level, and without the
+    # level's own best line (the slopes x:g hold it).
     in_b = (df["g"] == "b").to_numpy()
     np.testing.assert_array_equal(a.weights[in_b], 0.0)
-    np.testing.assert_allclose(
-        a.weights + b.weights, SmoothBasis.fit(df["x"].to_numpy(), 5)(df["x"])
-    )
+    x = df["x"].to_numpy()
+    line = np.column_stack([np.ones(in_b.sum()), x[in_b]])
+    np.testing.assert_allclose(line.T @ b.weights[in_b], 0.0, atol=1e-9)
+    whole = SmoothBasis.fit(x, 5)(x)[in_b]
+    assert np.linalg.matrix_rank(np.column_stack([line, whole, b.weights[in_b]])) == 5
     slots = [s for s in prior_slots(design, "gaussian") if s.kind == "sds"]
     assert [s.name for s in slots] == ["sds|s(x, by=g, k=5)|a", "sds|s(x, by=g, k=5)|b"]
     assert all("sds|s(x, by=g, k=5)" in s.keys for s in slots)

@@ -212,6 +212,16 @@ _DATASETS: dict[str, _Dataset] = {
         "Effects of mountaintop removal mining and valley filling on the occupancy and "
         "abundance of stream salamanders. J. Applied Ecology 53, 459-468.",
     ),
+    "mcycle": _Dataset(
+        "mcycle.csv",
+        (),
+        "133 measurements of head acceleration (accel, g) against time after a simulated "
+        "motorcycle impact (times, ms): a strongly non-linear curve, the classic example "
+        "of a smooth.",
+        "MASS `mcycle` (GPL-2|GPL-3)",
+        "Silverman, B. W. (1985). Some aspects of the spline smoothing approach to "
+        "non-parametric curve fitting. J. Royal Statistical Society B 47, 1-52.",
+    ),
     "eight_schools": _Dataset(
         "eight_schools.csv",
         ("school",),

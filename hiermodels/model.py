@@ -67,7 +67,8 @@ class Model:
     priors
         Priors by key ("Intercept", a fixed term, "b", "sd", "sd|g", "sd|g|term", "cor",
         "cor|g", "sigma", ...; "Intercept" and "Intercept[k]" for the thresholds of
-        family "cumulative"). Unset parameters get the default, data-scaled priors.
+        family "cumulative"; "sds" and "sds|s(x)" for the SD of a smooth ``s(x)``).
+        Unset parameters get the default, data-scaled priors.
     missing
         ``"error"`` (default): missing values in used columns raise, with counts per
         column. ``"drop"``: such rows are dropped with a warning giving the count.

@@ -24,6 +24,7 @@ import pandas as pd
 
 from hiermodels import naming
 from hiermodels.design import Design
+from hiermodels.design.smooths import group_sd_slot, is_smooth_group
 from hiermodels.families import get_family
 from hiermodels.families.row_terms import family_parameters
 from hiermodels.spec.priors import Prior, PriorSlot, default_priors, resolve_priors
@@ -45,6 +46,12 @@ def prior_slots(design: Design, family: str) -> list[PriorSlot]:
         else:
             slots.append(PriorSlot(naming.slope_slot(name), "b", (name, naming.SLOPES), term=name))
     for g in design.groups:
+        if is_smooth_group(g):
+            for term in g.terms:
+                smooth = f"sds|{g.factor.smooth.name}"
+                keys = tuple(dict.fromkeys((group_sd_slot(g, term), smooth, "sds")))
+                slots.append(PriorSlot(keys[0], "sds", keys, group=g.name, term=term))
+            continue
         for term in g.terms:
             keys = (naming.sd_slot(g.name, term), f"sd|{g.name}", "sd")
             slots.append(PriorSlot(keys[0], "sd", keys, group=g.name, term=term))

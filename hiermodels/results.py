@@ -44,6 +44,7 @@ import hiermodels.persistence
 import hiermodels.ppc
 import hiermodels.predict
 import hiermodels.prediction_plots
+import hiermodels.smooth_plots
 import hiermodels.summary
 import hiermodels.tables
 from hiermodels.diagnostics import DiagnosticsReport, diagnose
@@ -165,4 +166,6 @@ class Fit:
     comparisons = facade(hiermodels.analysis.interpret.counterfactual.comparisons)
     slopes = facade(hiermodels.analysis.interpret.counterfactual.slopes)
     plot_predictions = facade(hiermodels.prediction_plots.plot_predictions)
+    plot_smooth = facade(hiermodels.smooth_plots.plot_smooth)
+    smooth_curve = facade(hiermodels.smooth_plots.smooth_curve)
     hypothesis = facade(hiermodels.analysis.hypothesis.hypothesis)

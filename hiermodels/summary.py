@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from hiermodels.design.smooths import is_smooth_group
 from hiermodels.diagnostics import DiagnosticsReport
 from hiermodels.families import get_family
 from hiermodels.options import PROB, interval_columns
@@ -134,6 +135,18 @@ class Summary:
         header = ["", "Estimate", "Est.Error", f"l-{p}% ETI", f"u-{p}% ETI", "ESS bulk", "R-hat"]
         return _table(rows, header, ["l", "r", "r", "r", "r", "r", "r"])
 
+    def smooth_lines(self) -> list[str]:
+        """brms's "Smooth Terms" block, the SD of each smooth; empty without smooths."""
+        vc = self.variance_components
+        sds = vc[vc["kind"] == "sds"]
+        if sds.empty:
+            return []
+        names = [
+            f"sds({r.group})" + ("" if r.term == "Intercept" else f"[{r.term}]")
+            for r in sds.itertuples()
+        ]
+        return ["", "Smooth terms:", *self._estimate_lines(sds.set_index(pd.Index(names)))]
+
     def family_parameter_lines(self) -> list[str]:
         """brms's "Further Distributional Parameters" block; empty when there are none."""
         if self.family_parameters.empty:
@@ -167,6 +180,7 @@ class Summary:
                 f"Levels of {g} correlated as data2[{k!r}]: effects ~ N(0, Std.Dev.^2 {k})"
                 for g, k in self.known_covariances.items()
             ],
+            *self.smooth_lines(),
             "",
             "Fixed effects:",
             *self.fixed_effects_lines(),
@@ -196,7 +210,7 @@ def summarize(fit, *, prob: float = PROB) -> Summary:
         family=get_family(fit.spec.family).name,
         link=fit.spec.link,
         n_obs=fit.design.n_obs,
-        levels={g.name: g.n_levels for g in fit.design.groups},
+        levels={g.name: g.n_levels for g in fit.design.groups if not is_smooth_group(g)},
         variance_components=fit.variance_components(prob=prob),
         fixed_effects=fit.fixed_effects(prob=prob),
         family_parameters=fit.family_parameters(prob=prob),

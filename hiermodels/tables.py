@@ -12,6 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from hiermodels import naming
+from hiermodels.design.smooths import is_smooth_group
 from hiermodels.diagnostics import describe_draws
 from hiermodels.errors import SpecError
 from hiermodels.families import get_family
@@ -73,7 +74,8 @@ def variance_components_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFra
     """Standard deviations and correlations of the group effects, and the residual SD.
 
     One row per SD or correlation, with columns ``group``, ``term``, ``kind``
-    ("sd" or "cor"), ``mean``, ``sd``, the ETI bounds, ``ess_bulk`` and ``r_hat``.
+    ("sd" or "cor"; "sds" for the SD of a smooth ``s(x)``), ``mean``, ``sd``, the ETI
+    bounds, ``ess_bulk`` and ``r_hat``.
 
     Examples
     --------
@@ -86,7 +88,7 @@ def variance_components_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFra
         sd = post[naming.sd_name(g.name)]
         for term in g.terms:
             da = sd.sel({naming.term_dim(g.name): term}, drop=True)
-            rows.append(("sd", g.name, term, da))
+            rows.append(("sds" if is_smooth_group(g) else "sd", g.name, term, da))
         if g.correlated:
             cor = post[naming.cor_name(g.name)]
             for block in g.blocks:

@@ -239,6 +239,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.fit_plots",
             "hiermodels.shrinkage_explorer",
             "hiermodels.prediction_plots",
+            "hiermodels.smooth_plots",
             "hiermodels.results",
         ],
     ),

@@ -12,6 +12,7 @@ import pytensor.tensor as pt
 
 from hiermodels import naming
 from hiermodels.design import Design, GroupDesign
+from hiermodels.design.smooths import group_sd_slot
 from hiermodels.errors import PriorError
 from hiermodels.spec.priors import Prior
 
@@ -130,7 +131,7 @@ def vector(name: str, priors: list[Prior], dims: str, labels: list[str]):
 def correlated_sd_prior(g: GroupDesign, block: tuple[int, ...], priors) -> Prior:
     """The one SD prior of a correlated block; its terms' SD priors must stack."""
     terms = [g.terms[i] for i in block]
-    sd_priors = [priors[naming.sd_slot(g.name, t)] for t in terms]
+    sd_priors = [priors[group_sd_slot(g, t)] for t in terms]
     joint = stacked(sd_priors)
     if joint is None:
         raise PriorError(
@@ -154,7 +155,7 @@ def check_priors(design: Design, priors: Mapping[str, Prior]) -> None:
 def block_scale(g: GroupDesign, block: tuple[int, ...], index: int, priors):
     """Scale of one block: ``(sd, None, None)`` for one term, ``(sds, chol, corr)`` else."""
     if len(block) == 1:
-        sd_prior = priors[naming.sd_slot(g.name, g.terms[block[0]])]
+        sd_prior = priors[group_sd_slot(g, g.terms[block[0]])]
         sd = random_variable(naming.block_sd_name(g.name, index), sd_prior)
         return pt.stack([sd]), None, None
     joint = correlated_sd_prior(g, block, priors)
@@ -177,7 +178,7 @@ def scales(g: GroupDesign, priors):
     if not g.correlated:
         sd = vector(
             naming.sd_name(g.name),
-            [priors[naming.sd_slot(g.name, t)] for t in g.terms],
+            [priors[group_sd_slot(g, t)] for t in g.terms],
             term_dim,
             list(g.terms),
         )

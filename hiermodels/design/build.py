@@ -34,6 +34,7 @@ from hiermodels.design.matrices import (
 )
 from hiermodels.design.response import response_values, trials_values
 from hiermodels.design.row_terms import row_terms
+from hiermodels.design.smooths import smooth_designs
 from hiermodels.design.types import Design, GroupDesign, Missing
 from hiermodels.errors import DataError, FormulaError
 from hiermodels.families import FAMILIES, get_family
@@ -162,11 +163,13 @@ def build_design(
             )
         trials = trials_values(frame, parsed.response.trials, y)
     rows = row_terms(frame, parsed.response, y, family)
-    fixed = fixed_design(frame, parsed.fixed, formula)
+    # Smooths: their linear part joins the fixed text, their penalised part the factors.
+    fixed_text, smooths = smooth_designs(frame, parsed.fixed, formula)
+    fixed = fixed_design(frame, fixed_text, formula)
     if not fam.has_intercept:
         fixed = without_intercept(fixed, family, formula)
     offset = offset_values(frame, parsed.offsets, formula)
-    groups = group_designs(frame, parsed.group_terms, formula)
+    groups = group_designs(frame, parsed.group_terms, formula) + smooths
     groups = attach_known_covariances(groups, data2)
     if (
         fixed.matrix.shape[1] == 0

@@ -36,6 +36,7 @@ from hiermodels.design.frame import model_frame
 from hiermodels.design.levels import new_factor_codes, new_membership_codes
 from hiermodels.design.matrices import offset_values, rebuild_matrix
 from hiermodels.design.response import trials_column
+from hiermodels.design.smooths import is_smooth_group, new_smooth_group
 from hiermodels.design.types import Design, FixedDesign, GroupDesign, NewDesign
 from hiermodels.errors import DataError, FormulaError
 from hiermodels.spec.offsets import offset_columns
@@ -71,6 +72,8 @@ def value_columns(design: Design, spec: ModelSpec) -> list[str]:
 
 
 def _group(g: GroupDesign, data: pd.DataFrame) -> tuple[GroupDesign, tuple[str, ...]]:
+    if is_smooth_group(g):
+        return new_smooth_group(g, data), ()
     parts = []
     for term_spec in g.term_specs:
         check_categories(term_spec, data, f"varying part of {g.name!r}")

@@ -207,6 +207,8 @@ def default_priors(
                 else _positive(group_column_sd.get((slot.group, slot.term), 1.0))
             )
             out[slot.name] = Prior("HalfNormal", sigma=scale / sz)
+        elif slot.kind == "sds":  # a smooth's SD (hiermodels.design.smooths)
+            out[slot.name] = Prior("HalfNormal", sigma=scale)
         elif slot.kind == "cor":
             out[slot.name] = Prior("LKJ", eta=2.0)
         elif family_prior is not None:

@@ -108,6 +108,7 @@ class Model:
             link=link,
             priors=tuple(sorted((priors or {}).items())),
             offsets=parsed.offsets,
+            autocor=parsed.autocor,
         )
         self.design: Design = design
         self.priors: dict[str, Prior] = resolved
@@ -282,6 +283,10 @@ class Model:
             raise SpecError(
                 "optimize() fits gaussian models with one residual SD; this model's response "
                 f"has {' + '.join(self.spec.response.additions)}. Use fit()."
+            )
+        if self.design.autocor is not None:
+            raise SpecError(
+                "optimize() assumes independent residuals; this model has ar(). Use fit()."
             )
         if criterion == "map":
             from hiermodels.map_estimate import fit_map

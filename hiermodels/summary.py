@@ -18,6 +18,7 @@ import pandas as pd
 from hiermodels.diagnostics import DiagnosticsReport
 from hiermodels.families import get_family
 from hiermodels.options import PROB, interval_columns
+from hiermodels.tables import autocor_table
 
 __all__ = ["Summary", "format_number", "summarize"]
 
@@ -70,6 +71,8 @@ class Summary:
     draws: int
     prob: float
     family_parameters: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: brms's "Correlation Structures" block: ``ar[1]`` of ``ar()``; empty without it.
+    correlation: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def _interval_cols(self) -> tuple[str, str]:
         return interval_columns(self.prob)
@@ -165,6 +168,11 @@ class Summary:
             "Fixed effects:",
             *self.fixed_effects_lines(),
             *self.family_parameter_lines(),
+            *(
+                ["", "Correlation structures:", *self._estimate_lines(self.correlation)]
+                if not self.correlation.empty
+                else []
+            ),
             "",
             "Diagnostics: " + self.diagnostics.line(),
             *[f"  {a}" for a in (self.diagnostics.advice or ["All diagnostics look fine."])],
@@ -194,6 +202,7 @@ def summarize(fit, *, prob: float = PROB) -> Summary:
         variance_components=fit.variance_components(prob=prob),
         fixed_effects=fit.fixed_effects(prob=prob),
         family_parameters=fit.family_parameters(prob=prob),
+        correlation=autocor_table(fit, prob=prob),
         diagnostics=fit.diagnostics(),
         sampler=str(fit.idata.attrs.get("sampler", "")),
         chains=int(post.sizes["chain"]),

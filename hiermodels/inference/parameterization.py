@@ -124,6 +124,17 @@ def choose_collapsed_factor(
                 "method='full' or 'auto'."
             )
         return None
+    if design.autocor is not None:
+        # The collapsed likelihood assumes independent residuals given the group
+        # effects; with AR(1) residuals each level's covariance is sd^2 11' + the AR
+        # matrix, whose sufficient statistics are not those of collapsed.py.
+        if method == "marginal":
+            raise SpecError(
+                "method='marginal' integrates group effects out of a gaussian model with "
+                "independent residuals; this model has ar() (residual AR(1) within "
+                "series). Use method='full' or 'auto'."
+            )
+        return None
     factor = collapsible_factor(design, dominance=dominance)
     if factor is None and method == "marginal":
         raise SpecError(

@@ -22,6 +22,7 @@ from hiermodels.errors import SamplerError
 from hiermodels.families import get_family
 from hiermodels.families.row_terms import parameter_draws
 from hiermodels.gibbs import check_gibbs, sample_gibbs
+from hiermodels.kernels.ar1 import ar1_loo_log_likelihood
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.pointwise import log_likelihood as _log_likelihood
 from hiermodels.sampling import Sampler, check_sampler_options, resolve_seed, run_sampler
@@ -42,6 +43,12 @@ def pointwise_log_likelihood(posterior, design: Design, family: str, link: str) 
     Conditional on the group effects, for every family and both fitting methods.
     """
     eta = linear_predictor(posterior, design)
+    if design.autocor is not None:
+        # Residual AR(1): log p(y_i | y_-i, theta), one row left out of its series (the
+        # non-factorised LOO of Buerkner, Gabry & Vehtari 2020, as brms does).
+        s = design.autocor
+        phi, sigma = posterior["ar"].values, posterior[naming.SIGMA].values
+        return ar1_loo_log_likelihood(design.y - eta, phi, sigma, s.previous, s.following, s.gap)
     rows = design.row_terms
     aux = parameter_draws(get_family(family), rows, posterior)
     return _log_likelihood(

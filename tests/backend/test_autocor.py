@@ -1,0 +1,149 @@
+"""Residual AR(1) models, ``ar(time, gr=id)``: the likelihood, the refusals, and two fits.
+
+The statistical tests (marked slow) fit sleepstudy against ``nlme::lme(...,
+correlation = corAR1())`` (tests/reference/nlme_ar1_sleepstudy.R) and recover phi = 0.7
+from simulated series.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import multivariate_normal
+
+import hiermodels as hm
+from hiermodels.errors import SpecError
+
+REFERENCE = Path(__file__).parents[1] / "reference" / "nlme_ar1_sleepstudy.csv"
+FORMULA = "Reaction ~ Days + (1 | Subject) + ar(Days, gr = Subject)"
+
+
+def small_frame():
+    rng = np.random.default_rng(0)
+    t = [0, 1, 2, 4, 0, 1, 3, 0, 2, 3]
+    g = ["a"] * 4 + ["b"] * 3 + ["c"] * 3
+    return pd.DataFrame({"y": rng.normal(size=10), "x": rng.normal(size=10), "t": t, "g": g})
+
+
+def test_log_density_is_the_multivariate_normal_of_each_series():
+    df = small_frame().sample(frac=1.0, random_state=1)  # rows in no particular order
+    model = hm.Model("y ~ x + ar(t, gr = g)", df)
+    pm_model = model.pymc_model
+    point = pm_model.initial_point()
+    point["ar_interval__"] = np.array(-0.9)  # phi = tanh(-0.45) < 0: negative correlation
+    point["sigma_log__"] = np.array(0.3)
+    logp = pm_model.compile_logp(vars=pm_model.observed_RVs)(point)
+    names = [v.name for v in pm_model.unobserved_value_vars]
+    values = dict(zip(names, pm_model.compile_fn(pm_model.unobserved_value_vars)(point)))
+    a, b, sigma, phi = (values[k] for k in ("Intercept", "b", "sigma", "ar"))
+    assert phi < 0
+    mu = a + b[0] * df["x"].to_numpy()
+    expected = 0.0
+    for _, rows in df.groupby("g"):
+        t = rows["t"].to_numpy(dtype=float)
+        cov = sigma**2 * phi ** np.abs(np.subtract.outer(t, t))
+        expected += multivariate_normal(mu[df.index.get_indexer(rows.index)], cov).logpdf(rows["y"])
+    np.testing.assert_allclose(logp, expected, rtol=1e-8)
+
+
+def test_prior_slot_and_refusals():
+    model = hm.Model("y ~ x + (1 | g) + ar(t, gr = g)", small_frame())
+    priors = model.prior_summary()
+    assert priors.loc["ar", "prior"] == "Uniform(lower=-1, upper=1)"
+    assert model.collapsed_factor() is None  # the collapsed likelihood does not apply
+    with pytest.raises(SpecError, match=r"method='marginal'.*ar\(\)"):
+        model.collapsed_factor("marginal")
+    with pytest.raises(SpecError, match=r"method='gibbs'.*ar\(\)"):
+        model.fit(method="gibbs", draws=10, tune=10)
+    with pytest.raises(SpecError, match=r"optimize\(\).*ar\(\)"):
+        model.optimize()
+    custom = hm.Model(
+        "y ~ x + ar(t, gr = g)", small_frame(), priors={"ar": hm.Prior("Uniform", lower=0, upper=1)}
+    )
+    assert custom.prior_sources["ar"].startswith("user")
+    assert "ar(t, gr = g)" in custom.formula
+
+
+@pytest.fixture(scope="module")
+def sleep_fit():
+    data = hm.datasets.load("sleepstudy")
+    return hm.Model(FORMULA, data).fit(
+        draws=750, tune=750, chains=2, random_seed=16, progressbar=False
+    )
+
+
+@pytest.mark.slow
+def test_sleepstudy_agrees_with_nlme_corar1(sleep_fit):
+    ref = pd.read_csv(REFERENCE).set_index("term")
+    post = sleep_fit.posterior
+    draws = {
+        "Intercept": post["Intercept"],
+        "Days": post["b"].sel(fixed_term="Days"),
+        "sd|Subject|Intercept": post["sd_Subject"],
+        "sigma": post["sigma"],
+        "ar": post["ar"],
+    }
+    for term, da in draws.items():
+        values = da.values.ravel()
+        z = abs(values.mean() - ref.loc[term, "estimate"]) / values.std()
+        assert z < 1.0, (term, z)
+    phi = post["ar"].values.ravel()
+    lo, hi = np.quantile(phi, [0.025, 0.975])
+    assert lo < ref.loc["ar", "upper"] and hi > ref.loc["ar", "lower"]
+    assert float(sleep_fit.diagnostics().max_rhat) < 1.05
+
+
+@pytest.mark.slow
+def test_sleepstudy_summary_loo_and_predictions(sleep_fit):
+    text = str(sleep_fit.summary())
+    assert "Correlation structures:" in text and "ar[1]" in text
+    table = sleep_fit.summary().correlation
+    assert list(table.index) == ["ar[1]"]
+    loo = sleep_fit.loo(warn=False)
+    # one row left out of its series: finite, and reliable for almost every row
+    k = np.asarray(loo.pareto_k)
+    assert np.isfinite(loo.elpd) and (k < 0.7).mean() > 0.95
+    ll = sleep_fit.idata["log_likelihood"]["Reaction"].values
+    assert ll.shape == (2, 750, 180) and np.isfinite(ll).all()
+    rep = sleep_fit.posterior_predictive(random_seed=2)["posterior_predictive"]["Reaction"]
+    resid = rep.values - sleep_fit.predict(kind="mean")["predictions"]["Reaction"].values
+    # successive days of one subject: correlation ~ phi in the replicated residuals
+    first, second = resid[..., 0::10].ravel(), resid[..., 1::10].ravel()
+    r = np.corrcoef(first, second)[0, 1]
+    phi = float(sleep_fit.posterior["ar"].mean())
+    assert abs(r - phi) < 0.1, (r, phi)
+
+
+def simulate_ar1(seed: int = 7, phi: float = 0.7):
+    """sleepstudy's layout (subjects x days 0-9, the same column names, so the model
+    compiles to the same code as the sleepstudy fit) with 40 subjects."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for j in range(40):
+        u = rng.normal(0.0, 30.0)
+        e = rng.normal(0.0, 25.0)
+        for day in range(10):
+            if day:
+                e = phi * e + np.sqrt(1 - phi**2) * rng.normal(0.0, 25.0)
+            rows.append({"Reaction": 250.0 + 10.0 * day + u + e, "Days": day, "Subject": f"s{j}"})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.slow
+def test_recovers_phi_07():
+    fit = hm.Model(FORMULA, simulate_ar1()).fit(
+        draws=750, tune=750, chains=2, random_seed=3, progressbar=False
+    )
+    post = fit.posterior
+    draws = {
+        "ar": (post["ar"], 0.7),
+        "sigma": (post["sigma"], 25.0),
+        "sd_Subject": (post["sd_Subject"], 30.0),
+        "Intercept": (post["Intercept"], 250.0),
+        "Days": (post["b"].sel(fixed_term="Days"), 10.0),
+    }
+    for name, (da, value) in draws.items():
+        values = da.values.ravel()
+        z = abs(values.mean() - value) / values.std()
+        assert z < 3.0, (name, z)

@@ -106,7 +106,7 @@ def sample_posterior(
             random_seed=seed,
             target_accept=target_accept,
             progressbar=progressbar,
-            sampler_kwargs=dict(sampler_kwargs or {}),
+            sampler_kwargs=_autocor_defaults(model.design, sampler, sampler_kwargs),
         )
     if factor is not None:
         start = time.perf_counter()
@@ -129,6 +129,20 @@ def sample_posterior(
         }
     )
     return tree
+
+
+def _autocor_defaults(design: Design, sampler: str, kwargs) -> dict:
+    """nutpie adapts a low-rank mass matrix for a model with ``ar()`` (unless told).
+
+    A subject's level and a long run of AR(1) residuals look alike, so the group SD,
+    ``sigma`` and ``ar`` lie on a ridge that a diagonal mass matrix crosses slowly. On
+    sleepstudy (non-centred effects, 4 x 1000 draws, seeds 1 and 2) the low-rank
+    adaptation gave a min bulk ESS of 716 and 634 against 366 and 428, in the same time.
+    """
+    kwargs = dict(kwargs or {})
+    if design.autocor is not None and sampler == "nutpie":
+        kwargs.setdefault("adaptation", "low_rank")
+    return kwargs
 
 
 def _sample_gibbs(model, draws, tune, chains, seed, *, target_accept, sampler_kwargs, progressbar):

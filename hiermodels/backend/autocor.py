@@ -56,7 +56,7 @@ def ar1_likelihood(design: Design, eta, priors: Mapping[str, Prior]):
         rho = has_prev * pt.pow(phi, power)
         mean = rho * resid[prev_safe] * has_prev
         var = sigma**2 * (1.0 - rho**2)
-        return -0.5 * (pt.log(2 * np.pi * var) + (resid - mean) ** 2 / var)
+        return (-0.5 * (pt.log(2 * np.pi * var) + (resid - mean) ** 2 / var)).sum(axis=-1)
 
     def random(mu, sigma, phi, rng=None, size=None):
         rng = np.random.default_rng(rng)
@@ -69,6 +69,8 @@ def ar1_likelihood(design: Design, eta, priors: Mapping[str, Prior]):
         phi,
         logp=logp,
         random=random,
+        # one joint vector (the rows are not independent); its log density is a scalar
+        signature="(n),(),()->(n)",
         observed=y,
         dims=naming.OBS_DIM,
     )

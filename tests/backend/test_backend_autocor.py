@@ -67,6 +67,13 @@ def test_prior_slot_and_refusals():
     assert "ar(t, gr = g)" in custom.formula
 
 
+def test_prior_predictive_draws_whole_series():
+    model = hm.Model("y ~ x + (1 | g) + ar(t, gr = g)", small_frame())
+    tree = model.sample_prior_predictive(draws=50, random_seed=1)
+    y = tree["prior_predictive"]["y"]
+    assert y.shape == (1, 50, 10) and np.isfinite(y.values).all()
+
+
 @pytest.fixture(scope="module")
 def sleep_fit():
     data = hm.datasets.load("sleepstudy")
@@ -101,6 +108,7 @@ def test_sleepstudy_agrees_with_nlme_corar1(sleep_fit):
     report = sleep_fit.diagnostics()
     # The subject SD, sigma and ar trade off (a subject's level and a long run of
     # correlated residuals look alike): 2 x 1500 draws give a bulk ESS of about 80-200.
+    print(report.line())
     assert report.max_rhat < 1.05 and report.min_ess_bulk > 40, report.line()
 
 

@@ -30,7 +30,12 @@ from hiermodels.sampling import Sampler, check_sampler_options, resolve_seed, ru
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.protocols import ModelLike
 
-__all__ = ["LOG_LIKELIHOOD_MAX_VALUES", "pointwise_log_likelihood", "sample_posterior"]
+__all__ = [
+    "LOG_LIKELIHOOD_MAX_VALUES",
+    "autocor_sampler_kwargs",
+    "pointwise_log_likelihood",
+    "sample_posterior",
+]
 
 #: Above this many pointwise values (rows x draws), ``fit`` skips the log-likelihood
 #: unless asked (8 bytes each: 400 MB).
@@ -106,7 +111,7 @@ def sample_posterior(
             random_seed=seed,
             target_accept=target_accept,
             progressbar=progressbar,
-            sampler_kwargs=_autocor_defaults(model.design, sampler, sampler_kwargs),
+            sampler_kwargs=autocor_sampler_kwargs(model.design, sampler, sampler_kwargs),
         )
     if factor is not None:
         start = time.perf_counter()
@@ -131,7 +136,7 @@ def sample_posterior(
     return tree
 
 
-def _autocor_defaults(design: Design, sampler: str, kwargs) -> dict:
+def autocor_sampler_kwargs(design: Design, sampler: str, kwargs) -> dict:
     """nutpie adapts a low-rank mass matrix for a model with ``ar()`` (unless told).
 
     A subject's level and a long run of AR(1) residuals look alike, so the group SD,

@@ -15,6 +15,7 @@ from scipy.stats import multivariate_normal
 
 import hiermodels as hm
 from hiermodels.errors import SpecError
+from hiermodels.inference.sample import autocor_sampler_kwargs
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "nlme_ar1_sleepstudy.csv"
 FORMULA = "Reaction ~ Days + (1 | Subject) + ar(Days, gr = Subject)"
@@ -54,6 +55,13 @@ def test_prior_slot_and_refusals():
     priors = model.prior_summary()
     assert priors.loc["ar", "prior"] == "Uniform(lower=-1, upper=1)"
     assert model.collapsed_factor() is None  # the collapsed likelihood does not apply
+    # the REML pilot of "auto" ignores ar(): non-centred, and nutpie adapts a low-rank
+    # mass matrix unless told otherwise
+    assert model.parameterization == {"g": "non_centered"}
+    assert autocor_sampler_kwargs(model.design, "nutpie", None) == {"adaptation": "low_rank"}
+    assert autocor_sampler_kwargs(model.design, "nutpie", {"adaptation": "diag"}) == {
+        "adaptation": "diag"
+    }
     with pytest.raises(SpecError, match=r"method='marginal'.*ar\(\)"):
         model.collapsed_factor("marginal")
     with pytest.raises(SpecError, match=r"method='gibbs'.*ar\(\)"):

@@ -120,6 +120,7 @@ class Model:
             link=link,
             priors=tuple(sorted((priors or {}).items())),
             offsets=parsed.offsets,
+            autocor=parsed.autocor,
         )
         self.design: Design = design
         self.priors: dict[str, Prior] = resolved
@@ -297,6 +298,10 @@ class Model:
                 f"has {' + '.join(self.spec.response.additions)}. Use fit()."
             )
         refuse_known_covariance(self.design, "optimize()", "Use fit().")
+        if self.design.autocor is not None:
+            raise SpecError(
+                "optimize() assumes independent residuals; this model has ar(). Use fit()."
+            )
         if criterion == "map":
             from hiermodels.map_estimate import fit_map
 

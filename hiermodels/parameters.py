@@ -29,6 +29,9 @@ from hiermodels.families import get_family
 from hiermodels.families.row_terms import family_parameters
 from hiermodels.spec.priors import Prior, PriorSlot, default_priors, resolve_priors
 
+#: The prior key and parameter name of the residual AR(1) coefficient (brms's class ``ar``).
+AR = "ar"
+
 __all__ = ["model_priors", "prior_slots", "prior_table"]
 
 
@@ -60,6 +63,8 @@ def prior_slots(design: Design, family: str) -> list[PriorSlot]:
             slots.append(PriorSlot(keys[0], "cor", keys, group=g.name))
     for param in family_parameters(get_family(family), design.row_terms):
         slots.append(PriorSlot(param, param, (param,)))
+    if design.autocor is not None:
+        slots.append(PriorSlot(AR, AR, (AR,)))
     return slots
 
 
@@ -79,7 +84,7 @@ def model_priors(
     column_sd = {n: _sd(col) for n, col in zip(design.fixed.names, design.fixed.matrix.T)}
     group_sd = {(g.name, t): _sd(col) for g in design.groups for t, col in zip(g.terms, g.Z.T)}
     defaults = default_priors(
-        slots,
+        [s for s in slots if s.kind != AR],
         link=link,
         response_scale=fam.response_scale,
         y_mean=float(np.mean(y)),
@@ -89,6 +94,9 @@ def model_priors(
         offset_mean=float(np.mean(design.offset)) if design.offset is not None else 0.0,
         family_prior=fam.default_prior,
     )
+    if design.autocor is not None:
+        # brms's default for the AR coefficient: flat on the stationary interval
+        defaults[AR] = Prior("Uniform", lower=-1.0, upper=1.0)
     priors, sources = resolve_priors(slots, user, defaults)
     return slots, priors, sources
 

@@ -40,6 +40,7 @@ from hiermodels.design.row_terms import known_sd_terms
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family
 from hiermodels.families.row_terms import parameter_draws, row_draws
+from hiermodels.kernels.ar1 import ar1_residual_draws
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.new_levels import (
     NewGroups,
@@ -206,7 +207,8 @@ def summarize_predictions(pred, *, prob: float = PROB) -> pd.DataFrame:
 
 
 def _aux(fit: FitLike, posterior: xr.Dataset) -> dict[str, np.ndarray]:
-    return parameter_draws(get_family(fit.spec.family), fit.design.row_terms, posterior)
+    aux = parameter_draws(get_family(fit.spec.family), fit.design.row_terms, posterior)
+    return aux | ({"ar": posterior["ar"].values} if fit.design.autocor is not None else {})
 
 
 def predict(
@@ -299,6 +301,9 @@ def predict(
     else:
         location = family.draw_location(fit.spec.link, eta=eta, aux=aux, trials=design.trials)
         values = row_draws(family, location, aux, trials=design.trials, rng=rng, rows=rows)
+        if design.autocor is not None:  # the fitted rows (new data: rows drawn one by one)
+            s = design.autocor
+            values = location + ar1_residual_draws(aux["ar"], aux["sigma"], s.previous, s.gap, rng)
     coords = {
         "chain": posterior["chain"].values,
         "draw": posterior["draw"].values,
@@ -378,6 +383,9 @@ def replicated_draws(fit: FitLike, random_seed) -> xr.DataArray:
     eta = linear_predictor(posterior, design)
     location = family.draw_location(fit.spec.link, eta=eta, aux=aux, trials=design.trials)
     draws = row_draws(family, location, aux, trials=design.trials, rng=rng, rows=design.row_terms)
+    if design.autocor is not None:  # ar(): each series drawn jointly, not given its y
+        s = design.autocor
+        draws = location + ar1_residual_draws(aux["ar"], aux["sigma"], s.previous, s.gap, rng)
     return xr.DataArray(
         draws,
         dims=(*naming.CHAIN_DRAW, naming.OBS_DIM),

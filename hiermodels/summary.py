@@ -19,6 +19,7 @@ from hiermodels.design.smooths import is_smooth_group
 from hiermodels.diagnostics import DiagnosticsReport
 from hiermodels.families import get_family
 from hiermodels.options import PROB, interval_columns
+from hiermodels.tables import autocor_table
 
 __all__ = ["Summary", "format_number", "summarize"]
 
@@ -73,6 +74,8 @@ class Summary:
     family_parameters: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Factor -> the data2 name of its known covariance (``gr(g, cov=K)``).
     known_covariances: dict[str, str] = field(default_factory=dict)
+    #: brms's "Correlation Structures" block: ``ar[1]`` of ``ar()``; empty without it.
+    correlation: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def _interval_cols(self) -> tuple[str, str]:
         return interval_columns(self.prob)
@@ -185,6 +188,11 @@ class Summary:
             "Fixed effects:",
             *self.fixed_effects_lines(),
             *self.family_parameter_lines(),
+            *(
+                ["", "Correlation structures:", *self._estimate_lines(self.correlation)]
+                if not self.correlation.empty
+                else []
+            ),
             "",
             "Diagnostics: " + self.diagnostics.line(),
             *[f"  {a}" for a in (self.diagnostics.advice or ["All diagnostics look fine."])],
@@ -214,6 +222,7 @@ def summarize(fit, *, prob: float = PROB) -> Summary:
         variance_components=fit.variance_components(prob=prob),
         fixed_effects=fit.fixed_effects(prob=prob),
         family_parameters=fit.family_parameters(prob=prob),
+        correlation=autocor_table(fit, prob=prob),
         diagnostics=fit.diagnostics(),
         sampler=str(fit.idata.attrs.get("sampler", "")),
         chains=int(post.sizes["chain"]),

@@ -141,6 +141,18 @@ def family_parameters_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame
     return out
 
 
+def autocor_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame:
+    """The residual AR(1) coefficient of ``ar()`` as brms prints it (row ``ar[1]``; the
+    posterior variable is ``ar``); no rows for a model without ``ar()``."""
+    check_prob(prob)
+    if fit.design.autocor is None:
+        columns = ["mean", "sd", *interval_columns(prob), "ess_bulk", "ess_tail", "r_hat"]
+        return pd.DataFrame(columns=[*columns, "mcse_mean"], dtype=float)
+    out = describe_draws(fit.posterior["ar"], prob=prob)
+    out.index = pd.Index(["ar[1]"], name="parameter")
+    return out
+
+
 def group_effects_table(fit: FitLike, group: str, *, prob: float = PROB) -> pd.DataFrame:
     """Each level's deviation from the fixed effects, per varying term.
 

@@ -22,7 +22,7 @@ from hiermodels.pointwise import log_likelihood
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.protocols import FitLike
 
-__all__ = ["heldout_log_likelihood"]
+__all__ = ["heldout_log_likelihood", "refuse_autocor"]
 
 
 def _covariance_factor(posterior, g) -> np.ndarray:
@@ -45,6 +45,16 @@ def _new_level_weight2(g, n_fitted: int) -> np.ndarray:
             same = (codes[:, k1] == codes[:, k2]) & (codes[:, k1] >= n_fitted)
             out += np.where(same, weights[:, k1] * weights[:, k2], 0.0)
     return out
+
+
+def refuse_autocor(design) -> None:
+    """Held-out rows are scored one by one: not for a model with ``ar()``."""
+    if design.autocor is not None:
+        raise SpecError(
+            "The held-out log-likelihood (k-fold) treats rows as independent given the "
+            "parameters; this model has ar() (residual AR(1) within series). Use fit.loo(), "
+            "which leaves one row out of its series exactly (non-factorised LOO)."
+        )
 
 
 def heldout_log_likelihood(
@@ -83,6 +93,7 @@ def heldout_log_likelihood(
     """
     if method not in ("auto", "monte_carlo"):
         raise SpecError(f"method={method!r} is not valid; choose 'auto' or 'monte_carlo'.")
+    refuse_autocor(fit.design)
     new = prediction_design(fit.design, fit.spec, data)
     design = new.design
     post = fit.posterior

@@ -15,7 +15,7 @@ import numpy as np
 import xarray as xr
 
 from hiermodels import naming
-from hiermodels.analysis.heldout import heldout_log_likelihood
+from hiermodels.analysis.heldout import heldout_log_likelihood, refuse_autocor
 from hiermodels.analysis.loo import SOURCE_ATTR, source_of
 from hiermodels.errors import DataError, PriorError, SpecError
 from hiermodels.parallel import run_tasks
@@ -192,6 +192,7 @@ def kfold(
     """
     import arviz_stats as azs
 
+    refuse_autocor(fit.design)
     if by not in ("group", None):
         raise SpecError(f"by={by!r} is not valid; choose 'group' or None.")
     ok = isinstance(k, int | np.integer) and not isinstance(k, bool)

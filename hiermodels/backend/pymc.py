@@ -37,6 +37,7 @@ import pytensor.tensor as pt
 from pytensor.tensor import linalg as slinalg
 
 from hiermodels import naming
+from hiermodels.backend.autocor import ar1_likelihood
 from hiermodels.backend.group_effects import (
     group_data_contribution,
     group_effects,
@@ -171,6 +172,8 @@ def _likelihood(
     design: Design, family: Family, link: str, eta, priors: Mapping[str, Prior], thresholds
 ):
     """The family's parameters (in the family's order), then its observed variable."""
+    if design.autocor is not None:  # residual AR(1): a joint likelihood per series
+        return ar1_likelihood(design, eta, priors)
     dims = naming.OBS_DIM
     # The response is a data container too, so a compiled model can be refitted to new
     # responses (simulation-based calibration, refits) without compiling again.

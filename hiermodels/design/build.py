@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hiermodels.design.autocor import check_autocor_family, series_design
 from hiermodels.design.checks import (
     check_finite,
     check_formula_columns,
@@ -171,6 +172,10 @@ def build_design(
     offset = offset_values(frame, parsed.offsets, formula)
     groups = group_designs(frame, parsed.group_terms, formula) + smooths
     groups = attach_known_covariances(groups, data2)
+    autocor = None
+    if parsed.autocor is not None:
+        check_autocor_family(family, rows, formula)
+        autocor = series_design(frame, parsed.autocor)
     if (
         fixed.matrix.shape[1] == 0
         and not groups
@@ -196,4 +201,5 @@ def build_design(
         row_positions=positions,
         row_terms=rows,
         categories=categories,
+        autocor=autocor,
     )

@@ -67,6 +67,8 @@ def used_columns(parsed: ParsedFormula) -> list[str]:
     for term in parsed.group_terms:
         cols += sorted(formula_variables(term.expr))
         cols += list(term.factor.used_columns)
+    if parsed.autocor is not None:
+        cols += list(parsed.autocor.used_columns)
     return list(dict.fromkeys(cols))
 
 
@@ -79,6 +81,8 @@ def check_roles(parsed: ParsedFormula, formula: str) -> None:
     others = {c for t in parsed.group_terms for c in t.factor.used_columns}
     for offset in parsed.offsets:
         others |= offset_columns(offset)
+    if parsed.autocor is not None:
+        others |= set(parsed.autocor.used_columns)
     both = sorted(formula_variables(parsed.response.expr) & (predictors | others))
     if both:
         raise FormulaError(

@@ -17,9 +17,10 @@ import pandas as pd
 
 from hiermodels.errors import SpecError
 from hiermodels.families.row_terms import RowTerms
+from hiermodels.spec.autocor import ArTerm
 from hiermodels.spec.terms import GroupFactor, Membership
 
-__all__ = ["Design", "FixedDesign", "GroupDesign", "Missing", "NewDesign"]
+__all__ = ["Design", "FixedDesign", "GroupDesign", "Missing", "NewDesign", "SeriesDesign"]
 
 Missing = Literal["error", "drop"]
 
@@ -92,6 +93,44 @@ class GroupDesign:
 
 
 @dataclass(frozen=True, eq=False)
+class SeriesDesign:
+    """The AR(1) structure of the rows (:mod:`hiermodels.design.autocor` builds it).
+
+    Attributes
+    ----------
+    term
+        The formula term.
+    series
+        Series code of each row (0 .. n_series - 1).
+    previous
+        Position of the row's predecessor in its series, ``-1`` for a series' first row.
+    gap
+        Time steps from the predecessor (whole numbers >= 1; 0 for a first row).
+    """
+
+    term: ArTerm
+    series: np.ndarray
+    previous: np.ndarray
+    gap: np.ndarray
+
+    @property
+    def n_series(self) -> int:
+        return int(self.series.max()) + 1 if self.series.size else 0
+
+    @property
+    def following(self) -> np.ndarray:
+        """Position of the row's successor in its series, ``-1`` for a series' last row."""
+        out = np.full(self.previous.shape, -1, dtype=np.int64)
+        has = self.previous >= 0
+        out[self.previous[has]] = np.flatnonzero(has)
+        return out
+
+    @property
+    def max_length(self) -> int:
+        return int(np.bincount(self.series).max()) if self.series.size else 0
+
+
+@dataclass(frozen=True, eq=False)
 class Design:
     """Everything the backend needs, as arrays, plus the encoders to rebuild it."""
 
@@ -109,6 +148,8 @@ class Design:
     #: The response's category labels, in order, for a family with a categorical
     #: response (``y`` then holds the codes ``0..K-1``); ``None`` otherwise.
     categories: tuple[object, ...] | None = None
+    #: The series of a residual AR(1) term ``ar(time, gr=id)``; ``None`` without one.
+    autocor: SeriesDesign | None = None
 
     @property
     def n_obs(self) -> int:

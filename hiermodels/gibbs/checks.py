@@ -24,6 +24,11 @@ def check_gibbs(design: Design, family: str, link: str) -> None:
             "method='gibbs' samples gaussian models with one residual SD; se(), cens() and "
             "weights() change each row's likelihood. Use method='auto' or 'full'."
         )
+    if design.autocor is not None:
+        raise SpecError(
+            "method='gibbs' samples independent residuals; this model has ar() (residual "
+            "AR(1) within series). Use method='auto' or 'full'."
+        )
     if not design.groups:
         raise SpecError("method='gibbs' needs at least one grouping factor; this model has none.")
     refuse_known_covariance(design, "method='gibbs'", "Use method='auto' or 'full'.")

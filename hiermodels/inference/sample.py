@@ -22,6 +22,7 @@ from hiermodels.errors import SamplerError
 from hiermodels.families import get_family
 from hiermodels.families.row_terms import parameter_draws
 from hiermodels.gibbs import check_gibbs, sample_gibbs
+from hiermodels.kernels.ar1 import ar1_loo_log_likelihood
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.pointwise import log_likelihood as _log_likelihood
 from hiermodels.sampling import Sampler, check_sampler_options, resolve_seed, run_sampler
@@ -29,7 +30,12 @@ from hiermodels.sampling import Sampler, check_sampler_options, resolve_seed, ru
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.protocols import ModelLike
 
-__all__ = ["LOG_LIKELIHOOD_MAX_VALUES", "pointwise_log_likelihood", "sample_posterior"]
+__all__ = [
+    "LOG_LIKELIHOOD_MAX_VALUES",
+    "autocor_sampler_kwargs",
+    "pointwise_log_likelihood",
+    "sample_posterior",
+]
 
 #: Above this many pointwise values (rows x draws), ``fit`` skips the log-likelihood
 #: unless asked (8 bytes each: 400 MB).
@@ -42,6 +48,12 @@ def pointwise_log_likelihood(posterior, design: Design, family: str, link: str) 
     Conditional on the group effects, for every family and both fitting methods.
     """
     eta = linear_predictor(posterior, design)
+    if design.autocor is not None:
+        # Residual AR(1): log p(y_i | y_-i, theta), one row left out of its series (the
+        # non-factorised LOO of Buerkner, Gabry & Vehtari 2020, as brms does).
+        s = design.autocor
+        phi, sigma = posterior["ar"].values, posterior[naming.SIGMA].values
+        return ar1_loo_log_likelihood(design.y - eta, phi, sigma, s.previous, s.following, s.gap)
     rows = design.row_terms
     aux = parameter_draws(get_family(family), rows, posterior)
     return _log_likelihood(
@@ -99,7 +111,7 @@ def sample_posterior(
             random_seed=seed,
             target_accept=target_accept,
             progressbar=progressbar,
-            sampler_kwargs=dict(sampler_kwargs or {}),
+            sampler_kwargs=autocor_sampler_kwargs(model.design, sampler, sampler_kwargs),
         )
     if factor is not None:
         start = time.perf_counter()
@@ -122,6 +134,20 @@ def sample_posterior(
         }
     )
     return tree
+
+
+def autocor_sampler_kwargs(design: Design, sampler: str, kwargs) -> dict:
+    """nutpie adapts a low-rank mass matrix for a model with ``ar()`` (unless told).
+
+    A subject's level and a long run of AR(1) residuals look alike, so the group SD,
+    ``sigma`` and ``ar`` lie on a ridge that a diagonal mass matrix crosses slowly. On
+    sleepstudy (non-centred effects, 4 x 1000 draws, seeds 1 and 2) the low-rank
+    adaptation gave a min bulk ESS of 716 and 634 against 366 and 428, in the same time.
+    """
+    kwargs = dict(kwargs or {})
+    if design.autocor is not None and sampler == "nutpie":
+        kwargs.setdefault("adaptation", "low_rank")
+    return kwargs
 
 
 def _sample_gibbs(model, draws, tune, chains, seed, *, target_accept, sampler_kwargs, progressbar):

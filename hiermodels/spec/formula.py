@@ -19,6 +19,7 @@ Supported syntax
 ``y | cens(c) ~ ...``, ``cens(c, y2)`` left, right and interval censoring
 ``y | weights(w) ~ ...``               likelihood weights (``trials(n) + weights(w)``)
 ``offset(log(exposure))``              a known term added to the linear predictor
+``ar(time, gr = id)``                  residual AR(1) within each ``id`` (gaussian)
 =====================================  =============================================
 
 Examples
@@ -38,6 +39,7 @@ from dataclasses import dataclass
 
 from hiermodels.errors import FormulaError
 from hiermodels.spec.additions import parse_additions
+from hiermodels.spec.autocor import ArTerm, parse_ar
 from hiermodels.spec.known_covariance import parse_gr
 from hiermodels.spec.offsets import offset_columns
 from hiermodels.spec.scanning import column_name as _name
@@ -57,6 +59,8 @@ class ParsedFormula:
     fixed: str
     group_terms: tuple[GroupTerm, ...]
     offsets: tuple[str, ...] = ()
+    #: The residual autocorrelation term ``ar(...)``, if any (:mod:`hiermodels.spec.autocor`).
+    autocor: ArTerm | None = None
 
 
 def _parse_response(text: str, offset: int, formula: str) -> Response:
@@ -224,6 +228,7 @@ def parse_formula(formula: str) -> ParsedFormula:
     fixed: list[str] = []
     offsets: list[str] = []
     group_terms: list[GroupTerm] = []
+    autocor: ArTerm | None = None
     for piece, at in _split_top(formula[cut + 1 :], "+", cut + 1, formula):
         piece, at = _strip(piece, at)
         if not piece:
@@ -270,6 +275,11 @@ def parse_formula(formula: str) -> ParsedFormula:
             offset_columns(inner, formula, at + len("offset(") + len(raw) - len(raw.lstrip()))
             offsets.append(inner)
             continue
+        if piece.startswith("ar(") and piece.endswith(")"):
+            if autocor is not None:
+                raise FormulaError("The formula has more than one ar() term.", formula, at)
+            autocor = parse_ar(piece[3:-1], at + 3, formula)
+            continue
         fixed.append(piece)
     if not fixed:
         fixed = ["1"]
@@ -284,4 +294,5 @@ def parse_formula(formula: str) -> ParsedFormula:
         fixed=" + ".join(fixed),
         group_terms=tuple(group_terms),
         offsets=tuple(offsets),
+        autocor=autocor,
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hiermodels.spec.autocor import ArTerm
+
 __all__ = ["GroupFactor", "GroupTerm", "Membership", "ModelSpec", "Response", "quote"]
 
 
@@ -149,11 +151,14 @@ class ModelSpec:
     link: str | None = None
     priors: tuple[tuple[str, object], ...] = field(default=())
     offsets: tuple[str, ...] = ()
+    #: The residual autocorrelation term, :class:`hiermodels.spec.autocor.ArTerm`.
+    autocor: ArTerm | None = None
 
     @property
     def formula(self) -> str:
         rhs = [self.fixed, *(f"offset({o})" for o in self.offsets)]
         rhs += [t.text for t in self.group_terms]
+        rhs += [self.autocor.text] if self.autocor is not None else []
         return f"{self.response.text} ~ {' + '.join(rhs)}"
 
     @property

@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping
 from typing import Literal
@@ -22,6 +23,7 @@ import pandas as pd
 import hiermodels.inference.prior
 from hiermodels.backend.graph import model_graph
 from hiermodels.design import Design, build_design, used_columns
+from hiermodels.design.distributional import build_parts
 from hiermodels.errors import ConvergenceWarning, SpecError
 from hiermodels.facade import facade
 from hiermodels.families import get_family, resolve_link
@@ -36,6 +38,7 @@ from hiermodels.inference.sample import sample_posterior
 from hiermodels.parameters import model_priors, prior_table
 from hiermodels.results import Fit
 from hiermodels.sampling import Sampler
+from hiermodels.spec.distributional import check_single_formula, parse_distributional
 from hiermodels.spec.formula import parse_formula
 from hiermodels.spec.priors import Prior
 from hiermodels.spec.terms import ModelSpec
@@ -70,6 +73,11 @@ class Model:
     missing
         ``"error"`` (default): missing values in used columns raise, with counts per
         column. ``"drop"``: such rows are dropped with a warning giving the count.
+    **distributional
+        A formula of its own for a parameter of the family, as a keyword named after
+        it: ``sigma="~ x + (1 | g)"``, ``zi="~ mined"``, ``phi="~ x"``
+        (:mod:`hiermodels.spec.distributional`: links, prior keys such as
+        ``"sigma|Intercept"``, ``"sigma|b|x"``, ``"sd|g|sigma|Intercept"``).
 
     Examples
     --------
@@ -90,15 +98,21 @@ class Model:
         priors: Mapping[str, Prior | float] | None = None,
         missing: Literal["error", "drop"] = "error",
         parameterization: Parameterization | Mapping[str, Parameterization] = "auto",
+        **distributional: str,
     ):
+        check_single_formula(formula)
         fam = get_family(family)
         link = resolve_link(fam, link)
+        formulas = parse_distributional(distributional, family=family, parameters=fam.parameters)
         if priors is not None and not isinstance(priors, Mapping):
             raise SpecError(
                 f"priors must be a dict of key -> hm.Prior, got {type(priors).__name__}."
             )
         parsed = parse_formula(formula)
         design = build_design(parsed, data, family=family, missing=missing, formula=formula)
+        if formulas:  # distributional formulas: their designs ride on the main one
+            parts = build_parts(formulas, parsed, data, design, family=family)
+            design = dataclasses.replace(design, distributional=parts)
         slots, resolved, sources = model_priors(design, family, link, priors)
         self.spec = ModelSpec(
             response=parsed.response,
@@ -108,13 +122,18 @@ class Model:
             link=link,
             priors=tuple(sorted((priors or {}).items())),
             offsets=parsed.offsets,
+            distributional=formulas,
         )
         self.design: Design = design
         self.priors: dict[str, Prior] = resolved
         self.prior_sources: dict[str, str] = sources
         self._slots = slots
         # by position: row labels may repeat
-        self._data = data[used_columns(parsed)].iloc[design.row_positions].copy()
+        columns = used_columns(parsed)
+        for part in design.distributional:
+            more = used_columns(part.formula.parsed(parsed.response.expr))
+            columns += [c for c in more if c not in columns]
+        self._data = data[columns].iloc[design.row_positions].copy()
         from hiermodels.backend.pymc import check_priors
 
         check_priors(design, resolved)
@@ -150,6 +169,7 @@ class Model:
             link=recipe.link,
             priors=dict(recipe.priors) or None,
             parameterization=choice if isinstance(choice, str) else dict(choice),
+            **dict(recipe.distributional),
         )
 
     def collapsed_factor(self, method: Method = "auto") -> str | None:
@@ -277,6 +297,11 @@ class Model:
         if not get_family(self.family).collapsible:
             raise SpecError(
                 f"optimize() fits gaussian models only; this model's family is {self.family!r}."
+            )
+        if self.design.distributional:
+            raise SpecError(
+                "optimize() fits gaussian models with one residual SD; this model gives "
+                "sigma a formula. Use fit()."
             )
         if self.design.row_terms is not None:
             raise SpecError(

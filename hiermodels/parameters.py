@@ -24,8 +24,8 @@ import pandas as pd
 
 from hiermodels import naming
 from hiermodels.design import Design
+from hiermodels.design.distributional import constant_parameters, distributional_priors
 from hiermodels.families import get_family
-from hiermodels.families.row_terms import family_parameters
 from hiermodels.spec.priors import Prior, PriorSlot, default_priors, resolve_priors
 
 __all__ = ["model_priors", "prior_slots", "prior_table"]
@@ -51,7 +51,7 @@ def prior_slots(design: Design, family: str) -> list[PriorSlot]:
         if g.correlated:
             keys = (naming.cor_slot(g.name), "cor")
             slots.append(PriorSlot(keys[0], "cor", keys, group=g.name))
-    for param in family_parameters(get_family(family), design.row_terms):
+    for param in constant_parameters(get_family(family), design):
         slots.append(PriorSlot(param, param, (param,)))
     return slots
 
@@ -82,6 +82,10 @@ def model_priors(
         offset_mean=float(np.mean(design.offset)) if design.offset is not None else 0.0,
         family_prior=fam.default_prior,
     )
+    if design.distributional:  # the coefficients of sigma="~ x", zi="~ x", ...
+        y_sd = _sd(y) if fam.response_scale else 1.0
+        extra, extra_defaults = distributional_priors(design, fam, y_sd if y_sd > 0 else 1.0)
+        slots, defaults = slots + extra, {**defaults, **extra_defaults}
     priors, sources = resolve_priors(slots, user, defaults)
     return slots, priors, sources
 

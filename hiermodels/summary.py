@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from hiermodels.analysis.distributional import distributional_table
 from hiermodels.diagnostics import DiagnosticsReport
 from hiermodels.families import get_family
 from hiermodels.options import PROB, interval_columns
@@ -70,6 +71,8 @@ class Summary:
     draws: int
     prob: float
     family_parameters: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Per distributional formula (``"sigma ~ Days"``, its link), its coefficients and SDs.
+    distributional: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
 
     def _interval_cols(self) -> tuple[str, str]:
         return interval_columns(self.prob)
@@ -146,6 +149,14 @@ class Summary:
         ]
         return ["", "Further distributional parameters:", *lines, *notes]
 
+    def distributional_lines(self) -> list[str]:
+        """One block per distributional formula: link-scale coefficients, then group SDs."""
+        lines = []
+        for (formula, link), table in self.distributional.items():
+            lines += ["", f"Distributional parameter {formula} (link = {link}):"]
+            lines += self._estimate_lines(table)
+        return lines
+
     def __str__(self) -> str:
         kind = get_family(self.family).model_kind
         groups = ";  ".join(f"{name}, {n}" for name, n in self.levels.items())
@@ -165,6 +176,7 @@ class Summary:
             "Fixed effects:",
             *self.fixed_effects_lines(),
             *self.family_parameter_lines(),
+            *self.distributional_lines(),
             "",
             "Diagnostics: " + self.diagnostics.line(),
             *[f"  {a}" for a in (self.diagnostics.advice or ["All diagnostics look fine."])],
@@ -194,6 +206,10 @@ def summarize(fit, *, prob: float = PROB) -> Summary:
         variance_components=fit.variance_components(prob=prob),
         fixed_effects=fit.fixed_effects(prob=prob),
         family_parameters=fit.family_parameters(prob=prob),
+        distributional={
+            (p.formula.text, p.link): distributional_table(fit, p.parameter, prob=prob)
+            for p in fit.design.distributional
+        },
         diagnostics=fit.diagnostics(),
         sampler=str(fit.idata.attrs.get("sampler", "")),
         chains=int(post.sizes["chain"]),

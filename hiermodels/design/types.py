@@ -106,6 +106,9 @@ class Design:
     #: The response's category labels, in order, for a family with a categorical
     #: response (``y`` then holds the codes ``0..K-1``); ``None`` otherwise.
     categories: tuple[object, ...] | None = None
+    #: The designs of the family parameters with formulas of their own
+    #: (:class:`hiermodels.design.distributional.DistributionalPart`), in family order.
+    distributional: tuple[Any, ...] = ()
 
     @property
     def n_obs(self) -> int:

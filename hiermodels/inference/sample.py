@@ -18,10 +18,11 @@ import xarray as xr
 from hiermodels import naming
 from hiermodels.collapsed import conditional_group_effects
 from hiermodels.design import Design
+from hiermodels.design.distributional import constant_parameter_draws
 from hiermodels.errors import SamplerError
 from hiermodels.families import get_family
-from hiermodels.families.row_terms import parameter_draws
 from hiermodels.gibbs import check_gibbs, sample_gibbs
+from hiermodels.inference.distributional import distributional_draws
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.pointwise import log_likelihood as _log_likelihood
 from hiermodels.sampling import Sampler, check_sampler_options, resolve_seed, run_sampler
@@ -43,7 +44,8 @@ def pointwise_log_likelihood(posterior, design: Design, family: str, link: str) 
     """
     eta = linear_predictor(posterior, design)
     rows = design.row_terms
-    aux = parameter_draws(get_family(family), rows, posterior)
+    aux = constant_parameter_draws(get_family(family), design, posterior)
+    aux.update(distributional_draws(posterior, design))  # (chain, draw, rows)
     return _log_likelihood(
         family, link, eta=eta, y=design.y, trials=design.trials, aux=aux, rows=rows
     )

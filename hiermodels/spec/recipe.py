@@ -67,6 +67,8 @@ class ModelRecipe:
     link: str | None
     priors: tuple[tuple[str, Prior | float], ...]
     parameterization: tuple[tuple[str, str], ...] | str
+    #: ``(parameter, right-hand side)`` of each distributional formula.
+    distributional: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, model) -> ModelRecipe:
@@ -78,6 +80,7 @@ class ModelRecipe:
             link=model.link,
             priors=tuple(model.spec.priors),
             parameterization=tuple(sorted(model.parameterization.items())),
+            distributional=tuple((f.parameter, f.rhs) for f in model.spec.distributional),
         )
 
     @cached_property
@@ -89,6 +92,8 @@ class ModelRecipe:
         for text in (self.formula, self.family, str(self.link), repr(self.priors)):
             digest.update(text.encode() + b"\0")
         digest.update(repr(self.parameterization).encode() + b"\0")
+        if self.distributional:
+            digest.update(repr(self.distributional).encode() + b"\0")
         digest.update(repr([(str(c), str(t)) for c, t in self.data.dtypes.items()]).encode())
         digest.update(pd.util.hash_pandas_object(self.data, index=True).to_numpy().tobytes())
         return digest.hexdigest()

@@ -10,6 +10,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["GroupFactor", "GroupTerm", "Membership", "ModelSpec", "Response", "quote"]
 
@@ -149,6 +150,8 @@ class ModelSpec:
     link: str | None = None
     priors: tuple[tuple[str, object], ...] = field(default=())
     offsets: tuple[str, ...] = ()
+    #: Formulas of distributional parameters (:mod:`hiermodels.spec.distributional`).
+    distributional: tuple[Any, ...] = ()
 
     @property
     def formula(self) -> str:

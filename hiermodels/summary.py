@@ -198,7 +198,7 @@ def summarize(fit, *, prob: float = PROB) -> Summary:
     """
     post = fit.idata["posterior"]
     return Summary(
-        formula=fit.formula,
+        formula="; ".join([fit.formula, *(p.formula.text for p in fit.design.distributional)]),
         family=get_family(fit.spec.family).name,
         link=fit.spec.link,
         n_obs=fit.design.n_obs,

@@ -160,10 +160,13 @@ def test_sleepstudy_dispformula_agrees_with_glmmtmb(sleep_fit):
 
 def test_summary_shows_sigma_formula_as_its_own_block(sleep_fit):
     text = str(sleep_fit.summary())
+    assert f"Formula: {FORMULA}; sigma ~ Days" in text
     assert "Distributional parameter sigma ~ Days (link = log):" in text
     assert "Residual" not in text
     with pytest.raises(SpecError, match="one residual variance"):
         sleep_fit.icc()
+    with pytest.raises(SpecError, match=r"use fit\.loo\(\)"):
+        sleep_fit.kfold(k=2)
 
 
 def test_pointwise_log_likelihood_uses_each_rows_sigma(sleep_fit, sleep):

@@ -111,8 +111,10 @@ def test_bad_distributional_input_is_refused_clearly(sleep, kwargs, error, messa
 
 
 def test_the_other_api_is_an_error_that_points_to_the_keyword(sleep):
-    with pytest.raises(SpecError, match="as a keyword"):
+    with pytest.raises(FormulaError, match="as a keyword"):
         hm.Model("Reaction ~ Days, sigma ~ Days", sleep)
+    with pytest.raises(FormulaError, match=r"must be a string, got list: .* as a keyword"):
+        hm.Model(["Reaction ~ Days", "sigma ~ Days"], sleep)
     with pytest.raises(AttributeError, match=r"sigma='~ x'"):
         hm.bf  # noqa: B018
 

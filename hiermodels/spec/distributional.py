@@ -44,7 +44,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hiermodels.errors import SpecError
+from hiermodels.errors import FormulaError, SpecError
 from hiermodels.spec.formula import ParsedFormula, parse_formula
 
 __all__ = [
@@ -92,18 +92,19 @@ class DistributionalFormula:
 
 
 def check_single_formula(formula: object) -> None:
-    """Refuse several formulas in one (``[...]``, ``"y ~ x, sigma ~ x"``), pointing to the
-    keyword API."""
+    """Refuse several formulas in one (``[...]``, ``"y ~ x, sigma ~ x"``) with a
+    :class:`FormulaError` that points to the keyword API."""
     if isinstance(formula, list | tuple | dict):
-        raise SpecError(
-            "hm.Model takes one formula for the mean; give a distributional parameter its "
-            f"own formula as a keyword named after it: {_HINT}."
+        raise FormulaError(
+            f"A formula must be a string, got {type(formula).__name__}: hm.Model takes one "
+            "formula for the mean; give a distributional parameter its own formula as a "
+            f"keyword named after it: {_HINT}."
         )
     if isinstance(formula, str):
         names = "|".join(DPAR_LINKS)
         match = re.search(rf"[,;\n]\s*({names})\s*~", formula)
         if match:
-            raise SpecError(
+            raise FormulaError(
                 f"The formula {formula!r} holds a second formula for {match.group(1)!r}; "
                 f"give it as a keyword instead: {_HINT}."
             )

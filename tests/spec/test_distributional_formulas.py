@@ -74,7 +74,7 @@ def test_a_bad_term_is_a_formula_error():
     "formula", [["y ~ x", "sigma ~ x"], "y ~ x, sigma ~ x", "y ~ x\nzi ~ mined"]
 )
 def test_several_formulas_in_one_point_to_the_keyword(formula):
-    with pytest.raises(SpecError, match=r"sigma='~ x \+ \(1 \| g\)'"):
+    with pytest.raises(FormulaError, match=r"sigma='~ x \+ \(1 \| g\)'"):
         check_single_formula(formula)
 
 

@@ -242,3 +242,23 @@ def test_new_levels_of_a_formula_factor_draw_from_its_own_sd():
     np.testing.assert_allclose(np.log(pop["sigma"][0, :, 1]), 0.1)
     fitted = row_parameter_draws(_Fit(model), posterior, None, new_groups="sample", rng=rng)
     np.testing.assert_allclose(np.log(fitted["sigma"][0, 0]), [-0.9, -0.9, 1.1, 1.1])
+
+
+def test_the_absorbed_level_mean_leaves_the_prior_exact(sleep):
+    """The sampled sigma intercept absorbs the level mean of r_Subject__sigma; forward
+    draws must still give sigma_Intercept ~ its prior, independent of r ~ N(0, sd)."""
+    import pymc as pm
+
+    priors = {"sigma|Intercept": hm.Prior("Normal", mu=3, sigma=0.7)}
+    model = hm.Model("Reaction ~ Days", sleep, sigma="~ 1 + (1 | Subject)", priors=priors)
+    names = ["sigma_Intercept", "r_Subject__sigma", "sd_Subject__sigma"]
+    with model.pymc_model:
+        prior = pm.sample_prior_predictive(draws=8000, var_names=names, random_seed=4)["prior"]
+    a = prior["sigma_Intercept"].values.ravel()
+    r = prior["r_Subject__sigma"].values[0, :, :, 0]
+    sd = prior["sd_Subject__sigma"].values[0, :, 0]
+    assert a.mean() == pytest.approx(3, abs=0.03) and a.std() == pytest.approx(0.7, rel=0.03)
+    scaled = r / sd[:, None]
+    assert scaled.std() == pytest.approx(1, rel=0.02) and abs(scaled.mean()) < 0.02
+    assert abs(np.corrcoef(a, r.mean(axis=1))[0, 1]) < 0.04
+    assert abs(np.corrcoef(scaled[:, 0], scaled[:, 1])[0, 1]) < 0.04

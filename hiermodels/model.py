@@ -22,8 +22,8 @@ import pandas as pd
 
 import hiermodels.inference.prior
 from hiermodels.backend.graph import model_graph
-from hiermodels.design import Design, build_design, used_columns
-from hiermodels.design.distributional import build_parts
+from hiermodels.design import Design, build_design
+from hiermodels.design.distributional import build_parts, model_columns
 from hiermodels.errors import ConvergenceWarning, SpecError
 from hiermodels.facade import facade
 from hiermodels.families import get_family, resolve_link
@@ -129,10 +129,7 @@ class Model:
         self.prior_sources: dict[str, str] = sources
         self._slots = slots
         # by position: row labels may repeat
-        columns = used_columns(parsed)
-        for part in design.distributional:
-            more = used_columns(part.formula.parsed(parsed.response.expr))
-            columns += [c for c in more if c not in columns]
+        columns = model_columns(parsed, design.distributional)  # the formulas' columns too
         self._data = data[columns].iloc[design.row_positions].copy()
         from hiermodels.backend.pymc import check_priors
 

@@ -37,6 +37,7 @@ import pandas as pd
 
 from hiermodels import naming
 from hiermodels.design.build import build_design
+from hiermodels.design.columns import used_columns
 from hiermodels.design.newdata import NewDesign, prediction_design
 from hiermodels.design.types import Design, GroupDesign
 from hiermodels.errors import SpecError
@@ -58,6 +59,7 @@ __all__ = [
     "constant_parameter_draws",
     "constant_parameters",
     "distributional_priors",
+    "model_columns",
     "part_group_name",
     "prediction_parts",
 ]
@@ -133,6 +135,15 @@ def build_parts(
         )
         parts.append(DistributionalPart(f, sub, spec))
     return tuple(parts)
+
+
+def model_columns(parsed, parts: tuple[DistributionalPart, ...]) -> list[str]:
+    """The columns of the main formula, then those only the parts' formulas use."""
+    columns = used_columns(parsed)
+    for part in parts:
+        more = used_columns(part.formula.parsed(parsed.response.expr))
+        columns += [c for c in more if c not in columns]
+    return columns
 
 
 def prediction_parts(

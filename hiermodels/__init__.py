@@ -80,6 +80,11 @@ def __getattr__(name: str):
         value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
+    if name in ("formula", "bf", "brmsformula"):  # the API for distributional formulas
+        raise AttributeError(
+            f"hiermodels has no hm.{name}(): give a distributional parameter its own formula "
+            "as a keyword of hm.Model, e.g. hm.Model('y ~ x + (1 | g)', data, sigma='~ x')."
+        )
     raise AttributeError(f"module 'hiermodels' has no attribute {name!r}")
 
 

@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping
 from typing import Literal
@@ -21,7 +22,8 @@ import pandas as pd
 
 import hiermodels.inference.prior
 from hiermodels.backend.graph import model_graph
-from hiermodels.design import Design, build_design, used_columns
+from hiermodels.design import Design, build_design
+from hiermodels.design.distributional import build_parts, model_columns
 from hiermodels.design.known_covariance import refuse_known_covariance
 from hiermodels.errors import ConvergenceWarning, SpecError
 from hiermodels.facade import facade
@@ -37,6 +39,7 @@ from hiermodels.inference.sample import sample_posterior
 from hiermodels.parameters import model_priors, prior_table
 from hiermodels.results import Fit
 from hiermodels.sampling import Sampler
+from hiermodels.spec.distributional import check_single_formula, parse_distributional
 from hiermodels.spec.formula import parse_formula
 from hiermodels.spec.priors import Prior
 from hiermodels.spec.terms import ModelSpec
@@ -77,6 +80,11 @@ class Model:
         known covariance among the levels, ``(1 | gr(g, cov=K))`` (a DataFrame labelled
         by level, or an array in the order of the levels; see
         :mod:`hiermodels.design.known_covariance`).
+    **distributional
+        A formula of its own for a parameter of the family, as a keyword named after
+        it: ``sigma="~ x + (1 | g)"``, ``zi="~ mined"``, ``phi="~ x"``
+        (:mod:`hiermodels.spec.distributional`: links, prior keys such as
+        ``"sigma|Intercept"``, ``"sigma|b|x"``, ``"sd|g|sigma|Intercept"``).
 
     Examples
     --------
@@ -98,9 +106,12 @@ class Model:
         missing: Literal["error", "drop"] = "error",
         parameterization: Parameterization | Mapping[str, Parameterization] = "auto",
         data2: Mapping[str, object] | None = None,
+        **distributional: str,
     ):
+        check_single_formula(formula)
         fam = get_family(family)
         link = resolve_link(fam, link)
+        formulas = parse_distributional(distributional, family=family, parameters=fam.parameters)
         if priors is not None and not isinstance(priors, Mapping):
             raise SpecError(
                 f"priors must be a dict of key -> hm.Prior, got {type(priors).__name__}."
@@ -111,6 +122,9 @@ class Model:
         )
         # copies: a later change to the caller's K must not reach refits (k-fold, load)
         self.data2 = {k: getattr(v, "copy", lambda v=v: v)() for k, v in (data2 or {}).items()}
+        if formulas:  # distributional formulas: their designs ride on the main one
+            parts = build_parts(formulas, parsed, data, design, family=family)
+            design = dataclasses.replace(design, distributional=parts)
         slots, resolved, sources = model_priors(design, family, link, priors)
         self.spec = ModelSpec(
             response=parsed.response,
@@ -121,13 +135,15 @@ class Model:
             priors=tuple(sorted((priors or {}).items())),
             offsets=parsed.offsets,
             autocor=parsed.autocor,
+            distributional=formulas,
         )
         self.design: Design = design
         self.priors: dict[str, Prior] = resolved
         self.prior_sources: dict[str, str] = sources
         self._slots = slots
         # by position: row labels may repeat
-        self._data = data[used_columns(parsed)].iloc[design.row_positions].copy()
+        columns = model_columns(parsed, design.distributional)  # the formulas' columns too
+        self._data = data[columns].iloc[design.row_positions].copy()
         from hiermodels.backend.pymc import check_priors
 
         check_priors(design, resolved)
@@ -164,6 +180,7 @@ class Model:
             priors=dict(recipe.priors) or None,
             parameterization=choice if isinstance(choice, str) else dict(choice),
             data2=dict(recipe.data2) or None,
+            **dict(recipe.distributional),
         )
 
     def collapsed_factor(self, method: Method = "auto") -> str | None:
@@ -291,6 +308,11 @@ class Model:
         if not get_family(self.family).collapsible:
             raise SpecError(
                 f"optimize() fits gaussian models only; this model's family is {self.family!r}."
+            )
+        if self.design.distributional:
+            raise SpecError(
+                "optimize() fits gaussian models with one residual SD; this model gives "
+                "sigma a formula. Use fit()."
             )
         if self.design.row_terms is not None:
             raise SpecError(

@@ -24,9 +24,9 @@ import pandas as pd
 
 from hiermodels import naming
 from hiermodels.design import Design
+from hiermodels.design.distributional import constant_parameters, distributional_priors
 from hiermodels.design.smooths import group_sd_slot, is_smooth_group
 from hiermodels.families import get_family
-from hiermodels.families.row_terms import family_parameters
 from hiermodels.spec.priors import Prior, PriorSlot, default_priors, resolve_priors
 
 #: The prior key and parameter name of the residual AR(1) coefficient (brms's class ``ar``).
@@ -61,7 +61,7 @@ def prior_slots(design: Design, family: str) -> list[PriorSlot]:
         if g.correlated:
             keys = (naming.cor_slot(g.name), "cor")
             slots.append(PriorSlot(keys[0], "cor", keys, group=g.name))
-    for param in family_parameters(get_family(family), design.row_terms):
+    for param in constant_parameters(get_family(family), design):
         slots.append(PriorSlot(param, param, (param,)))
     if design.autocor is not None:
         slots.append(PriorSlot(AR, AR, (AR,)))
@@ -97,6 +97,10 @@ def model_priors(
     if design.autocor is not None:
         # brms's default for the AR coefficient: flat on the stationary interval
         defaults[AR] = Prior("Uniform", lower=-1.0, upper=1.0)
+    if design.distributional:  # the coefficients of sigma="~ x", zi="~ x", ...
+        y_sd = _sd(y) if fam.response_scale else 1.0
+        extra, extra_defaults = distributional_priors(design, fam, y_sd if y_sd > 0 else 1.0)
+        slots, defaults = slots + extra, {**defaults, **extra_defaults}
     priors, sources = resolve_priors(slots, user, defaults)
     return slots, priors, sources
 

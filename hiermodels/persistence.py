@@ -186,6 +186,7 @@ def _metadata(fit, data_meta: dict) -> dict:
         "family": model.family,
         "link": model.link,
         "priors": {k: _encode_value(v) for k, v in model.spec.priors},
+        "distributional": {f.parameter: f.rhs for f in model.spec.distributional},
         "resolved_priors": {k: _encode_value(v) for k, v in model.priors.items()},
         "parameterization": {
             g: "centered" if c else "non_centered" for g, c in model.centered.items()
@@ -368,6 +369,7 @@ def read_fit(path: str | os.PathLike) -> SavedFit:
         priors=tuple((k, _decode_value(v)) for k, v in meta["priors"].items()),
         parameterization=choice if isinstance(choice, str) else tuple(choice.items()),
         data2=tuple(sorted(decode_data2(tree.get(DATA2_GROUP), meta.get("data2", [])).items())),
+        distributional=tuple(meta.get("distributional", {}).items()),
     )
     stored = [name for name in tree.children if name not in (DATA_GROUP, DATA2_GROUP)]
     order = [g for g in meta.get("groups", []) if g in stored]

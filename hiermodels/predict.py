@@ -35,11 +35,14 @@ import pandas as pd
 import xarray as xr
 
 from hiermodels import naming
+from hiermodels.analysis.distributional import row_parameter_draws
 from hiermodels.design import prediction_design
+from hiermodels.design.distributional import constant_parameter_draws
 from hiermodels.design.row_terms import known_sd_terms
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family
-from hiermodels.families.row_terms import parameter_draws, row_draws
+from hiermodels.families.row_terms import row_draws
+from hiermodels.inference.distributional import distributional_draws
 from hiermodels.kernels.ar1 import ar1_residual_draws
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.new_levels import (
@@ -207,7 +210,7 @@ def summarize_predictions(pred, *, prob: float = PROB) -> pd.DataFrame:
 
 
 def _aux(fit: FitLike, posterior: xr.Dataset) -> dict[str, np.ndarray]:
-    aux = parameter_draws(get_family(fit.spec.family), fit.design.row_terms, posterior)
+    aux = constant_parameter_draws(get_family(fit.spec.family), fit.design, posterior)
     return aux | ({"ar": posterior["ar"].values} if fit.design.autocor is not None else {})
 
 
@@ -293,6 +296,10 @@ def predict(
         posterior, design, new_levels, new_groups=new_groups, rng=rng
     )
     aux = _aux(fit, posterior)
+    # parameters with formulas of their own (sigma="~ x"): per row, (chain, draw, rows)
+    aux.update(
+        row_parameter_draws(fit, posterior, data, new_groups=new_groups, rng=rng, all_new=all_new)
+    )
     dims = (*naming.CHAIN_DRAW, ROW_DIM)
     if kind == "link":
         values = eta
@@ -380,6 +387,7 @@ def replicated_draws(fit: FitLike, random_seed) -> xr.DataArray:
     posterior = fit.idata["posterior"].to_dataset()
     family = get_family(fit.spec.family)
     aux = _aux(fit, posterior)
+    aux.update(distributional_draws(posterior, design))
     eta = linear_predictor(posterior, design)
     location = family.draw_location(fit.spec.link, eta=eta, aux=aux, trials=design.trials)
     draws = row_draws(family, location, aux, trials=design.trials, rng=rng, rows=design.row_terms)

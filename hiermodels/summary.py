@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from hiermodels.analysis.distributional import distributional_table
 from hiermodels.design.smooths import is_smooth_group
 from hiermodels.diagnostics import DiagnosticsReport
 from hiermodels.families import get_family
@@ -76,6 +77,8 @@ class Summary:
     known_covariances: dict[str, str] = field(default_factory=dict)
     #: brms's "Correlation Structures" block: ``ar[1]`` of ``ar()``; empty without it.
     correlation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Per distributional formula (``"sigma ~ Days"``, its link), its coefficients and SDs.
+    distributional: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
 
     def _interval_cols(self) -> tuple[str, str]:
         return interval_columns(self.prob)
@@ -164,6 +167,14 @@ class Summary:
         ]
         return ["", "Further distributional parameters:", *lines, *notes]
 
+    def distributional_lines(self) -> list[str]:
+        """One block per distributional formula: link-scale coefficients, then group SDs."""
+        lines = []
+        for (formula, link), table in self.distributional.items():
+            lines += ["", f"Distributional parameter {formula} (link = {link}):"]
+            lines += self._estimate_lines(table)
+        return lines
+
     def __str__(self) -> str:
         kind = get_family(self.family).model_kind
         groups = ";  ".join(f"{name}, {n}" for name, n in self.levels.items())
@@ -193,6 +204,7 @@ class Summary:
                 if not self.correlation.empty
                 else []
             ),
+            *self.distributional_lines(),
             "",
             "Diagnostics: " + self.diagnostics.line(),
             *[f"  {a}" for a in (self.diagnostics.advice or ["All diagnostics look fine."])],
@@ -214,7 +226,7 @@ def summarize(fit, *, prob: float = PROB) -> Summary:
     """
     post = fit.idata["posterior"]
     return Summary(
-        formula=fit.formula,
+        formula="; ".join([fit.formula, *(p.formula.text for p in fit.design.distributional)]),
         family=get_family(fit.spec.family).name,
         link=fit.spec.link,
         n_obs=fit.design.n_obs,
@@ -223,6 +235,10 @@ def summarize(fit, *, prob: float = PROB) -> Summary:
         fixed_effects=fit.fixed_effects(prob=prob),
         family_parameters=fit.family_parameters(prob=prob),
         correlation=autocor_table(fit, prob=prob),
+        distributional={
+            (p.formula.text, p.link): distributional_table(fit, p.parameter, prob=prob)
+            for p in fit.design.distributional
+        },
         diagnostics=fit.diagnostics(),
         sampler=str(fit.idata.attrs.get("sampler", "")),
         chains=int(post.sizes["chain"]),

@@ -12,6 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from hiermodels import naming
+from hiermodels.design.distributional import constant_parameters
 from hiermodels.design.smooths import is_smooth_group
 from hiermodels.diagnostics import describe_draws
 from hiermodels.errors import SpecError
@@ -100,7 +101,7 @@ def variance_components_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFra
                             drop=True,
                         )
                         rows.append(("cor", g.name, f"{ta}:{tb}", da))
-    if naming.SIGMA in family_parameters(get_family(fit.spec.family), fit.design.row_terms):
+    if naming.SIGMA in constant_parameters(get_family(fit.spec.family), fit.design):
         rows.append(("sd", "Residual", "", post[naming.SIGMA]))
     frames = []
     for kind, group, term, da in rows:

@@ -78,6 +78,11 @@ def latent_residual_variance(family: str, link: str, posterior) -> np.ndarray | 
 
 def _residual_variance(design: Design, family: str, link: str, posterior):
     """:func:`latent_residual_variance`; ``se(s)`` without ``sigma=True`` has none."""
+    if design.distributional:
+        raise SpecError(
+            "The variance partition (ICC, R²) needs one residual variance; this model gives "
+            f"{[p.parameter for p in design.distributional]} formulas of their own."
+        )
     rows = design.row_terms
     if rows is not None and rows.se is not None and not rows.se_sigma:
         raise SpecError(

@@ -94,6 +94,11 @@ def heldout_log_likelihood(
     if method not in ("auto", "monte_carlo"):
         raise SpecError(f"method={method!r} is not valid; choose 'auto' or 'monte_carlo'.")
     refuse_autocor(fit.design)
+    if fit.design.distributional:
+        raise SpecError(
+            "The held-out log-likelihood (k-fold) is not available for models with "
+            "distributional formulas yet; use fit.loo()."
+        )
     new = prediction_design(fit.design, fit.spec, data)
     design = new.design
     post = fit.posterior

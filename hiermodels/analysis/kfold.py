@@ -190,6 +190,10 @@ def kfold(
     ``hm.compare({"varying slope": cv, "varying intercept": cv2})`` ranks two models
     by such results.
     """
+    if fit.design.distributional:  # refuse before the refits: the held-out density refuses
+        raise SpecError(
+            "kfold() is not available for models with distributional formulas yet; use fit.loo()."
+        )
     import arviz_stats as azs
 
     refuse_autocor(fit.design)

@@ -38,6 +38,7 @@ from pytensor.tensor import linalg as slinalg
 
 from hiermodels import naming
 from hiermodels.backend.autocor import ar1_likelihood
+from hiermodels.backend.distributional import distributional_parameters
 from hiermodels.backend.group_effects import (
     group_data_contribution,
     group_effects,
@@ -179,7 +180,11 @@ def _likelihood(
     # responses (simulation-based calibration, refits) without compiling again.
     y = pm.Data(naming.data_name("y"), design.y, dims=dims)
     rows = design.row_terms
-    aux = {p: random_variable(p, priors[p]) for p in family_parameters(family, rows)}
+    modelled = distributional_parameters(design, priors)  # per-row values of sigma="~ x"
+    aux = {
+        p: modelled[p] if p in modelled else random_variable(p, priors[p])
+        for p in family_parameters(family, rows)
+    }
     if thresholds is not None:
         aux[naming.INTERCEPT] = thresholds
     return pymc_row_likelihood(

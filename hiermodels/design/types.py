@@ -150,6 +150,9 @@ class Design:
     categories: tuple[object, ...] | None = None
     #: The series of a residual AR(1) term ``ar(time, gr=id)``; ``None`` without one.
     autocor: SeriesDesign | None = None
+    #: The designs of the family parameters with formulas of their own
+    #: (:class:`hiermodels.design.distributional.DistributionalPart`), in family order.
+    distributional: tuple[Any, ...] = ()
 
     @property
     def n_obs(self) -> int:

@@ -395,5 +395,5 @@ class Family(abc.ABC):
 
 
 def aux_column(aux: Mapping[str, np.ndarray], name: str) -> np.ndarray:
-    """The draws of parameter ``name`` (chain, draw), broadcastable against the rows."""
-    return np.asarray(aux[name])[..., None]
+    """Parameter ``name`` against the rows: (chain, draw, 1), or (chain, draw, rows) as is."""
+    return np.asarray(aux[name]) if np.ndim(aux[name]) == 3 else np.asarray(aux[name])[..., None]

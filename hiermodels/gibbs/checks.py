@@ -19,6 +19,11 @@ def check_gibbs(design: Design, family: str, link: str) -> None:
             f"method='gibbs' samples gaussian models with the identity link; this model is "
             f"{family!r} with link {link!r}. Use method='auto' or 'full'."
         )
+    if design.distributional:
+        raise SpecError(
+            "method='gibbs' samples gaussian models with one residual SD; this model gives "
+            "sigma a formula. Use method='auto' or 'full'."
+        )
     if design.row_terms is not None:
         raise SpecError(
             "method='gibbs' samples gaussian models with one residual SD; se(), cens() and "

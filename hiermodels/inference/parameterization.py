@@ -132,6 +132,13 @@ def choose_collapsed_factor(
                 f"this model's family is {family!r}. Use method='full' or 'auto'."
             )
         return None
+    if design.distributional:  # sigma varies by row: no closed form to collapse
+        if method == "marginal":
+            raise SpecError(
+                "method='marginal' integrates group effects out of a gaussian model with one "
+                "residual SD; this model gives sigma a formula. Use method='full' or 'auto'."
+            )
+        return None
     if design.row_terms is not None:
         if method == "marginal":
             raise SpecError(

@@ -18,10 +18,11 @@ import xarray as xr
 from hiermodels import naming
 from hiermodels.collapsed import conditional_group_effects
 from hiermodels.design import Design
+from hiermodels.design.distributional import constant_parameter_draws
 from hiermodels.errors import SamplerError
 from hiermodels.families import get_family
-from hiermodels.families.row_terms import parameter_draws
 from hiermodels.gibbs import check_gibbs, sample_gibbs
+from hiermodels.inference.distributional import distributional_draws
 from hiermodels.kernels.ar1 import ar1_loo_log_likelihood
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.pointwise import log_likelihood as _log_likelihood
@@ -55,7 +56,8 @@ def pointwise_log_likelihood(posterior, design: Design, family: str, link: str) 
         phi, sigma = posterior["ar"].values, posterior[naming.SIGMA].values
         return ar1_loo_log_likelihood(design.y - eta, phi, sigma, s.previous, s.following, s.gap)
     rows = design.row_terms
-    aux = parameter_draws(get_family(family), rows, posterior)
+    aux = constant_parameter_draws(get_family(family), design, posterior)
+    aux.update(distributional_draws(posterior, design))  # (chain, draw, rows)
     return _log_likelihood(
         family, link, eta=eta, y=design.y, trials=design.trials, aux=aux, rows=rows
     )

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from hiermodels import naming
+from hiermodels.design.distributional import constant_parameters
 from hiermodels.families import get_family
-from hiermodels.families.row_terms import family_parameters
 
 __all__ = ["Parameter", "parameter_label", "tracked_parameters"]
 
@@ -63,7 +63,7 @@ def tracked_parameters(model, n_group_levels: int = 2) -> list[Parameter]:
         if term != naming.INTERCEPT:
             sel = ((naming.FIXED_DIM, term),)
             out.append(Parameter(parameter_label(naming.SLOPES, [term]), naming.SLOPES, sel))
-    for param in family_parameters(get_family(model.family), design.row_terms):
+    for param in constant_parameters(get_family(model.family), design):
         out.append(Parameter(param, param))
     for g in design.groups:
         term_dim = naming.term_dim(g.name)

@@ -70,6 +70,8 @@ class ModelRecipe:
     priors: tuple[tuple[str, Prior | float], ...]
     parameterization: tuple[tuple[str, str], ...] | str
     data2: tuple[tuple[str, object], ...] = ()
+    #: ``(parameter, right-hand side)`` of each distributional formula.
+    distributional: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, model) -> ModelRecipe:
@@ -82,6 +84,7 @@ class ModelRecipe:
             priors=tuple(model.spec.priors),
             parameterization=tuple(sorted(model.parameterization.items())),
             data2=tuple(sorted(getattr(model, "data2", {}).items())),
+            distributional=tuple((f.parameter, f.rhs) for f in model.spec.distributional),
         )
 
     @cached_property
@@ -98,6 +101,8 @@ class ModelRecipe:
             labels = [list(getattr(matrix, axis, [])) for axis in ("index", "columns")]
             digest.update(f"{name}\0{labels!r}\0".encode())
             digest.update(np.ascontiguousarray(matrix, dtype=float).tobytes() + b"\0")
+        if self.distributional:
+            digest.update(repr(self.distributional).encode() + b"\0")
         digest.update(repr([(str(c), str(t)) for c, t in self.data.dtypes.items()]).encode())
         digest.update(pd.util.hash_pandas_object(self.data, index=True).to_numpy().tobytes())
         return digest.hexdigest()

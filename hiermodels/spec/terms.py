@@ -10,6 +10,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from hiermodels.spec.autocor import ArTerm
 
@@ -153,6 +154,8 @@ class ModelSpec:
     offsets: tuple[str, ...] = ()
     #: The residual autocorrelation term, :class:`hiermodels.spec.autocor.ArTerm`.
     autocor: ArTerm | None = None
+    #: Formulas of distributional parameters (:mod:`hiermodels.spec.distributional`).
+    distributional: tuple[Any, ...] = ()
 
     @property
     def formula(self) -> str:

@@ -24,7 +24,6 @@ import hiermodels.inference.prior
 from hiermodels.backend.graph import model_graph
 from hiermodels.design import Design, build_design
 from hiermodels.design.distributional import build_parts, model_columns
-from hiermodels.design.known_covariance import refuse_known_covariance
 from hiermodels.errors import ConvergenceWarning, SpecError
 from hiermodels.facade import facade
 from hiermodels.families import get_family, resolve_link
@@ -303,27 +302,9 @@ class Model:
         >>> round(est.loglik, 2)
         -362.98
         """
-        from hiermodels.optimize import fit_point_estimate
+        from hiermodels.optimize import check_optimizable, fit_point_estimate
 
-        if not get_family(self.family).collapsible:
-            raise SpecError(
-                f"optimize() fits gaussian models only; this model's family is {self.family!r}."
-            )
-        if self.design.distributional:
-            raise SpecError(
-                "optimize() fits gaussian models with one residual SD; this model gives "
-                "sigma a formula. Use fit()."
-            )
-        if self.design.row_terms is not None:
-            raise SpecError(
-                "optimize() fits gaussian models with one residual SD; this model's response "
-                f"has {' + '.join(self.spec.response.additions)}. Use fit()."
-            )
-        refuse_known_covariance(self.design, "optimize()", "Use fit().")
-        if self.design.autocor is not None:
-            raise SpecError(
-                "optimize() assumes independent residuals; this model has ar(). Use fit()."
-            )
+        check_optimizable(self.design, self.family, self.spec.response.additions)
         if criterion == "map":
             from hiermodels.map_estimate import fit_map
 

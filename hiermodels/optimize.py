@@ -37,7 +37,9 @@ from scipy import sparse
 from scipy.sparse import linalg as splinalg
 
 from hiermodels.design import Design, GroupDesign
+from hiermodels.design.known_covariance import refuse_known_covariance
 from hiermodels.errors import DataError, SpecError
+from hiermodels.families import get_family
 from hiermodels.theta_search import minimize_theta as _minimize
 
 __all__ = ["PointEstimate", "data_dominance", "fit_point_estimate"]
@@ -338,3 +340,23 @@ def fit_point_estimate(design: Design, *, criterion: Criterion = "reml") -> Poin
         seconds=time.perf_counter() - start,
         theta=theta,
     )
+
+
+def check_optimizable(design: Design, family: str, additions) -> None:
+    """Refuse, with the reason, a model whose point estimate :func:`fit_point_estimate`
+    cannot compute: one gaussian residual SD, independent residuals and levels."""
+    if not get_family(family).collapsible:
+        raise SpecError(f"optimize() fits gaussian models only; this model's family is {family!r}.")
+    if design.distributional:
+        raise SpecError(
+            "optimize() fits gaussian models with one residual SD; this model gives "
+            "sigma a formula. Use fit()."
+        )
+    if design.row_terms is not None:
+        raise SpecError(
+            "optimize() fits gaussian models with one residual SD; this model's response "
+            f"has {' + '.join(additions)}. Use fit()."
+        )
+    refuse_known_covariance(design, "optimize()", "Use fit().")
+    if design.autocor is not None:
+        raise SpecError("optimize() assumes independent residuals; this model has ar(). Use fit().")

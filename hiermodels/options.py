@@ -1,5 +1,5 @@
-"""Defaults shared by every layer, one constant for each, and the check of the interval
-probability that every table and plot takes.
+"""Defaults shared by every layer, one constant for each, the check of the interval
+probability that every table and plot takes, and the check of a string option.
 
 Examples
 --------
@@ -10,7 +10,7 @@ Examples
 
 from hiermodels.errors import SpecError
 
-__all__ = ["PROB", "check_prob", "interval_columns"]
+__all__ = ["PROB", "check_choice", "check_prob", "interval_columns"]
 
 #: Probability mass of the equal-tailed intervals in tables, plots and summaries.
 PROB = 0.89
@@ -35,3 +35,9 @@ def interval_columns(prob: float) -> tuple[str, str]:
     """The names of the equal-tailed interval's bounds at ``prob``: ``("eti89_lb", "eti89_ub")``."""
     label = round(prob * 100)
     return f"eti{label}_lb", f"eti{label}_ub"
+
+
+def check_choice(what: str, value: object, valid: tuple[str, ...]) -> None:
+    """:class:`SpecError` naming ``value`` and the ``valid`` choices unless it is one."""
+    if not isinstance(value, str) or value not in valid:
+        raise SpecError(f"Unknown {what} {value!r}; valid choices are {list(valid)}.")

@@ -25,6 +25,7 @@ import xarray as xr
 from hiermodels import naming
 from hiermodels.errors import SpecError
 from hiermodels.families import FAMILIES, get_family
+from hiermodels.options import check_choice
 from hiermodels.predict import replicated_draws
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,11 +40,6 @@ COUNT = ("bounded_count", "count")
 ALL_ROWS = "all"
 #: Above this many levels the ``groups`` check shows positions, not level labels.
 MAX_LABELLED_LEVELS = 40
-
-
-def _choice(what: str, value: object, valid: tuple[str, ...]) -> None:
-    if not isinstance(value, str) or value not in valid:
-        raise SpecError(f"Unknown {what} {value!r}; valid choices are {list(valid)}.")
 
 
 def ppc_tree(fit: FitLike, random_seed=None) -> xr.DataTree:
@@ -234,7 +230,7 @@ def plot_ppc(
     family = get_family(fit.spec.family)
     if kind is None:
         kind = "groups" if family.support == "binary" else "dist"
-    _choice("kind", kind, PPC_KINDS)
+    check_choice("kind", kind, PPC_KINDS)
     if kind == "rootogram" and family.support not in COUNT:
         counts = sorted(n for n, f in FAMILIES.items() if f.support in COUNT)
         raise SpecError(
@@ -250,7 +246,7 @@ def plot_ppc(
     if dist_kind is not None:
         if kind != "dist":
             raise SpecError(f"dist_kind applies only to kind='dist', not kind={kind!r}.")
-        _choice("dist_kind", dist_kind, ("kde", "hist", "ecdf"))
+        check_choice("dist_kind", dist_kind, ("kde", "hist", "ecdf"))
     if group is not None and kind != "groups":
         raise SpecError(f"group applies only to kind='groups', not kind={kind!r}.")
     tree = ppc_tree(fit, random_seed)

@@ -50,7 +50,7 @@ from hiermodels.new_levels import (
     as_new_groups,
     linear_predictor_with_new_levels,
 )
-from hiermodels.options import PROB, check_prob, interval_columns
+from hiermodels.options import PROB, check_choice, check_prob, interval_columns
 
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.protocols import FitLike
@@ -72,11 +72,6 @@ ROW_DIM = "row"
 CATEGORY_DIM = "category"
 
 
-def _choice(what: str, value: object, valid: tuple[str, ...]) -> None:
-    if not isinstance(value, str) or value not in valid:
-        raise SpecError(f"Unknown {what} {value!r}; valid choices are {list(valid)}.")
-
-
 def _rng(random_seed) -> np.random.Generator:
     from hiermodels.sampling import resolve_seed
 
@@ -96,9 +91,8 @@ def draw_response(
     ``mean`` is the inverse link of the linear predictor (the probability for bernoulli
     and binomial, the count component's mean for zero-inflated and hurdle families, the
     mean of ``log y`` for the lognormal); ``aux`` holds the family's parameters with
-    shape (chain, draw). Counts are int64.
-    The family draws (:meth:`hiermodels.families.Family.draw_response`); an unknown
-    family is a :class:`SpecError` listing the valid ones.
+    shape (chain, draw) or (chain, draw, rows). Counts are int64. The family draws
+    (:meth:`hiermodels.families.Family.draw_response`).
 
     Examples
     --------
@@ -112,9 +106,7 @@ def draw_response(
 
 def _row_coord(index: pd.Index) -> np.ndarray:
     """The ``row`` coordinate: the data's index labels (positions for a MultiIndex)."""
-    if isinstance(index, pd.MultiIndex):
-        return np.arange(len(index))
-    return np.asarray(index)
+    return np.arange(len(index)) if isinstance(index, pd.MultiIndex) else np.asarray(index)
 
 
 def _only_variable(ds: xr.Dataset, where: str) -> xr.DataArray:
@@ -272,8 +264,8 @@ def predict(
     >>> pred["predictions"]["Reaction"].dims
     ('chain', 'draw', 'row')
     """
-    _choice("kind", kind, KINDS)
-    _choice("new_groups", new_groups, NEW_GROUPS)
+    check_choice("kind", kind, KINDS)
+    check_choice("new_groups", new_groups, NEW_GROUPS)
     rng = _rng(random_seed)
     family = get_family(fit.spec.family)
     posterior = fit.idata["posterior"].to_dataset()

@@ -32,12 +32,12 @@ from hiermodels.analysis.interpret.grids import (
 from hiermodels.analysis.interpret.predicted import (
     RE,
     Scale,
-    check_choice,
     group_rows,
     prediction_draws,
     to_estimates,
 )
 from hiermodels.errors import DataError, SpecError
+from hiermodels.options import check_choice
 
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.protocols import FitLike

@@ -37,6 +37,7 @@ import pandas as pd
 from hiermodels.analysis.interpret.estimates import Estimates
 from hiermodels.analysis.interpret.grids import group_columns
 from hiermodels.errors import DataError, SpecError
+from hiermodels.options import check_choice
 from hiermodels.predict import CATEGORY_DIM, predict
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,11 +52,6 @@ RES: tuple[str, ...] = ("include", "exclude", "new")
 SCALES: tuple[str, ...] = ("response", "link")
 #: The label of the one group every row joins under ``re="exclude"``.
 POPULATION_LABEL = "<population>"
-
-
-def check_choice(what: str, value: object, valid: tuple[str, ...]) -> None:
-    if not isinstance(value, str) or value not in valid:
-        raise SpecError(f"Unknown {what} {value!r}; valid choices are {list(valid)}.")
 
 
 @dataclass(frozen=True)

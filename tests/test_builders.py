@@ -116,8 +116,9 @@ def test_varying_slopes_correlated(df):
     # lme4's shorthand (x | g) is the same model.
     assert_same_model(built, hm.Model("y ~ x + (x | g)", df))
     assert_group_dims(built)
-    # x varies by g, so the sampled slope absorbs the level mean (b_centered; b is derived)
-    expected = {"Intercept_centered", "b_centered", "chol_g", "sigma"} | group_free_rvs(built, "g")
+    # x varies by g, so the sampled intercept and slope absorb the level means: one joint
+    # coefficients_centered (Intercept and b are derived)
+    expected = {"coefficients_centered", "chol_g", "sigma"} | group_free_rvs(built, "g")
     assert free_rv_names(built) == expected
     dims = built.pymc_model.named_vars_to_dims
     assert dims["cor_g"] == ("g__term", "g__term_bis")
@@ -131,7 +132,7 @@ def test_varying_slopes_uncorrelated(df):
     assert built.formula == "y ~ x + (1 + x || g)"
     assert_same_model(built, hm.Model("y ~ x + (1 + x || g)", df))
     assert_group_dims(built)
-    expected = {"Intercept_centered", "b_centered", "sd_g", "sigma"} | group_free_rvs(built, "g")
+    expected = {"coefficients_centered", "sd_g", "sigma"} | group_free_rvs(built, "g")
     assert free_rv_names(built) == expected
     assert built.pymc_model.named_vars_to_dims["sd_g"] == ("g__term",)
     assert "g__term_bis" not in built.pymc_model.coords

@@ -29,7 +29,12 @@ from hiermodels.sampling import Sampler, check_sampler_options, resolve_seed, ru
 if TYPE_CHECKING:  # pragma: no cover
     from hiermodels.protocols import ModelLike
 
-__all__ = ["LOG_LIKELIHOOD_MAX_VALUES", "pointwise_log_likelihood", "sample_posterior"]
+__all__ = [
+    "LOG_LIKELIHOOD_MAX_VALUES",
+    "add_conditional_effects",
+    "pointwise_log_likelihood",
+    "sample_posterior",
+]
 
 #: Above this many pointwise values (rows x draws), ``fit`` skips the log-likelihood
 #: unless asked (8 bytes each: 400 MB).
@@ -103,7 +108,7 @@ def sample_posterior(
         )
     if factor is not None:
         start = time.perf_counter()
-        tree = _add_conditional_effects(model, tree, factor, seed)
+        tree = add_conditional_effects(model.design, tree, factor, seed)
         timings["conditional_draws"] = time.perf_counter() - start
     if log_likelihood is None:
         size = model.design.n_obs * draws * chains
@@ -142,12 +147,14 @@ def _sample_gibbs(model, draws, tune, chains, seed, *, target_accept, sampler_kw
     )
 
 
-def _add_conditional_effects(model, tree: xr.DataTree, factor: str, seed: int) -> xr.DataTree:
+def add_conditional_effects(
+    design: Design, tree: xr.DataTree, factor: str, seed: int
+) -> xr.DataTree:
     """Draw the collapsed factor's effects from their exact conditional per draw."""
     posterior = tree["posterior"].to_dataset()
-    g = model.design.group(factor)
+    g = design.group(factor)
     draws = conditional_group_effects(
-        posterior, model.design, factor, rng=np.random.default_rng([seed, 1])
+        posterior, design, factor, rng=np.random.default_rng([seed, 1])
     )
     dims = (*naming.CHAIN_DRAW, naming.level_dim(g.name), naming.term_dim(g.name))
     posterior[naming.effects_name(g.name)] = xr.DataArray(

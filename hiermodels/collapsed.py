@@ -142,8 +142,16 @@ class CollapsedStatistics:
     n_obs: int
 
 
-def collapsed_statistics(design: Design, factor: str) -> CollapsedStatistics:
-    """One O(N) pass over the rows: the statistics the collapsed log-density needs."""
+def collapsed_statistics(
+    design: Design, factor: str, *, row_weights: np.ndarray | None = None
+) -> CollapsedStatistics:
+    """One O(N) pass over the rows: the statistics the collapsed log-density needs.
+
+    With ``row_weights`` (one per row; 0/1 selects training rows for a refit) every
+    row's terms are multiplied by its weight, and ``n_obs`` is their sum. The response
+    is centred on the mean of *all* rows either way, so that statistics of different
+    weights fit one compiled graph (the intercept absorbs any centring constant).
+    """
     g = design.group(factor)
     F, _ = fixed_columns(design)
     y = design.y.astype(float)
@@ -152,17 +160,19 @@ def collapsed_statistics(design: Design, factor: str) -> CollapsedStatistics:
     y_mean = float(y.mean()) if design.fixed.has_intercept else 0.0
     y = y - y_mean
     codes, Z, J = g.codes[:, 0], g.Z, g.n_levels
+    w = np.ones(len(y)) if row_weights is None else np.asarray(row_weights, dtype=float)
+    Zw, Fw = Z * w[:, None], F * w[:, None]
     return CollapsedStatistics(
         factor=g.name,
-        counts=np.bincount(codes, minlength=J),
-        ZtZ=_segment_sum(Z[:, :, None] * Z[:, None, :], codes, J),
-        ZtF=_segment_sum(Z[:, :, None] * F[:, None, :], codes, J),
-        Zty=_segment_sum(Z * y[:, None], codes, J),
-        FtF=F.T @ F,
-        Fty=F.T @ y,
-        yty=float(y @ y),
+        counts=np.bincount(codes, weights=w, minlength=J).round().astype(int),
+        ZtZ=_segment_sum(Zw[:, :, None] * Z[:, None, :], codes, J),
+        ZtF=_segment_sum(Zw[:, :, None] * F[:, None, :], codes, J),
+        Zty=_segment_sum(Zw * y[:, None], codes, J),
+        FtF=Fw.T @ F,
+        Fty=Fw.T @ y,
+        yty=float((w * y) @ y),
         y_mean=y_mean,
-        n_obs=design.n_obs,
+        n_obs=design.n_obs if row_weights is None else float(w.sum()),
     )
 
 

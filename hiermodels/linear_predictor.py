@@ -39,13 +39,25 @@ def group_contribution(effects, g: GroupDesign, *, codes=None, Z=None, weights=N
     weights = g.weights if weights is None else weights
     intercept_only = g.terms == (naming.INTERCEPT,)
     unit_weights = bool(np.all(g.weights == 1.0))
+    if isinstance(effects, np.ndarray):
+        # NumPy (draws): gather from a contiguous copy of each term's column, three
+        # times faster than from the strided view for (chain, draw, levels, terms)
+        columns = [np.ascontiguousarray(effects[..., t]) for t in range(len(g.terms))]
+
+        def gather(t, rows):
+            return np.take(columns[t], rows, axis=-1)
+    else:
+
+        def gather(t, rows):
+            return effects[..., t][..., rows]
+
     total = 0
     for k in range(g.codes.shape[1]):
         rows = codes[:, k]
         if intercept_only:
-            part = effects[..., 0][..., rows]
+            part = gather(0, rows)
         else:
-            part = sum(effects[..., t][..., rows] * Z[:, t] for t in range(len(g.terms)))
+            part = sum(gather(t, rows) * Z[:, t] for t in range(len(g.terms)))
         total = total + (part if unit_weights else part * weights[:, k])
     return total
 

@@ -1,8 +1,12 @@
 """Exact k-fold cross-validation: refit on the rows outside each fold, score the rest.
 
-:func:`kfold` refits through ``Model.from_recipe`` (the fit's model class, reached
-through the fit, so this module imports neither ``Model`` nor ``Fit``) and hands the
-held-out log densities to ``arviz_stats.loo_kfold``.
+:func:`kfold` builds each fold's model on its training rows through
+``Model.from_recipe`` (the fit's model class, reached through the fit, so this module
+imports neither ``Model`` nor ``Fit``) and hands the held-out log densities to
+``arviz_stats.loo_kfold``. With nutpie (the default) the folds do not compile a model
+each: one model of all rows, compiled once per process, is refitted with 0/1 weights
+that select each fold's training rows (:class:`hiermodels.inference.refit.RowRefits`);
+the draws are those of the fold's model up to sampler randomness.
 """
 
 from __future__ import annotations
@@ -18,14 +22,15 @@ from hiermodels import naming
 from hiermodels.analysis.heldout import heldout_log_likelihood, refuse_autocor
 from hiermodels.analysis.loo import SOURCE_ATTR, source_of
 from hiermodels.errors import DataError, PriorError, SpecError
-from hiermodels.parallel import run_tasks
+from hiermodels.inference.refit import REFIT_OPTIONS, RowRefits
+from hiermodels.parallel import process_cache, run_tasks
 from hiermodels.references import ByName
 from hiermodels.spec.recipe import ModelRecipe
 
 if TYPE_CHECKING:  # pragma: no cover
     from arviz_stats import ELPDData
 
-    from hiermodels.protocols import FitLike
+    from hiermodels.protocols import FitLike, ModelLike
 
 __all__ = ["kfold", "kfold_folds"]
 
@@ -79,6 +84,48 @@ class _Fold:
     seed: int
 
 
+@dataclass(frozen=True, eq=False)
+class _TrainingFit:
+    """What :func:`heldout_log_likelihood` reads of a fit: a refit's posterior with the
+    model built on the training rows (its design, levels and priors)."""
+
+    model: ModelLike
+    posterior: xr.Dataset
+
+    @property
+    def design(self):
+        return self.model.design
+
+    @property
+    def spec(self):
+        return self.model.spec
+
+
+def _reuses_compiled(options: Mapping[str, object]) -> bool:
+    """Whether the refits can share one compiled model (:class:`RowRefits`): NUTS with
+    nutpie, and only options that it takes."""
+    return (
+        _REUSE_COMPILED
+        and options.get("sampler", "nutpie") == "nutpie"
+        and options.get("method", "auto") in ("auto", "marginal", "full")
+        and set(options) <= REFIT_OPTIONS
+    )
+
+
+#: Refit the folds through one compiled model where :func:`_reuses_compiled` allows
+#: (``False``: build and compile a model per fold, the older way; tests compare both).
+_REUSE_COMPILED = True
+
+
+def _row_refits(setup: _KFoldSetup) -> RowRefits:
+    """This process's compiled model of all rows, for every fold of ``setup``."""
+    method = str(setup.fit_options.get("method", "auto"))
+    return process_cache(
+        ("kfold", setup.recipe.key, method),
+        lambda: RowRefits(setup.build(setup.recipe), method),
+    )
+
+
 def _heldout_fold(setup: _KFoldSetup, fold: _Fold) -> np.ndarray:
     """Refit on the rows outside ``fold``; log density of its rows: (chain, draw, rows)."""
     data = setup.recipe.data
@@ -92,7 +139,13 @@ def _heldout_fold(setup: _KFoldSetup, fold: _Fold) -> np.ndarray:
             f"predictor lost a level, or an ordinal response a category?): {err}. Use "
             "fewer folds or by=None."
         ) from None
-    fit = model.fit(random_seed=fold.seed, **setup.fit_options)
+    if _reuses_compiled(setup.fit_options):
+        posterior = _row_refits(setup).posterior(
+            keep, model.design, random_seed=fold.seed, **setup.fit_options
+        )
+        fit = _TrainingFit(model=model, posterior=posterior)
+    else:
+        fit = model.fit(random_seed=fold.seed, **setup.fit_options)
     return heldout_log_likelihood(
         fit,
         data.iloc[fold.test],

@@ -55,7 +55,8 @@ def level_cholesky_solve(L, ZtZ: np.ndarray, c_raw, sigma2):
     term. Returns ``M`` as nested lists of length-``J`` tensors (lower triangle) and
     ``w`` as a list of ``q`` length-``J`` tensors.
     """
-    q = ZtZ.shape[1]
+    # ZtZ may be a data container (a refit model): then the terms are those of c_raw
+    q = ZtZ.shape[1] if isinstance(ZtZ, np.ndarray) else len(c_raw)
     # T = ZtZ L (entries are J-vectors), then B = L' T.
     T = [[sum(ZtZ[:, a, b] * L[b, col] for b in range(q)) for col in range(q)] for a in range(q)]
     A = [[None] * q for _ in range(q)]
@@ -78,7 +79,16 @@ def level_cholesky_solve(L, ZtZ: np.ndarray, c_raw, sigma2):
 
 
 def collapsed_normal_logp(
-    stats: CollapsedStatistics, *, L, sigma, theta=None, residual=None, codes=None, Z=None
+    stats: CollapsedStatistics,
+    *,
+    L,
+    sigma,
+    theta=None,
+    residual=None,
+    codes=None,
+    Z=None,
+    data=None,
+    row_weights=None,
 ):
     """Log-density of the response with the collapsed factor's effects integrated out.
 
@@ -86,8 +96,17 @@ def collapsed_normal_logp(
     sampled: the cost is then independent of the number of rows. Otherwise pass the
     row ``residual`` (response minus offset, fixed part and sampled factors) with the
     factor's ``codes`` (rows,) and ``Z`` (rows, q).
+
+    ``data`` maps some statistics (``ZtZ``, ``ZtF``, ``Zty``, ``FtF``, ``Fty``, ``yty``,
+    ``n_obs``) to data containers of the same shapes that replace ``stats``'s values in
+    the graph, and ``row_weights`` (rows,) weights the rows' residuals: a refit then
+    swaps in the statistics (and weights) of its training rows without compiling again.
     """
     J, q = stats.ZtZ.shape[:2]
+    p = stats.FtF.shape[0]
+    values = {k: getattr(stats, k) for k in ("ZtZ", "ZtF", "Zty", "FtF", "Fty", "yty", "n_obs")}
+    values.update(data or {})
+    ZtZ, ZtF, Zty, FtF, Fty, yty = (values[k] for k in ("ZtZ", "ZtF", "Zty", "FtF", "Fty", "yty"))
     sigma2 = sigma**2
     if residual is None:
         theta = pt.as_tensor(theta)
@@ -95,31 +114,28 @@ def collapsed_normal_logp(
             theta = theta[None]
         if stats.y_mean:
             theta = pt.concatenate([theta[:1] - stats.y_mean, theta[1:]])
-        p = stats.FtF.shape[0]
         if p <= _UNROLL_MAX:
             # Written out over the coefficients: fused elementwise work, quick to compile.
             coef = [theta[k] for k in range(p)]
-            c_raw = [
-                stats.Zty[:, a] - sum(stats.ZtF[:, a, k] * coef[k] for k in range(p))
-                for a in range(q)
-            ]
-            rr = stats.yty - 2.0 * sum(float(stats.Fty[k]) * coef[k] for k in range(p))
+            c_raw = [Zty[:, a] - sum(ZtF[:, a, k] * coef[k] for k in range(p)) for a in range(q)]
+            rr = yty - 2.0 * sum(Fty[k] * coef[k] for k in range(p))
             rr = rr + sum(
-                (1.0 if k == m else 2.0) * float(stats.FtF[k, m]) * coef[k] * coef[m]
+                (1.0 if k == m else 2.0) * FtF[k, m] * coef[k] * coef[m]
                 for k in range(p)
                 for m in range(k + 1)
             )
         else:
-            Ztr = stats.Zty - pt.tensordot(stats.ZtF, theta, axes=[[2], [0]])
+            Ztr = Zty - pt.tensordot(ZtF, theta, axes=[[2], [0]])
             c_raw = [Ztr[:, a] for a in range(q)]
-            rr = stats.yty - 2.0 * pt.dot(theta, stats.Fty) + pt.dot(theta, stats.FtF @ theta)
+            rr = yty - 2.0 * pt.dot(theta, Fty) + pt.dot(theta, FtF @ theta)
     else:
-        c_raw = [pt.inc_subtensor(pt.zeros(J)[codes], Z[:, a] * residual) for a in range(q)]
-        rr = pt.sum(residual**2)
-    M, w = level_cholesky_solve(L, stats.ZtZ, c_raw, sigma2)
+        weighted = residual if row_weights is None else residual * row_weights
+        c_raw = [pt.inc_subtensor(pt.zeros(J)[codes], Z[:, a] * weighted) for a in range(q)]
+        rr = pt.sum(weighted * residual)
+    M, w = level_cholesky_solve(L, ZtZ, c_raw, sigma2)
     logdet = 2.0 * sum(pt.sum(pt.log(M[i][i])) for i in range(q))
     explained = sum(pt.sum(w[i] ** 2) for i in range(q))
-    n = stats.n_obs
+    n = values["n_obs"]
     return -0.5 * (
         n * math.log(2 * math.pi)
         + n * pt.log(sigma2)

@@ -53,6 +53,7 @@ from hiermodels.backend.priors import (
     stacked,
     vector,
 )
+from hiermodels.backend.refit import REFIT_WEIGHTS, collapsed_data
 from hiermodels.backend.shear import ShearPlan, marginal_covariance, shear_plan
 from hiermodels.design import Design
 from hiermodels.errors import PriorError
@@ -170,7 +171,7 @@ def _thresholds(design, family: Family, link: str, priors, plan: ShearPlan, prio
 
 
 def _likelihood(
-    design: Design, family: Family, link: str, eta, priors: Mapping[str, Prior], thresholds
+    design: Design, family: Family, link: str, eta, priors: Mapping, thresholds, weights=None
 ):
     """The family's parameters (in the family's order), then its observed variable."""
     if design.autocor is not None:  # residual AR(1): a joint likelihood per series
@@ -197,6 +198,7 @@ def _likelihood(
         trials=design.trials,
         dims=dims,
         rows=rows,
+        refit_weights=weights,
     )
 
 
@@ -208,6 +210,7 @@ def build_model(
     priors: Mapping[str, Prior],
     centered: Mapping[str, bool] | None = None,
     collapsed: str | None = None,
+    refit_weights: bool = False,
 ) -> pm.Model:
     """Build the PyMC model for ``design``.
 
@@ -225,6 +228,10 @@ def build_model(
         A factor whose group effects are integrated out analytically (gaussian family
         only; see :mod:`hiermodels.collapsed`). Its ``sd_``/``cor_`` are sampled, its
         ``r_`` are not: they are drawn from their exact conditional after sampling.
+    refit_weights
+        Weight each row's log-likelihood by a 0/1 data container (and hold collapsed
+        statistics in data containers), so that refits on subsets of the rows swap data
+        instead of compiling: see :mod:`hiermodels.backend.refit`.
 
     Returns
     -------
@@ -312,18 +319,21 @@ def build_model(
             if centre is not None:
                 value = value + pt.dot(pt.as_tensor(centre), slopes)
             pm.Deterministic(naming.INTERCEPT, value, dims=naming.THRESHOLD_DIM)
+        weights = None
+        if refit_weights:
+            weights = pm.Data(REFIT_WEIGHTS, np.ones(design.n_obs), dims=naming.OBS_DIM)
         if collapsed is None:
-            _likelihood(design, fam, link, eta, priors, thresholds_c)
+            _likelihood(design, fam, link, eta, priors, thresholds_c, weights)
         else:
             parts = ([intercept_c[None]] if intercept_c is not None else []) + (
                 [slopes] if slopes is not None else []
             )
             theta = pt.concatenate(parts) if parts else pt.zeros(0)
-            _collapsed_likelihood(design, collapsed, collapsed_scales, eta, theta, priors)
+            _collapsed_likelihood(design, collapsed, collapsed_scales, eta, theta, priors, weights)
     return model
 
 
-def _collapsed_likelihood(design: Design, factor: str, blocks, eta, theta, priors) -> None:
+def _collapsed_likelihood(design: Design, factor, blocks, eta, theta, priors, weights=None):
     """The gaussian likelihood with ``factor``'s effects integrated out, as a Potential.
 
     ``theta`` holds the sampled coefficients of the centred fixed columns; it is used
@@ -337,11 +347,12 @@ def _collapsed_likelihood(design: Design, factor: str, blocks, eta, theta, prior
     stats = collapsed_statistics(design, factor)
     sigma = random_variable(naming.SIGMA, priors[naming.SIGMA])
     L = covariance_factor(blocks, len(g.terms))
+    refit = {} if weights is None else {"data": collapsed_data(stats), "row_weights": weights}
     if len(design.groups) > 1:
         residual = pt.as_tensor(design.y.astype(float)) - eta
         logp = collapsed_normal_logp(
-            stats, L=L, sigma=sigma, residual=residual, codes=g.codes[:, 0], Z=g.Z
+            stats, L=L, sigma=sigma, residual=residual, codes=g.codes[:, 0], Z=g.Z, **refit
         )
     else:
-        logp = collapsed_normal_logp(stats, L=L, sigma=sigma, theta=theta)
+        logp = collapsed_normal_logp(stats, L=L, sigma=sigma, theta=theta, data=refit.get("data"))
     pm.Potential(naming.collapsed_loglik_name(), logp)

@@ -200,16 +200,40 @@ def _pt_log_diff_exp(a, b):
 
 
 def pymc_row_likelihood(
-    family: Family, name: str, *, eta, link: str, aux: Mapping, observed, trials, dims, rows
+    family: Family,
+    name: str,
+    *,
+    eta,
+    link: str,
+    aux: Mapping,
+    observed,
+    trials,
+    dims,
+    rows,
+    refit_weights=None,
 ):
-    """The observed variable with the row terms (the family's own without them)."""
+    """The observed variable with the row terms (the family's own without them).
+
+    ``refit_weights`` (a tensor, one per row) multiplies each row's log density on top
+    of the row terms: 0/1 weights in a data container select a refit's training rows.
+    The likelihood is then a ``pm.Potential`` (no observed variable) unless the model
+    has row terms.
+    """
     import pymc as pm
     import pytensor.tensor as pt
 
-    if rows is None:
+    if rows is None and refit_weights is None:
         return family.pymc_likelihood(
             name, eta=eta, link=link, aux=aux, observed=observed, trials=trials, dims=dims
         )
+    if rows is None:
+        # The family's own variable, made in a scratch model (so not registered as
+        # observed), weighted into a Potential: every family has this hook.
+        with pm.Model(model=None):
+            rv = family.pymc_likelihood(
+                name, eta=eta, link=link, aux=aux, observed=observed, trials=trials, dims=None
+            )
+        return pm.Potential(f"{name}_weighted", (refit_weights * pm.logp(rv, observed)).sum())
     check_family(family, rows)
     names = list(aux)
 
@@ -223,11 +247,11 @@ def pymc_row_likelihood(
         sigma = pt.sqrt(se**2 + aux_part["sigma"] ** 2) if rows.se_sigma else se
         return pm.Normal.dist(mu=eta_part, sigma=sigma)
 
-    if rows.cens is None and rows.weights is None:
+    if rows.cens is None and rows.weights is None and refit_weights is None:
         se = pt.as_tensor(rows.se)
         sigma = pt.sqrt(se**2 + aux["sigma"] ** 2) if rows.se_sigma else se
         return pm.Normal(name, mu=eta, sigma=sigma, observed=observed, dims=dims)
-    n = len(rows.weights if rows.weights is not None else rows.cens)
+    n = len(np.asarray(observed.get_value() if hasattr(observed, "get_value") else observed))
     codes = np.zeros(n, dtype=int) if rows.cens is None else rows.cens
 
     def logp(value, e, *a):
@@ -247,6 +271,8 @@ def pymc_row_likelihood(
             out = pt.set_subtensor(out[index], pt.switch(e[index] > lower, by_cdf, by_sf))
         if rows.weights is not None:
             out = out * pt.as_tensor(rows.weights)
+        if refit_weights is not None:
+            out = out * refit_weights
         return out
 
     every = np.arange(n)

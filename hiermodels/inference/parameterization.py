@@ -169,11 +169,23 @@ def choose_collapsed_factor(
     return factor
 
 
-def build_graph(model: ModelLike, centered: Mapping[str, bool], *, collapsed: str | None = None):
-    """The ``pymc.Model`` of ``model`` with the given parameterisation (PyMC loaded here)."""
+def build_graph(
+    model: ModelLike,
+    centered: Mapping[str, bool],
+    *,
+    collapsed: str | None = None,
+    refit_weights: bool = False,
+):
+    """The ``pymc.Model`` of ``model`` with the given parameterisation (PyMC loaded here).
+
+    ``refit_weights``: with a 0/1 weight per row in a data container (see
+    :func:`hiermodels.backend.pymc.build_model`), for refits on subsets of the rows.
+    """
     from hiermodels.backend.pymc import build_model
 
     kwargs = {} if collapsed is None else {"collapsed": collapsed}
+    if refit_weights:
+        kwargs["refit_weights"] = True
     return build_model(
         model.design,
         family=model.spec.family,

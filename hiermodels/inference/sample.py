@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "LOG_LIKELIHOOD_MAX_VALUES",
+    "add_conditional_effects",
     "autocor_sampler_kwargs",
     "pointwise_log_likelihood",
     "sample_posterior",
@@ -117,7 +118,7 @@ def sample_posterior(
         )
     if factor is not None:
         start = time.perf_counter()
-        tree = _add_conditional_effects(model, tree, factor, seed)
+        tree = add_conditional_effects(model.design, tree, factor, seed)
         timings["conditional_draws"] = time.perf_counter() - start
     if log_likelihood is None:
         size = model.design.n_obs * draws * chains
@@ -170,12 +171,14 @@ def _sample_gibbs(model, draws, tune, chains, seed, *, target_accept, sampler_kw
     )
 
 
-def _add_conditional_effects(model, tree: xr.DataTree, factor: str, seed: int) -> xr.DataTree:
+def add_conditional_effects(
+    design: Design, tree: xr.DataTree, factor: str, seed: int
+) -> xr.DataTree:
     """Draw the collapsed factor's effects from their exact conditional per draw."""
     posterior = tree["posterior"].to_dataset()
-    g = model.design.group(factor)
+    g = design.group(factor)
     draws = conditional_group_effects(
-        posterior, model.design, factor, rng=np.random.default_rng([seed, 1])
+        posterior, design, factor, rng=np.random.default_rng([seed, 1])
     )
     dims = (*naming.CHAIN_DRAW, naming.level_dim(g.name), naming.term_dim(g.name))
     posterior[naming.effects_name(g.name)] = xr.DataArray(

@@ -1,0 +1,225 @@
+"""Time to first result (issue 18, acceptance 1): four models fitted in a fresh process.
+
+Usage (from the repository root)::
+
+    .venv/bin/python -m benchmarks.first_result [--repeats 5] [--variants hiermodels pymc]
+
+Each run starts a fresh Python process that imports the library, then builds and fits
+(4 chains x 1000 draws after 1000 tuning steps, seed 1) in this order:
+
+1. sleepstudy ``Reaction ~ Days + (Days | Subject)``
+2. radon ``log_radon ~ floor + (1 | county)``
+3. Hsb82 ``mAch ~ cses + (1 + cses | school)``
+4. a Bernoulli GLMM: cbpp with each herd-period's ``size`` animals as 0/1 rows
+   (``incidence`` of them 1), ``y ~ period + (1 | herd)``
+
+first with empty PyTensor/numba cache folders (*cold*), then again in a new process with
+the folders the cold run filled (*warm*). Per model it records the seconds from the
+process start to the model's result (the first includes ``import``) and the model's own
+seconds (build + compile + sample). Variants:
+
+- ``hiermodels``: ``hm.Model(formula, data, family=...).fit(...)`` with its defaults.
+- ``pymc``: the brms-style hand-written PyMC models of :mod:`benchmarks.handwritten`
+  (and a hand-written Bernoulli model), compiled and sampled by nutpie (numba).
+
+bambi runs only when it is importable (``benchmarks/setup_bambi_venv.py``); the results
+say when it was not. Results go to ``benchmarks/first_result.json``; the machine's load
+averages are stored with every run, since the wall times depend on them.
+"""
+
+from __future__ import annotations
+
+import time
+
+_START = time.perf_counter()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "first_result.json"
+MARKER = "FIRST_RESULT "
+MODELS = [
+    ("sleepstudy", "Reaction ~ Days + (Days | Subject)", "gaussian"),
+    ("radon", "log_radon ~ floor + (1 | county)", "gaussian"),
+    ("Hsb82", "mAch ~ cses + (1 + cses | school)", "gaussian"),
+    ("cbpp_bernoulli", "y ~ period + (1 | herd)", "bernoulli"),
+]
+SETTINGS = {"draws": 1000, "tune": 1000, "chains": 4}
+
+
+def _data(name: str):
+    import numpy as np
+    import pandas as pd
+
+    import hiermodels as hm
+
+    if name != "cbpp_bernoulli":
+        return hm.datasets.load(name)
+    cbpp = hm.datasets.load("cbpp")
+    rows = []
+    for _, r in cbpp.iterrows():
+        ones = int(r["incidence"])
+        for k in range(int(r["size"])):
+            rows.append({"herd": r["herd"], "period": r["period"], "y": int(k < ones)})
+    out = pd.DataFrame(rows)
+    out["herd"] = out["herd"].astype(str)
+    out["period"] = out["period"].astype(str)
+    assert out["y"].sum() == cbpp["incidence"].sum() and np.isin(out["y"], [0, 1]).all()
+    return out
+
+
+def _handwritten(name: str, formula: str, data):
+    """The hand-written PyMC model (benchmarks.handwritten for the gaussian ones)."""
+    import numpy as np
+    import pymc as pm
+
+    from benchmarks.cases import CASES, Case, group_codes
+    from benchmarks.handwritten import build_model
+
+    if name == "cbpp_bernoulli":
+        codes, levels = group_codes(data, "herd")
+        X = (data["period"].to_numpy()[:, None] == np.array(["2", "3", "4"])).astype(float)
+        with pm.Model(coords={"herd": levels, "fixed": ["p2", "p3", "p4"]}) as model:
+            intercept = pm.Normal("Intercept", 0.0, 2.5)
+            b = pm.Normal("b", 0.0, 2.5, dims="fixed")
+            sd = pm.HalfNormal("sd_herd", 1.0)
+            z = pm.Normal("z_herd", 0.0, 1.0, dims="herd")
+            eta = intercept + pm.Data("X", X) @ b + (z * sd)[pm.Data("idx", codes)]
+            pm.Bernoulli("y", logit_p=eta, observed=data["y"].to_numpy())
+        return model
+    if name == "Hsb82":
+        case = Case(
+            "hsb82_correlated",
+            formula,
+            formula,
+            "correlated_slopes",
+            "mAch",
+            ("cses",),
+            ("school",),
+            slope="cses",
+            dataset="Hsb82",
+        )
+    else:
+        case = CASES[name]
+    return build_model(case, data)
+
+
+def _worker(variant: str) -> dict:
+    import warnings
+
+    warnings.simplefilter("ignore")
+    import logging
+
+    logging.disable(logging.WARNING)
+    import hiermodels as hm
+
+    if variant == "pymc":
+        import nutpie
+    out: dict = {"import_s": time.perf_counter() - _START, "models": {}}
+    for name, formula, family in MODELS:
+        start = time.perf_counter()
+        data = _data(name)
+        if variant == "hiermodels":
+            fit = hm.Model(formula, data, family=family).fit(
+                **SETTINGS, random_seed=1, progressbar=False
+            )
+            attrs = fit.idata.attrs
+            extra = {"compile_s": attrs.get("seconds_compile"), "method": attrs.get("method")}
+        else:
+            model = _handwritten(name, formula, data)
+            t = time.perf_counter()
+            compiled = nutpie.compile_pymc_model(model)
+            compile_s = time.perf_counter() - t
+            nutpie.sample(compiled, **SETTINGS, seed=1, progress_bar=False)
+            extra = {"compile_s": compile_s}
+        end = time.perf_counter()
+        out["models"][name] = {"own_s": end - start, "since_start_s": end - _START, **extra}
+    return out
+
+
+def _run(variant: str, cache: Path, timeout: float) -> dict:
+    import subprocess
+
+    env = dict(os.environ)
+    env["PYTENSOR_FLAGS"] = f"base_compiledir={cache / 'pytensor'}"
+    env["NUMBA_CACHE_DIR"] = str(cache / "numba")
+    env["PYTHONPATH"] = str(ROOT)
+    row = {"variant": variant, "load_start": list(os.getloadavg())}
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.first_result", "--worker", variant],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {**row, "status": "timeout"}
+    row["wall_s"] = time.perf_counter() - started
+    row["load_end"] = list(os.getloadavg())
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(MARKER)]
+    if proc.returncode == 0 and lines:
+        return {**row, **json.loads(lines[-1][len(MARKER) :]), "status": "ok"}
+    errors = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    return {**row, "status": "failed", "error": errors[-1][:300] if errors else "no output"}
+
+
+def summary(runs: list[dict]) -> dict:
+    """Medians per variant and cache: the first model since the process start, and each
+    later model's own seconds."""
+    out: dict = {}
+    for row in runs:
+        if row.get("status") != "ok":
+            continue
+        key = f"{row['variant']} {row['cache']}"
+        for i, (name, _, _) in enumerate(MODELS):
+            m = row["models"][name]
+            value = m["since_start_s"] if i == 0 else m["own_s"]
+            out.setdefault(key, {}).setdefault(name, []).append(value)
+    return {
+        key: {name: {"median_s": statistics.median(v), "runs": len(v)} for name, v in d.items()}
+        for key, d in out.items()
+    }
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--variants", nargs="+", default=["hiermodels", "pymc"])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(MARKER + json.dumps(_worker(args.worker)), flush=True)
+        return
+    try:
+        import bambi  # noqa: F401
+
+        bambi_note = "bambi is importable but not run by this benchmark yet"
+    except ImportError:
+        bambi_note = "bambi is not installed in this environment: not run"
+    runs = []
+    for repeat in range(args.repeats):
+        for variant in args.variants:
+            with tempfile.TemporaryDirectory(prefix="hm-first-") as folder:
+                for cache in ("cold", "warm"):
+                    row = _run(variant, Path(folder), args.timeout)
+                    runs.append({**row, "cache": cache, "repeat": repeat})
+                    print(json.dumps(runs[-1]), flush=True)
+            result = {"settings": SETTINGS, "bambi": bambi_note, "runs": runs}
+            result["summary"] = summary(runs)
+            args.out.write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()

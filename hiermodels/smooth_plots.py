@@ -9,6 +9,11 @@ effects of ``(… | g)`` terms are left out (0, the population line). With
 
 Examples
 --------
+MASS's motorcycle accelerations (a fit of about a minute, compile included):
+
+>>> import hiermodels as hm
+>>> mcycle = hm.datasets.load("mcycle")
+>>> fit = hm.Model("accel ~ s(times)", mcycle).fit(random_seed=1)  # doctest: +SKIP
 >>> fig = fit.plot_smooth("times")  # doctest: +SKIP
 >>> fig.savefig("smooth.png")  # doctest: +SKIP
 """
@@ -72,6 +77,14 @@ def smooth_curve(
     ------
     SpecError
         If the model has no smooth of ``variable``.
+
+    Examples
+    --------
+    With ``fit`` the motorcycle fit of the module's example:
+
+    >>> curve = fit.smooth_curve("times", n_points=50)  # doctest: +SKIP
+    >>> list(curve.columns)  # doctest: +SKIP
+    ['times', 'mean', 'sd', 'eti89_lb', 'eti89_ub']
     """
     check_prob(prob)
     smooths = _smooths(fit, variable)
@@ -120,6 +133,8 @@ def plot_smooth(fit: FitLike, variable: str, *, prob: float = PROB, n_points: in
 
     Examples
     --------
+    With ``fit`` the motorcycle fit of the module's example:
+
     >>> fig = fit.plot_smooth("times")  # doctest: +SKIP
     """
     from matplotlib.figure import Figure

@@ -42,6 +42,7 @@ __all__ = [
     "check_sampler_kwargs",
     "check_sampler_options",
     "compiled_for",
+    "nutpie_sample",
     "quiet_forward_sampling",
     "resolve_seed",
     "run_sampler",
@@ -307,29 +308,47 @@ def compiled_for(model: pm.Model):
     return compiled
 
 
+def nutpie_sample(
+    compiled, *, draws, tune, chains, cores, seed, target_accept, sampler_kwargs, progressbar
+):
+    """``nutpie.sample`` of a compiled model with hiermodels' options (no warm-up kept;
+    ``cores`` defaults to one per chain, at most 4)."""
+    import nutpie
+
+    kwargs = {} if target_accept is None else {"target_accept": float(target_accept)}
+    kwargs.update(sampler_kwargs or {})
+    return nutpie.sample(
+        compiled,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        cores=cores or min(chains, 4),
+        seed=seed,
+        save_warmup=False,
+        progress_bar=progressbar,
+        **kwargs,
+    )
+
+
 def _run(
     model, sampler, draws, tune, chains, cores, seed, target_accept, progressbar, sampler_kwargs
 ):
     timings: dict[str, float] = {}
     if sampler == "nutpie":
-        import nutpie
-
         start = time.perf_counter()
         compiled = compiled_for(model)
         timings["compile"] = time.perf_counter() - start
-        kwargs = {} if target_accept is None else {"target_accept": float(target_accept)}
-        kwargs.update(sampler_kwargs or {})
         start = time.perf_counter()
-        tree = nutpie.sample(
+        tree = nutpie_sample(
             compiled,
             draws=draws,
             tune=tune,
             chains=chains,
-            cores=cores or min(chains, 4),
+            cores=cores,
             seed=seed,
-            save_warmup=False,
-            progress_bar=progressbar,
-            **kwargs,
+            target_accept=target_accept,
+            sampler_kwargs=sampler_kwargs,
+            progressbar=progressbar,
         )
         timings["sampling"] = time.perf_counter() - start
     else:

@@ -114,10 +114,13 @@ class RowRefits:
         ``log_likelihood`` (in ``**_ignored``) do not apply: refits run quietly and
         store no pointwise log-likelihood.
         """
-        import nutpie
-
         from hiermodels.inference.sample import add_conditional_effects
-        from hiermodels.sampling import check_sampler_options, compiled_for, resolve_seed
+        from hiermodels.sampling import (
+            check_sampler_options,
+            compiled_for,
+            nutpie_sample,
+            resolve_seed,
+        )
 
         check_sampler_options(
             sampler="nutpie",
@@ -129,21 +132,19 @@ class RowRefits:
             sampler_kwargs=sampler_kwargs,
         )
         seed = resolve_seed(random_seed)
-        kwargs = {} if target_accept is None else {"target_accept": float(target_accept)}
-        kwargs.update(sampler_kwargs or {})
         compiled = compiled_for(self.pymc_model)
         used = {var.name for var in compiled.shared_var_keys}  # nutpie drops unused data
         data = {k: v for k, v in self.data(keep).items() if k in used}
-        tree = nutpie.sample(
+        tree = nutpie_sample(
             compiled.with_data(**data),
             draws=draws,
             tune=tune,
             chains=chains,
-            cores=cores or min(chains, 4),
+            cores=cores,
             seed=seed,
-            save_warmup=False,
-            progress_bar=False,
-            **kwargs,
+            target_accept=target_accept,
+            sampler_kwargs=sampler_kwargs,
+            progressbar=False,
         )
         posterior = tree["posterior"].to_dataset()
         for g in design.groups:

@@ -77,11 +77,11 @@ def level_means(design: Design, plan: ShearPlan, effects: dict, sheared, prior_c
     """Per factor, the level mean of its effects: given the sheared coefficients for
     the factors in the plan, from its prior for the others."""
     means = {}
+    factors = [name for name in effects if plan.masks[name].any()]  # A's column order
     for name, (_, root, z_mean) in effects.items():
-        if not plan.masks[name].any():
+        if name not in factors:
             means[name] = root @ z_mean / math.sqrt(design.group(name).n_levels)
-    if sheared is not None:
-        _, factors = plan.absorption(design)
+    if factors:
         z = pt.concatenate([effects[name][2] for name in factors])
         stacked_means = conditional_level_means(plan, sheared, prior_cov, W, L, z)
         offset = 0

@@ -79,10 +79,6 @@ class ShearPlan:
     prior_sd: np.ndarray
     joint: bool
 
-    @property
-    def active(self) -> bool:
-        return any(m.any() for m in self.masks.values())
-
     def absorption(self, design: Design) -> tuple[np.ndarray, list[str]]:
         """``A`` (coefficients x stacked level-mean components) and the factors stacked."""
         factors = [g for g in design.groups if self.masks[g.name].any()]

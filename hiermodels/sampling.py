@@ -33,6 +33,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from hiermodels import cached_entry
 from hiermodels.errors import SamplerError
 
 __all__ = [
@@ -294,16 +295,16 @@ def compiled_for(model: pm.Model):
 
     Refitting a model (other draws, seed or chains) skips the compilation, which costs
     far more than sampling. A model edited since (a variable added or replaced) compiles
-    again.
+    again. Its entry points are cached on disk (:mod:`hiermodels.cached_entry`), so
+    another process that builds a model of the same structure loads them instead of
+    compiling them.
     """
-    import nutpie
-
     key = _graph_key(model)
     cached = _COMPILED.get(model)
     if cached is not None and cached[0] == key:
         return cached[1]
     with strict_float():
-        compiled = nutpie.compile_pymc_model(model, freeze_model=False)
+        compiled = cached_entry.compile_cached(model)
     _COMPILED[model] = (key, compiled)
     return compiled
 

@@ -348,19 +348,19 @@ def test_kfold_rejects_bad_options(sim):
 
 
 class _CountCompiles:
-    """Counts nutpie's compilations of PyMC models while active."""
+    """Counts the sampler's compilations of PyMC models while active."""
 
     def __enter__(self):
-        import nutpie
+        from hiermodels import cached_entry
 
         self.calls = 0
-        original = nutpie.compile_pymc_model
+        original = cached_entry.compile_cached
 
         def counting(*args, **kwargs):
             self.calls += 1
             return original(*args, **kwargs)
 
-        self._patch = mock.patch.object(nutpie, "compile_pymc_model", counting)
+        self._patch = mock.patch.object(cached_entry, "compile_cached", counting)
         self._patch.start()
         return self
 

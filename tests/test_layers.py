@@ -213,6 +213,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.map_estimate",
             "hiermodels.working_pilot",
             "hiermodels.sampling",
+            "hiermodels.cached_entry",
             "hiermodels.convergence",
         ],
     ),

@@ -38,6 +38,10 @@ _FIT_SCRIPT = textwrap.dedent(
     post = fit.idata["posterior"]
     np.save(sys.argv[1], np.concatenate(
         [post[v].values.reshape(2, 100, -1) for v in sorted(post.data_vars)], axis=-1))
+    from hiermodels.sampling import compiled_for
+    compiled = compiled_for(model.pymc_model)  # the one the fit used
+    hits = [compiled.compiled_logp_func.cache_hits, compiled.compiled_expand_func.cache_hits]
+    np.save(sys.argv[1] + ".hits.npy", np.array(hits))
     """
 )
 
@@ -48,7 +52,7 @@ def _fit_in_fresh_process(script, out, cache):
     env["NUMBA_CACHE_DIR"] = str(cache / "numba")
     env["PYTHONWARNINGS"] = "ignore"
     subprocess.run([sys.executable, str(script), str(out)], env=env, check=True, timeout=900)
-    return np.load(out)
+    return np.load(out), np.load(str(out) + ".hits.npy")
 
 
 @pytest.mark.slow
@@ -56,10 +60,14 @@ def test_same_seed_gives_the_same_draws_from_a_cold_and_a_warm_compile_cache(tmp
     script = tmp_path / "fit.py"
     script.write_text(_FIT_SCRIPT)
     cache = tmp_path / "cache"  # empty: the first process compiles everything cold
-    cold = _fit_in_fresh_process(script, tmp_path / "cold.npy", cache)
-    warm = _fit_in_fresh_process(script, tmp_path / "warm.npy", cache)
+    cold, cold_hits = _fit_in_fresh_process(script, tmp_path / "cold.npy", cache)
+    warm, warm_hits = _fit_in_fresh_process(script, tmp_path / "warm.npy", cache)
     assert cold.shape == warm.shape == (2, 100, cold.shape[-1])
     np.testing.assert_array_equal(cold, warm)
+    # The sampler's entry points (log density, draws) compiled in the first process and
+    # were loaded from the disk cache in the second (hiermodels.cached_entry).
+    assert cold_hits.tolist() == [0, 0]
+    assert warm_hits.tolist() == [1, 1]
 
 
 def test_strict_float_compiles_without_fast_math_and_restores_the_setting():

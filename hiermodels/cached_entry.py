@@ -1,0 +1,267 @@
+"""nutpie's compiled model with entry points that numba caches on disk.
+
+nutpie calls a model's log density and gradient through two numba ``cfunc`` wrappers
+around PyTensor's compiled graph. Its own wrappers close over the data arrays and a fresh
+``uuid4`` per data container, so numba never finds them in its cache, and every new
+process compiles them again: 10-20 s for a small model even when PyTensor's graph comes
+from the cache (docs/performance.md). The wrappers built here hold nothing per process:
+
+- the data arrays are reached only through the pointers in nutpie's ``user_data``
+  record (with fixed names ``d0``, ``d1``, ... instead of random ones), read as a flat
+  ``uint64`` array;
+- the wrapper's source is generated from what the compiled code depends on (the number of
+  parameters, each data container's rank and dtype, and PyTensor's own cache key of the
+  compiled graph), and that key names the wrapper's entry in PyTensor's numba cache.
+
+So a second process that builds the same model structure loads both wrappers from disk.
+The graph and its data are PyTensor's and nutpie's as before: the log density and the
+draws are the same as with ``nutpie.compile_pymc_model`` (a test compares them).
+
+Where PyTensor cannot cache the graph (it returns no cache key), or nutpie's internals
+differ from the version this was written against, :func:`compile_cached` falls back to
+``nutpie.compile_pymc_model``.
+
+Examples
+--------
+>>> import numpy as np, pymc as pm
+>>> with pm.Model() as model:
+...     y = pm.Data("y", np.array([0.1, -0.3, 0.5]))
+...     mu = pm.Normal("mu")
+...     _ = pm.Normal("obs", mu, 1.0, observed=y)
+>>> compiled = compile_cached(model)
+>>> compiled.n_dim
+1
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+
+import numpy as np
+
+__all__ = ["compile_cached", "entry_source"]
+
+#: Bump when the generated source changes: it is part of every cache key.
+WRAPPER_VERSION = "2"
+
+
+def _address_as_pointer():
+    from numba import types
+    from numba.core import cgutils
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def address_as_pointer(typingctx, address):
+        def codegen(context, builder, signature, args):
+            return builder.inttoptr(args[0], cgutils.voidptr_t)
+
+        return types.voidptr(address), codegen
+
+    return address_as_pointer
+
+
+def _layout(shared_data: dict[str, np.ndarray]) -> tuple[dict[str, int], int]:
+    """Offsets into the flat ``uint64`` view of nutpie's user-data record: each key's
+    pointer at ``i``, its size at ``k + i`` and its shape from ``offset[key]``."""
+    keys = list(shared_data)
+    k = len(keys)
+    offsets, at = {}, 2 * k
+    for key in keys:
+        offsets[key] = at
+        at += shared_data[key].ndim
+    return offsets, at
+
+
+def _array_expression(key: str, index: int, k: int, offset: int, array: np.ndarray) -> str:
+    shape = ", ".join(f"int(ud[{offset + d}])" for d in range(array.ndim))
+    shape = f"({shape},)" if array.ndim == 1 else f"({shape})"
+    dtype = f"np.{array.dtype.type.__name__}"
+    return (
+        f"carray(to_pointer(ud[{index}]), (int(ud[{k + index}]),), dtype={dtype}).reshape({shape})"
+    )
+
+
+def entry_source(
+    kind: str, n_dim: int, n_out: int, keys: list[str], shared_data: dict[str, np.ndarray]
+) -> str:
+    """The source of one wrapper: ``kind`` "logp" (log density and gradient) or
+    "expand" (the draws' values on the constrained scale); ``keys`` are the data
+    containers the compiled graph takes, in its argument order."""
+    order = list(shared_data)
+    offsets, total = _layout(shared_data)
+    k = len(order)
+    lines = [f"    ud = carray(user_data_, ({max(total, 1)},), dtype=np.uint64)"]
+    args = ["x"]
+    for j, key in enumerate(keys):
+        expr = _array_expression(key, order.index(key), k, offsets[key], shared_data[key])
+        lines.append(f"    a{j} = {expr}")
+        args.append(f"a{j}")
+    call = ", ".join(args)
+    if kind == "logp":
+        head = "def hm_logp(dim, x_, out_, logp_, user_data_):"
+        body = [
+            f"    if dim != {n_dim}:",
+            "        return -1",
+            "    try:",
+            f"        x = carray(x_, ({n_dim},))",
+            f"        out = carray(out_, ({n_dim},))",
+            "        logp = carray(logp_, ())",
+            *["    " + line for line in lines],
+            f"        logp_val, grad = inner({call})",
+            "        logp[()] = logp_val",
+            "        out[...] = grad",
+            "        if not np.all(np.isfinite(out)):",
+            "            return 3",
+            "        if not np.isfinite(logp_val):",
+            "            return 4",
+            "    except Exception:",
+            "        return 1",
+            "    return 0",
+        ]
+    else:
+        head = "def hm_expand(dim, expanded, x_, out_, user_data_):"
+        body = [
+            f"    if dim != {n_dim} or expanded != {n_out}:",
+            "        return -1",
+            "    try:",
+            f"        x = carray(x_, ({n_dim},))",
+            f"        out = carray(out_, ({n_out},))",
+            *["    " + line for line in lines],
+            f"        (values,) = inner({call})",
+            "        out[...] = values",
+            "    except Exception:",
+            "        return -2",
+            "    return 0",
+        ]
+    return "\n".join([head, *body]) + "\n"
+
+
+def _signatures():
+    from numba import types
+
+    logp = types.int64(
+        types.uint64,
+        types.CPointer(types.double),
+        types.CPointer(types.double),
+        types.CPointer(types.double),
+        types.voidptr,
+    )
+    expand = types.int64(
+        types.uint64,
+        types.uint64,
+        types.CPointer(types.double),
+        types.CPointer(types.double),
+        types.voidptr,
+    )
+    return {"logp": logp, "expand": expand}
+
+
+def _graph_key(function) -> str | None:
+    """PyTensor's numba cache key of a compiled function's graph, if it has one."""
+    from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
+
+    jit_fn = function.vm.jit_fn
+    return CACHED_SRC_FUNCTIONS.get(getattr(jit_fn, "py_func", None))
+
+
+def _cfunc(kind, function, n_dim, n_out, keys, shared_data):
+    """A cached numba cfunc for one wrapper, or None if its graph has no cache key."""
+    import numba
+    from pytensor.link.numba.cache import compile_numba_function_src
+
+    graph_key = _graph_key(function)
+    if graph_key is None:
+        return None
+    source = entry_source(kind, n_dim, n_out, keys, shared_data)
+    key = hashlib.sha256(
+        "\n".join([WRAPPER_VERSION, numba.__version__, graph_key, source]).encode()
+    ).hexdigest()
+    name = f"hm_{kind}"
+    env = {
+        "__name__": __name__,  # numba rebuilds the environment from this module's name
+        "np": np,
+        "carray": numba.carray,
+        "to_pointer": _address_as_pointer(),
+        "inner": function.vm.jit_fn,
+    }
+    py_func = compile_numba_function_src(source, name, global_env=env, cache_key=key)
+    return numba.cfunc(_signatures()[kind], cache=True)(py_func)
+
+
+def compile_cached(model):
+    """nutpie's compiled model of a PyMC model, with disk-cached entry points.
+
+    Equivalent to ``nutpie.compile_pymc_model(model, freeze_model=False)`` (numba
+    backend), and falls back to it where the entry points cannot be cached.
+    """
+    import nutpie
+
+    try:
+        from nutpie import compile_pymc as nutpie_pymc
+        from pymc.initial_point import make_initial_point_fn
+
+        functions = nutpie_pymc._make_functions
+        make_user_data = nutpie_pymc.make_user_data
+        dims_and_coords = nutpie_pymc._prepare_dims_and_coords
+        lock = nutpie_pymc._wrap_with_lock
+    except (ImportError, AttributeError):  # another nutpie: its own compile
+        return nutpie.compile_pymc_model(model, freeze_model=False)
+
+    initial_point = lock(
+        make_initial_point_fn(
+            model=model,
+            default_strategy="support_point",
+            jitter_rvs=set(model.free_RVs),
+            return_transformed=True,
+        )
+    )
+    n_dim, n_expanded, logp_pt, expand_pt, initial_fn, shape_info, renamed = functions(
+        model,
+        mode="NUMBA",
+        compute_grad=True,
+        join_expanded=True,
+        pymc_initial_point_fn=initial_point,
+        var_names=None,
+    )
+    keys: dict = {}
+    shared_data: dict[str, np.ndarray] = {}
+    for var in [*logp_pt.get_shared(), *expand_pt.get_shared()]:
+        if var in keys:
+            continue
+        keys[var] = f"d{len(keys)}"
+        value = np.array(var.get_value(), order="C", copy=True)
+        value.flags.writeable = False
+        shared_data[keys[var]] = value
+    logp_keys = [keys[var] for var in logp_pt.get_shared()]
+    expand_keys = [keys[var] for var in expand_pt.get_shared()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=_numba_warning())
+        logp = _cfunc("logp", logp_pt, n_dim, 1, logp_keys, shared_data)
+        expand = _cfunc("expand", expand_pt, n_dim, n_expanded, expand_keys, shared_data)
+    if logp is None or expand is None:
+        return nutpie.compile_pymc_model(model, freeze_model=False)
+    dims, coords = dims_and_coords(model, shape_info, renamed)
+    return nutpie_pymc.CompiledPyMCModel(
+        _n_dim=n_dim,
+        dims=dims,
+        _coords=coords,
+        _shapes={name: tuple(shape) for name, _, shape in zip(*shape_info, strict=True)},
+        compiled_logp_func=logp,
+        compiled_expand_func=expand,
+        initial_point_func=initial_fn,
+        shared_data=shared_data,
+        shared_var_keys=keys,
+        user_data=make_user_data(keys, shared_data),
+        n_expanded=n_expanded,
+        shape_info=shape_info,
+        logp_func=logp_pt,
+        expand_func=expand_pt,
+        reparameterized_names=renamed,
+    )
+
+
+def _numba_warning():
+    import numba
+
+    return numba.NumbaWarning

@@ -1,0 +1,114 @@
+"""The sampler's cached entry points compute PyMC's log density and gradient, and read new
+data through ``with_data`` (hiermodels.cached_entry). That a second process loads them
+from the disk cache, with the same draws, is checked in tests/test_sampling.py."""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hiermodels as hm
+from hiermodels.cached_entry import compile_cached, entry_source
+from hiermodels.sampling import strict_float
+
+
+@pytest.fixture(scope="module")
+def model():
+    rng = np.random.default_rng(4)
+    g = np.repeat(np.arange(6), 5)
+    x = rng.normal(size=g.size)
+    frame = pd.DataFrame({"x": x, "g": [f"g{j}" for j in g]})
+    frame["y"] = 0.5 + x + rng.normal(0, 0.7, 6)[g] + rng.normal(0, 0.5, g.size)
+    return hm.Model("y ~ x + (1 + x | g)", frame)
+
+
+@pytest.fixture(scope="module")
+def compiled(model):
+    with strict_float():
+        return compile_cached(model.pymc_model)
+
+
+def _call_logp(compiled, x, user_data=None):
+    """The log density and gradient through the C entry point, as nutpie calls it."""
+    user_data = compiled.user_data if user_data is None else user_data
+    x = np.ascontiguousarray(x, dtype=float)
+    grad = np.zeros_like(x)
+    logp = np.zeros(())
+    status = compiled.compiled_logp_func.ctypes(
+        x.size,
+        x.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+        grad.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+        logp.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+        user_data.ctypes.data_as(ctypes.c_void_p),
+    )
+    assert status == 0
+    return float(logp), grad
+
+
+def _point(compiled, x):
+    names, slices, shapes = compiled.shape_info
+    point, size = {}, 0
+    for name, where, shape in zip(names, slices, shapes, strict=True):
+        if size == compiled.n_dim:
+            break
+        point[name] = x[where].reshape(shape)
+        size += int(np.prod(shape))
+    return point
+
+
+def _pymc_logp_and_grad(pymc_model, compiled, x):
+    point = _point(compiled, x)
+    logp = pymc_model.compile_logp(jacobian=True)(point)
+    grad = pymc_model.compile_dlogp(jacobian=True)(point)
+    return float(logp), np.asarray(grad)
+
+
+def test_log_density_and_gradient_equal_pymc_at_random_points(model, compiled):
+    rng = np.random.default_rng(0)
+    value_names = [v.name for v in model.pymc_model.value_vars]
+    assert list(_point(compiled, np.zeros(compiled.n_dim))) == value_names  # dlogp's order
+    for _ in range(5):
+        x = rng.normal(0, 0.5, compiled.n_dim)
+        logp, grad = _call_logp(compiled, x)
+        ref_logp, ref_grad = _pymc_logp_and_grad(model.pymc_model, compiled, x)
+        assert abs(logp - ref_logp) <= 1e-10 * max(1.0, abs(ref_logp))
+        np.testing.assert_allclose(grad, ref_grad, rtol=1e-10, atol=1e-10)
+
+
+def test_with_data_reads_the_new_data_through_the_same_entry_point(model, compiled):
+    import pymc as pm
+
+    var = next(  # a data vector of one value per row (the response)
+        var
+        for var in compiled.shared_var_keys
+        if np.asarray(var.get_value()).shape == (30,) and var.get_value().dtype.kind == "f"
+    )
+    old = var.get_value()
+    x = np.random.default_rng(1).normal(0, 0.5, compiled.n_dim)
+    before, _ = _call_logp(compiled, x)
+    swapped = compiled.with_data(**{var.name: old * 2})
+    after, after_grad = _call_logp(swapped, x, swapped.user_data)
+    assert after != before
+    with model.pymc_model:
+        pm.set_data({var.name: old * 2})
+        try:
+            ref, ref_grad = _pymc_logp_and_grad(model.pymc_model, compiled, x)
+        finally:
+            pm.set_data({var.name: old})
+    assert abs(after - ref) <= 1e-10 * max(1.0, abs(ref))
+    np.testing.assert_allclose(after_grad, ref_grad, rtol=1e-10, atol=1e-10)
+
+
+def test_entry_source_depends_on_layout_not_on_values():
+    small = {"d0": np.zeros(3), "d1": np.zeros((2, 2), dtype=np.int64)}
+    large = {"d0": np.ones(300), "d1": np.ones((7, 2), dtype=np.int64)}
+    assert entry_source("logp", 4, 1, ["d1", "d0"], small) == entry_source(
+        "logp", 4, 1, ["d1", "d0"], large
+    )
+    other = {"d0": np.zeros(3, dtype=np.int32), "d1": small["d1"]}
+    assert entry_source("logp", 4, 1, ["d1", "d0"], other) != entry_source(
+        "logp", 4, 1, ["d1", "d0"], small
+    )

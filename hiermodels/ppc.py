@@ -40,6 +40,8 @@ COUNT = ("bounded_count", "count")
 ALL_ROWS = "all"
 #: Above this many levels the ``groups`` check shows positions, not level labels.
 MAX_LABELLED_LEVELS = 40
+#: What the lines of ``plot_ppc("dist")`` are, in its title (it draws no legend).
+DIST_TITLE = "black: observed, blue: replicated data sets"
 
 
 def ppc_tree(fit: FitLike, random_seed=None) -> xr.DataTree:
@@ -258,6 +260,14 @@ def plot_ppc(
             dist_kind = "ecdf"
         if dist_kind is not None:
             kwargs["kind"] = dist_kind
+        # the title says which line is which (arviz-plots draws no legend): "Reaction
+        # (black: observed, blue: replicated data sets)", unless the caller restyles them
+        visuals = dict(kwargs.get("visuals") or {})
+        title = visuals.get("title", True)
+        restyled = {"predictive_dist", "observed_dist"} & set(visuals)
+        if title is not False and not restyled:
+            visuals["title"] = {"text": DIST_TITLE, **(title if isinstance(title, dict) else {})}
+            kwargs["visuals"] = visuals
         return azp.plot_ppc_dist(tree, **kwargs)
     plot = {
         "pit": azp.plot_ppc_pit,

@@ -19,6 +19,9 @@ import pandas as pd
 from hiermodels import report
 from hiermodels.diagnostics import ESS_MIN_PER_CHAIN, RHAT_MAX, DiagnosticsReport
 from hiermodels.errors import SpecError
+from hiermodels.families import get_family
+from hiermodels.naming import INTERCEPT
+from hiermodels.studies.pooling.comparison import shrinkage_explorer
 
 __all__ = ["diagnostics_section", "fit_sections", "pooling_sections", "sampler_words"]
 
@@ -150,8 +153,26 @@ def fit_sections(fit) -> list[str]:
             f"Each {g.name} level's deviation from the population value, with its interval, "
             "sorted. Levels with little data sit near zero: partial pooling shrinks them."
         )
+        figures += _fit_explorer(fit, g)
         sections.append(report.section(f"Group effects: {g.name}", intro, *figures))
     return sections
+
+
+def _fit_explorer(fit, group) -> list[str]:
+    """The shrinkage explorer of a gaussian model's varying intercept (nothing for
+    other models: it moves intercepts only, by the normal model's weights)."""
+    gaussian = get_family(fit.spec.family).collapsible and fit.design.row_terms is None
+    if not gaussian or tuple(group.terms) != (INTERCEPT,) or group.codes.shape[1] != 1:
+        return []
+    return [
+        report.paragraph(
+            f"The shrinkage explorer: each {group.name} level's own mean (hollow) and its "
+            "partial-pooling estimate (filled), against its rows. Move the sliders for the "
+            "group SD tau and the residual SD sigma: with a small tau every level is pulled "
+            "to the population mean, with a large one every level keeps its own mean."
+        ),
+        shrinkage_explorer(fit, group.name).html(),
+    ]
 
 
 def _tidy_loo(table: pd.DataFrame) -> pd.DataFrame:

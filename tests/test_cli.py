@@ -154,6 +154,7 @@ def test_report_has_a_caterpillar_for_every_varying_term():
     section = page[page.index("<h2>Group effects: Subject</h2>") :]
     alts = re.findall(r'<img alt="([^"]+)"', section)
     assert alts == ["Subject effects: Intercept", "Subject effects: Days"]
+    assert "hm-tau" not in page  # the shrinkage explorer moves varying intercepts only
 
 
 @pytest.mark.slow
@@ -200,3 +201,15 @@ def test_pytensors_blas_notice_is_not_printed(monkeypatch, capsys):
         assert cli.main(["demo"]) == 0
     err = capsys.readouterr().err
     assert "BLAS" not in err and "hiermodels: MissingDataWarning: Dropped 1 of 3 rows" in err
+
+
+def test_fit_report_has_the_shrinkage_explorer_for_a_varying_intercept():
+    """Issue #19: the fit report carries the same self-contained slider as the pooling
+    report, for a gaussian varying intercept (none for a varying slope: see the test
+    above)."""
+    sleep = hm.datasets.load("sleepstudy")
+    page = "\n".join(fit_sections(prior_fit(hm.Model("Reaction ~ Days + (1 | Subject)", sleep))))
+    section = page[page.index("<h2>Group effects: Subject</h2>") :]
+    assert section.count('class="hm-tau"') == 1 and section.count('class="hm-sigma"') == 1
+    assert '"levels": ["308", "309"' in section  # the data of the 18 subjects, in the page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)

@@ -149,11 +149,9 @@ def boundary_fits():
     }
 
 
-@pytest.mark.parametrize("case", sorted(BOUNDARY_CASES))
-def test_boundary_optima_match_lme4(case, boundary_fits):
+def _assert_matches_lme4(estimate, case: str) -> None:
     """The criterion and AIC within 0.01 of lme4's; SDs and correlations within 1e-3;
     fixed effects within 0.01 standard errors."""
-    estimate = boundary_fits[case]
     assert estimate.converged
     criterion = _boundary_reference(case, "reml_criterion")["estimate"].item()
     aic = _boundary_reference(case, "aic")["estimate"].item()
@@ -170,6 +168,31 @@ def test_boundary_optima_match_lme4(case, boundary_fits):
     for _, row in _boundary_reference(case, "fixef").iterrows():
         z = (fixed.loc[row["term"], "estimate"] - row["estimate"]) / row["std_error"]
         assert abs(z) < 0.01, (row["term"], z)
+
+
+@pytest.mark.parametrize("case", sorted(BOUNDARY_CASES))
+def test_boundary_optima_match_lme4(case, boundary_fits):
+    _assert_matches_lme4(boundary_fits[case], case)
+
+
+#: Notebook 11's sequence (the homework lesson on Hsb82), by REML as the notebook fits it.
+SEQUENCE_CASES = {
+    "hsb82_seq_intercepts": "mAch ~ cses + (1 | school)",
+    "hsb82_seq_correlated": "mAch ~ cses + (1 + cses | school)",
+    "hsb82_seq_slope_only": "mAch ~ cses + (0 + cses | school)",
+    "hsb82_seq_uncorrelated": "mAch ~ cses + (1 + cses || school)",
+    "hsb82_seq_cross_level": "mAch ~ cses * (meanses + sector) + (1 + cses | school)",
+}
+
+
+@pytest.mark.parametrize("case", sorted(SEQUENCE_CASES))
+def test_notebook_11_sequence_matches_lme4(case):
+    """Issue #19, point 4: every REML fit of notebook 11, among them the varying slope
+    without a varying intercept, ``(0 + cses | school)``, matches lme4 (criterion and AIC
+    within 0.01, SDs and correlation within 1e-3, fixed effects within 0.01 SE)."""
+    hsb = hm.datasets.load("Hsb82")
+    estimate = hm.Model(SEQUENCE_CASES[case], hsb).optimize(criterion="reml")
+    _assert_matches_lme4(estimate, case)
 
 
 @pytest.mark.parametrize("case", sorted(BOUNDARY_CASES))

@@ -92,3 +92,21 @@ def test_groups_check_refuses_a_multiple_membership_factor():
         fit.plot_ppc("groups", group="mm(school1, school2)")
     pc = fit.plot_ppc("groups", random_seed=1)  # no factor partitions the rows: overall only
     assert [t.get_text() for t in pc.get_viz("figure").axes[0].get_xticklabels()] == ["all"]
+
+
+def test_the_density_check_says_which_line_is_which(sleep_fit):
+    """Issue #19: arviz-plots' plot_ppc_dist draws no legend; the title names the lines."""
+
+    def titles(pc):
+        return [ax.get_title() for ax in pc.viz.ds["figure"].item().axes if ax.get_visible()]
+
+    pc = sleep_fit.plot_ppc("dist", random_seed=1)
+    assert titles(pc) == ["Reaction (black: observed, blue: replicated data sets)"]
+    # a title of the caller's own replaces it; title=False leaves none
+    pc = sleep_fit.plot_ppc("dist", random_seed=1, visuals={"title": {"text": "mine"}})
+    assert titles(pc) == ["Reaction (mine)"]
+    pc = sleep_fit.plot_ppc("dist", random_seed=1, visuals={"title": False})
+    assert titles(pc) == [""]
+    # lines in the caller's own colours: the default words would be wrong, so none
+    pc = sleep_fit.plot_ppc("dist", random_seed=1, visuals={"observed_dist": {"color": "C3"}})
+    assert titles(pc) == ["Reaction"]

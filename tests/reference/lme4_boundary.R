@@ -60,6 +60,7 @@ run_case <- function(case, data, formula, reml) {
   for (i in seq_len(nrow(cs)))
     add(case, "fixef", "", term_name(rownames(cs)[i], data), cs[i, "Estimate"], cs[i, "Std. Error"])
   vc <- as.data.frame(VarCorr(fit))
+  vc$grp <- sub("\\.[0-9]+$", "", vc$grp)  # (x || g) splits g into g and g.1
   for (i in seq_len(nrow(vc))) {
     if (vc$grp[i] == "Residual") next
     if (is.na(vc$var2[i])) {
@@ -97,6 +98,14 @@ run_case("hsb82_sector_ml", Hsb82, sector, reml = FALSE)
 run_case("hsb82_correlated_ml", Hsb82, mAch ~ cses + (1 + cses | school), reml = FALSE)
 run_case("hsb82_cross_level_ml", Hsb82,
          mAch ~ cses * (meanses + sector) + (1 + cses | school), reml = FALSE)
+# notebooks/11_random_slopes_step_by_step.ipynb: the homework lesson's sequence by REML
+# (issue #19, point 4: the random slope without a random intercept, (0 + cses | school))
+run_case("hsb82_seq_intercepts", Hsb82, mAch ~ cses + (1 | school), reml = TRUE)
+run_case("hsb82_seq_correlated", Hsb82, mAch ~ cses + (1 + cses | school), reml = TRUE)
+run_case("hsb82_seq_slope_only", Hsb82, mAch ~ cses + (0 + cses | school), reml = TRUE)
+run_case("hsb82_seq_uncorrelated", Hsb82, mAch ~ cses + (1 + cses || school), reml = TRUE)
+run_case("hsb82_seq_cross_level", Hsb82,
+         mAch ~ cses * (meanses + sector) + (1 + cses | school), reml = TRUE)
 
 out <- do.call(rbind, rows)
 write.csv(out, out_csv, row.names = FALSE, na = "")

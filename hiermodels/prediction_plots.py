@@ -167,7 +167,8 @@ def plot_predictions(
         Lines added to each panel: ``"population"`` (the fixed-effects line,
         ``re="exclude"``), ``"no_pooling"`` (a GLM of the response on ``variable`` fitted
         to each group alone) and ``"complete_pooling"`` (one GLM through all rows, the
-        "traditional regression"). Numeric ``variable`` only.
+        "traditional regression"); quasi-Poisson for zero-inflated and hurdle counts (see
+        :mod:`hiermodels.analysis.interpret.lines`). Numeric ``variable`` only.
     levels
         The groups to draw (default all; at most 36 panels).
     facet

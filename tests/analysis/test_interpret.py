@@ -23,6 +23,7 @@ from scipy.special import expit
 
 import hiermodels as hm
 from hiermodels.analysis.interpret import contrast_matrix, datagrid, reference_grid
+from hiermodels.analysis.interpret.lines import line_fit
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families.bernoulli import Bernoulli
 from hiermodels.results import Fit
@@ -290,6 +291,22 @@ def test_bernoulli_comparisons_and_slopes_equal_the_draws_by_hand(bernoulli_fit)
     step = bernoulli_fit.comparisons("x", contrast=0.5).samples()[:, 0]
     up = _hand_probabilities(bernoulli_fit, data.assign(x=data["x"] + 0.5))
     np.testing.assert_allclose(step, (up - p0).mean(1), rtol=0, atol=1e-10)
+
+
+def test_pooling_lines_of_zero_inflated_counts_are_quasi_poisson():
+    """No working variance (zero-inflated, hurdle): the line of log E[y] solves the
+    quasi-Poisson estimating equations sum (y - mu) = sum (y - mu) x = 0, as the Poisson
+    line does; a logit family without one is refused by name."""
+    rng = np.random.default_rng(8)
+    x = rng.uniform(-1, 1, 300)
+    y = np.where(rng.random(300) < 0.3, 0, rng.poisson(np.exp(0.5 + 0.7 * x)))
+    a, b = line_fit(x, y, family="zero_inflated_poisson", link="log")
+    mu = np.exp(a + b * x)
+    assert abs(np.sum(y - mu)) < 1e-8 and abs(np.sum((y - mu) * x)) < 1e-8
+    np.testing.assert_allclose([a, b], line_fit(x, y, family="poisson", link="log"), rtol=1e-10)
+    assert abs(b - 0.7) < 0.25 and abs(a - (0.5 + np.log(0.7))) < 0.25
+    with pytest.raises(SpecError, match="'cumulative' defines no working variance"):
+        line_fit(x, (y > 1).astype(float), family="cumulative", link="logit")
 
 
 # ------------------------------------------------------------ acceptance 5: the figures

@@ -73,17 +73,34 @@ def _panel_levels(fit: FitLike, by: str, levels) -> list:
     return chosen
 
 
-def _draw(ax, x, frame: pd.DataFrame, prob: float, *, numeric: bool, color, label, band=True):
+#: Width over which the estimates of one factor level are spread, one per colour (a dodge).
+DODGE = 0.5
+#: Above the data points (3): the estimates are what the figure is about.
+ESTIMATE_Z = 4
+
+
+def _draw(ax, x, frame: pd.DataFrame, prob: float, *, numeric: bool, color, label, band=True,
+          shift=0.0):  # fmt: skip
     lb, ub = interval_columns(prob)
     if numeric:
-        ax.plot(x, frame["estimate"], color=color, lw=1.8, label=label)
+        ax.plot(x, frame["estimate"], color=color, lw=1.8, label=label, zorder=ESTIMATE_Z)
         if band:
             ax.fill_between(x, frame[lb], frame[ub], color=color, alpha=0.2, lw=0)
     else:
         pos = np.arange(len(x))
         err = [frame["estimate"] - frame[lb], frame[ub] - frame["estimate"]]
-        ax.errorbar(pos, frame["estimate"], yerr=err, fmt="o", color=color, capsize=3, label=label)
+        ax.errorbar(pos + shift, frame["estimate"], yerr=err, fmt="o", color=color, capsize=3,
+                    label=label, zorder=ESTIMATE_Z)  # fmt: skip
         ax.set_xticks(pos, [str(v) for v in x])
+        ax.set_xlim(-0.5, len(x) - 0.5)
+
+
+def _shifts(n: int) -> np.ndarray:
+    """Offsets of ``n`` estimates at one factor level, so that their bars do not hide
+    each other (the categories of an ordinal response, the levels of ``by``)."""
+    if n == 1:
+        return np.zeros(1)
+    return np.linspace(-DODGE / 2, DODGE / 2, n)
 
 
 def _overlay_lines(fit, variable, by, xs, overlay, data, y, trials, panels):
@@ -150,7 +167,8 @@ def plot_predictions(
         Lines added to each panel: ``"population"`` (the fixed-effects line,
         ``re="exclude"``), ``"no_pooling"`` (a GLM of the response on ``variable`` fitted
         to each group alone) and ``"complete_pooling"`` (one GLM through all rows, the
-        "traditional regression"). Numeric ``variable`` only.
+        "traditional regression"); quasi-Poisson for zero-inflated and hurdle counts (see
+        :mod:`hiermodels.analysis.interpret.lines`). Numeric ``variable`` only.
     levels
         The groups to draw (default all; at most 36 panels).
     facet
@@ -227,19 +245,23 @@ def plot_predictions(
     ) if overlay else {}  # fmt: skip
     for ax, panel in zip(axes, panels, strict=False):
         in_panel = est if panel is None else est[est[by] == panel]
-        for key, color in zip(keys, palette, strict=True):
+        for key, color, shift in zip(keys, palette, _shifts(len(keys)), strict=True):
             part = in_panel if key is None else in_panel[in_panel[colour_key] == key]
             if key is None:
                 label = "multilevel fit (partial pooling)" if grouped else None
             else:
                 label = f"{colour_key} {key}" if len(keys) <= 10 else None
             _draw(ax, xs, part, prob, numeric=numeric, color=color, label=label,
-                  band=facet or not grouped)  # fmt: skip
+                  band=facet or not grouped, shift=shift)  # fmt: skip
         if points and not categories:
             rows = np.ones(len(data), bool) if panel is None else (data[by] == panel).to_numpy()
             xv = data.loc[rows, variable]
-            if not numeric:  # level positions, spread a little so points do not hide
-                spread = np.random.default_rng(0).uniform(-0.15, 0.15, len(xv))
+            if not numeric:  # level positions (beside their colour's estimate), spread a little
+                half = 0.15 if len(keys) == 1 else DODGE / (2 * len(keys))
+                spread = np.random.default_rng(0).uniform(-half, half, len(xv))
+                if colour_key is not None:  # by a factor: each colour at its dodged place
+                    where = dict(zip(keys, _shifts(len(keys)), strict=True))
+                    spread += data.loc[rows, by].map(where).fillna(0.0).to_numpy(dtype=float)
                 xv = xv.map({v: i for i, v in enumerate(xs)}).astype(float) + spread
             col = "0.3" if colour_key is None else None
             if col is None:

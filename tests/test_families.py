@@ -221,3 +221,32 @@ def test_new_family_fixed_effects_agree_with_glmmtmb(case, new_family_fits):
     assert max(abs(v) for v in z.values()) < GLMMTMB_SD, z
     diagnostics = fit.diagnostics()
     assert diagnostics.max_rhat < 1.01 and diagnostics.divergences == 0, diagnostics.line()
+
+
+@pytest.mark.parametrize("case", ["zero_inflated_poisson", "hurdle_poisson"])
+def test_zero_inflated_and_hurdle_fits_plot_their_expected_counts(case, new_family_fits):
+    """Issue #17 on the zero-inflated and hurdle fits above: fit.plot_predictions draws a
+    line per group beside its data and the pooling lines (quasi-Poisson), and its
+    population line is the family's mean,
+    (1 - zi) mu or (1 - hu) mu / (1 - exp(-mu)) with mu = exp(Intercept + b x), written
+    out from the draws."""
+    fit = new_family_fits(case)
+    post = fit.posterior
+    intercept = post["Intercept"].values.reshape(-1, 1)
+    slope = post["b"].sel(fixed_term="x").values.reshape(-1, 1)
+    zero = post["zi" if case.startswith("zero") else "hu"].values.reshape(-1, 1)
+    x = fit.model.data["x"]
+    grid = np.linspace(x.min(), x.max(), 50)
+    mu = np.exp(intercept + slope * grid)
+    mean = (1 - zero) * (mu if case.startswith("zero") else mu / -np.expm1(-mu))
+    groups = ["g00", "g01", "g02", "g03"]
+    overlay = ["population", "no_pooling", "complete_pooling"]
+    fig = fit.plot_predictions("x", by="g", levels=groups, overlay=overlay)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in axes] == [f"g {g}" for g in groups]
+    for ax in axes:
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        population = lines["population (fixed effects)"].get_ydata()
+        np.testing.assert_allclose(population, mean.mean(axis=0), rtol=1e-12)
+        assert len(lines) == 4 and all(np.all(line.get_ydata() > 0) for line in lines.values())
+        assert len(ax.collections) == 2  # the band and the group's data

@@ -4,7 +4,9 @@ Fits shared by the module: Yates' oats (gaussian, Gibbs sampler, no compilation)
 emmeans on lme4; a small simulated Bernoulli GLMM (NUTS), checked against a hand
 computation from the same draws; the session's sleepstudy fit; and prior draws standing
 in for posteriors where any draws do (a Poisson model's figures, a toy family with
-response categories).
+response categories, emmeans' weights as linear functions of the coefficients on Hsb82).
+Real ordinal, zero-inflated and hurdle fits are checked where they are made:
+tests/families/test_cumulative.py and tests/test_families.py.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from scipy.special import expit
 
 import hiermodels as hm
 from hiermodels.analysis.interpret import contrast_matrix, datagrid, reference_grid
+from hiermodels.analysis.interpret.lines import line_fit
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families.bernoulli import Bernoulli
 from hiermodels.results import Fit
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "oats_emmeans.csv"
+WEIGHTS = REFERENCE.with_name("hsb82_emmeans_weights.csv")
 PLOTS = Path("/tmp/wt-e-plots")
 #: Flat-ish priors on the fixed effects (the default SD and sigma priors stay).
 FLAT = {
@@ -129,6 +133,54 @@ def test_reference_grid_and_weights(oats_fit):
     assert abs(overall - equal["estimate"].mean()) < 1e-8
     include = oats_fit.marginal_means("Variety", re="include").to_frame()
     assert (include["sd"] < equal["sd"]).all()  # the observed blocks' effects are known
+
+
+#: lme4's coefficient names (in hsb82_emmeans_weights.csv) to the summary's.
+R_NAMES = {
+    "(Intercept)": "Intercept",
+    "minrtyYes": "minrty[Yes]",
+    "sectorPublic": "sector[Public]",
+    "sxMale": "sx[Male]",
+    "ses": "ses",
+    "minrtyYes:sectorPublic": "minrty[Yes]:sector[Public]",
+}
+
+
+def test_weights_are_emmeans_linear_functions_on_an_unbalanced_design():
+    """Hsb82 (unbalanced minority x sector x sex, with an interaction): per draw, the
+    marginal means of sector with equal and proportional weights (also by sex) are
+    emmeans' rows of linfct applied to the coefficients, to 1e-10; the average
+    comparison of sector (marginaleffects) is emmeans' contrast with proportional
+    weights. Any draws do (prior draws: nothing compiled)."""
+    data = hm.datasets.load("Hsb82")
+    model = hm.Model("mAch ~ minrty * sector + sx + ses + (1 | school)", data)
+    fit = _prior_fit(model, 6)
+    post = fit.posterior
+    beta = np.column_stack(
+        [post["Intercept"].values.ravel()]
+        + [post["b"].sel(fixed_term=t).values.ravel() for t in list(R_NAMES.values())[1:]]
+    )
+    ref = pd.read_csv(WEIGHTS)
+    worst = {}
+    for weights in ("equal", "proportional"):
+        for kind, table in [
+            (weights, fit.marginal_means("sector", weights=weights)),
+            (f"{weights}_by_sx", fit.marginal_means("sector", by="sx", weights=weights)),
+        ]:
+            frame = table.to_frame()
+            labels = frame["sector"] + ("" if "sx" not in frame else " | " + frame["sx"])
+            rows = ref[ref["kind"] == kind].set_index("term").loc[labels, list(R_NAMES)]
+            worst[kind] = float(np.abs(table.samples() - beta @ rows.to_numpy().T).max())
+    pairs = ref[ref["kind"] == "proportional_pairs"][list(R_NAMES)].to_numpy()
+    average = fit.comparisons("sector", re="exclude")
+    assert average.to_frame()["contrast"].tolist() == ["Catholic - Public"]
+    worst["comparisons"] = float(np.abs(average.samples() - beta @ pairs.T).max())
+    print("max |difference| from emmeans' linear functions:", worst)
+    assert max(worst.values()) < 1e-10, worst
+    # the design is unbalanced: the two weightings differ by more than round-off
+    equal = fit.marginal_means("sector").samples()
+    proportional = fit.marginal_means("sector", weights="proportional").samples()
+    assert np.abs(equal - proportional).max() > 0.1
 
 
 def test_datagrid_defaults_and_errors(oats_fit):
@@ -239,6 +291,22 @@ def test_bernoulli_comparisons_and_slopes_equal_the_draws_by_hand(bernoulli_fit)
     step = bernoulli_fit.comparisons("x", contrast=0.5).samples()[:, 0]
     up = _hand_probabilities(bernoulli_fit, data.assign(x=data["x"] + 0.5))
     np.testing.assert_allclose(step, (up - p0).mean(1), rtol=0, atol=1e-10)
+
+
+def test_pooling_lines_of_zero_inflated_counts_are_quasi_poisson():
+    """No working variance (zero-inflated, hurdle): the line of log E[y] solves the
+    quasi-Poisson estimating equations sum (y - mu) = sum (y - mu) x = 0, as the Poisson
+    line does; a logit family without one is refused by name."""
+    rng = np.random.default_rng(8)
+    x = rng.uniform(-1, 1, 300)
+    y = np.where(rng.random(300) < 0.3, 0, rng.poisson(np.exp(0.5 + 0.7 * x)))
+    a, b = line_fit(x, y, family="zero_inflated_poisson", link="log")
+    mu = np.exp(a + b * x)
+    assert abs(np.sum(y - mu)) < 1e-8 and abs(np.sum((y - mu) * x)) < 1e-8
+    np.testing.assert_allclose([a, b], line_fit(x, y, family="poisson", link="log"), rtol=1e-10)
+    assert abs(b - 0.7) < 0.25 and abs(a - (0.5 + np.log(0.7))) < 0.25
+    with pytest.raises(SpecError, match="'cumulative' defines no working variance"):
+        line_fit(x, (y > 1).astype(float), family="cumulative", link="logit")
 
 
 # ------------------------------------------------------------ acceptance 5: the figures

@@ -403,3 +403,44 @@ def test_wine_loo_and_pointwise_density(wine_fit):
         aux={"Intercept": post["Intercept"].values},
     )
     np.testing.assert_allclose(ll, again, rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_wine_marginal_means_comparisons_and_plot_by_hand(wine_fit):
+    """Issue #17 on a real ordinal fit: the marginal means of temp are the category
+    probabilities F(c_k - eta) - F(c_{k-1} - eta) averaged over contact, draw by draw;
+    the figure draws those numbers, one dodged bar per category."""
+    post = wine_fit.posterior
+    cuts = post["Intercept"].values.reshape(-1, 4)
+    b = {t: post["b"].sel(fixed_term=t).values.ravel() for t in ("temp[warm]", "contact[yes]")}
+    ones = np.ones((cuts.shape[0], 1))
+
+    def probabilities(warm: int, contact: int) -> np.ndarray:
+        eta = b["temp[warm]"] * warm + b["contact[yes]"] * contact
+        cdf = 1 / (1 + np.exp(-(cuts - eta[:, None])))
+        return np.diff(np.hstack([0 * ones, cdf, ones]), axis=1)
+
+    by_hand = np.hstack([(probabilities(w, 0) + probabilities(w, 1)) / 2 for w in (0, 1)])
+    means = wine_fit.marginal_means("temp")
+    np.testing.assert_allclose(means.samples(), by_hand, rtol=0, atol=1e-12)
+    assert means.to_frame()[["temp", "category"]].values.tolist()[4:6] == [["cold", 5], ["warm", 1]]
+    diff = wine_fit.comparisons("temp", re="exclude").samples()  # cold - warm, per category
+    np.testing.assert_allclose(diff, by_hand[:, :5] - by_hand[:, 5:], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(diff.sum(axis=1), 0.0, atol=1e-12)
+
+    fig = wine_fit.plot_predictions("temp", by="contact")
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in axes] == ["contact no", "contact yes"]
+    table = wine_fit.predictions(
+        hm.datagrid(wine_fit, contact="levels", temp="levels"), re="exclude"
+    ).to_frame()
+    for ax, contact in zip(axes, ("no", "yes"), strict=True):
+        bars = ax.containers
+        assert len(bars) == 5  # one per category
+        # (category, temp level)
+        xs = np.array([bar.lines[0].get_xdata() for bar in bars], dtype=float)
+        ys = np.array([bar.lines[0].get_ydata() for bar in bars], dtype=float)
+        assert np.all(np.diff(xs[:, 0]) > 0.1) and np.all(np.abs(xs - [0, 1]) <= 0.25)
+        mine = table[table["contact"] == contact].sort_values(["category", "temp"])
+        np.testing.assert_allclose(ys.ravel(), mine["estimate"].to_numpy(), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(ys.sum(axis=0), 1.0, atol=1e-12)

@@ -5,8 +5,11 @@ regression") or one per group (no pooling).
 The fit is maximum likelihood by iteratively reweighted least squares, with the family's
 working variance (:meth:`hiermodels.families.Family.working_variance`) and the model's
 link (least squares for the identity link), so any family that defines a working variance
-has its pooling lines. A group whose data separate (all 0 or all 1 on one side) has no
-finite estimate; its line stops at a steep finite one after the iterations.
+has its pooling lines. A log-link family without one (zero-inflated, hurdle) gets the
+quasi-Poisson line: variance proportional to the mean, whose estimating equations give the
+log-linear line of E[y] whatever the dispersion or the share of zeros. A group whose data
+separate (all 0 or all 1 on one side) has no finite estimate; its line stops at a steep
+finite one after the iterations.
 
 Examples
 --------
@@ -43,10 +46,11 @@ def line_fit(
 
     ``y`` is on the mean scale (a proportion for binomial rows with ``trials``). With one
     distinct ``x`` the slope is 0. Raises :class:`SpecError` for a family without a
-    working variance.
+    working variance, unless its link is the identity or the log (quasi-Poisson).
     """
     fam = get_family(family)
-    if link != "identity" and not fam.has_working_variance:
+    quasi_poisson = link == "log" and not fam.has_working_variance
+    if link not in ("identity", "log") and not fam.has_working_variance:
         raise SpecError(
             f"Family {family!r} defines no working variance, so no pooling lines can be "
             "fitted for it."
@@ -67,6 +71,8 @@ def line_fit(
         d = mean_derivative(link, eta)
         if link == "identity":  # least squares: one step
             var = np.ones_like(mu)
+        elif quasi_poisson:
+            var = np.maximum(mu, 1e-10)
         else:
             var = np.maximum(fam.working_variance(mu, y, trials), 1e-10)
         w = d**2 / var

@@ -36,7 +36,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from hiermodels import naming
-from hiermodels.backend.priors import random_variable, scales, vector
+from hiermodels.backend.priors import prior_value, random_variable, scales, vector
 from hiermodels.design import Design
 from hiermodels.design.distributional import DistributionalPart
 from hiermodels.families.links import inverse_link_tensor
@@ -126,7 +126,8 @@ def _absorbed_intercept(prior: Prior, k, name: str, zbar_name: str):
     ``benchmarks/distributional.py`` the bulk ESS of ``sigma_Intercept`` went from 266
     to over 5,000).
     """
-    m, s = float(prior.params.get("mu", 0.0)), float(prior.params.get("sigma", 1.0))
+    m = prior_value(f"{name}_mu", float(prior.params.get("mu", 0.0)))
+    s = prior_value(f"{name}_sigma", float(prior.params.get("sigma", 1.0)))
     total = pt.sqrt(s**2 + k**2)
     c = pm.Normal(name, m, total)
     u = pm.Normal(zbar_name, 0.0, 1.0)

@@ -23,6 +23,7 @@ __all__ = [
     "correlated_sd_prior",
     "distribution",
     "parameter_names",
+    "prior_value",
     "random_variable",
     "scales",
     "stacked",
@@ -102,10 +103,30 @@ def check_prior(key: str, prior: Prior) -> None:
             )
 
 
+def prior_value(name: str, value):
+    """A prior's number(s) as a data container named ``data_prior_<name>``, created once
+    per model.
+
+    Default priors scale with the data (brms-style), so as constants they would make the
+    compiled model differ for every data set. As data, a model of the same structure on
+    other data, or with other prior values, reuses the compiled code from the cache
+    (:mod:`hiermodels.cached_entry`).
+    """
+    model = pm.modelcontext(None)
+    key = naming.data_name(f"prior_{name}")
+    if key in model.named_vars:
+        return model[key]
+    array = np.asarray(value)
+    if array.dtype.kind not in "iub":
+        array = array.astype(float)
+    return pm.Data(key, array)
+
+
 def random_variable(name: str, prior: Prior, **kwargs):
     dist = distribution(prior)
+    params = {k: prior_value(f"{name}_{k}", v) for k, v in prior.params.items()}
     try:
-        return dist(name, **prior.params, **kwargs)
+        return dist(name, **params, **kwargs)
     except (TypeError, ValueError) as err:
         raise PriorError(f"Cannot build the prior {prior} for {name!r}: {err}") from None
 
@@ -160,11 +181,13 @@ def block_scale(g: GroupDesign, block: tuple[int, ...], index: int, priors):
         return pt.stack([sd]), None, None
     joint = correlated_sd_prior(g, block, priors)
     cor_prior = priors[naming.cor_slot(g.name)]
-    sd_dist = distribution(joint).dist(**joint.params, shape=len(block))
+    name = naming.chol_name(g.name, index, len(g.blocks))
+    params = {k: prior_value(f"{name}_sd_{k}", v) for k, v in joint.params.items()}
+    sd_dist = distribution(joint).dist(**params, shape=len(block))
     chol, corr, sds = pm.LKJCholeskyCov(
-        naming.chol_name(g.name, index, len(g.blocks)),
+        name,
         n=len(block),
-        eta=cor_prior.params.get("eta", 1.0),
+        eta=prior_value(f"{name}_eta", cor_prior.params.get("eta", 1.0)),
         sd_dist=sd_dist,
         compute_corr=True,
         store_in_trace=False,

@@ -48,6 +48,7 @@ from hiermodels.backend.known_covariance import known_covariance_contribution
 from hiermodels.backend.priors import (
     check_prior,
     check_priors,
+    prior_value,
     random_variable,
     scales,
     stacked,
@@ -95,7 +96,7 @@ def _fixed_coefficients(design: Design, priors: Mapping[str, Prior], plan: Shear
     if plan.joint:
         sheared = pm.MvNormal(
             naming.CENTERED_COEFFICIENTS,
-            mu=plan.prior_mean,
+            mu=prior_value("coefficients_mean", plan.prior_mean),
             chol=slinalg.cholesky(prior_cov),
             dims=naming.CENTERED_COEFFICIENT_DIM,
         )
@@ -118,8 +119,8 @@ def _fixed_coefficients(design: Design, priors: Mapping[str, Prior], plan: Shear
         if sheared is not None and naming.INTERCEPT in plan.coefficients:
             intercept = sheared[plan.coefficients.index(naming.INTERCEPT)]
         elif plan.coefficients == (naming.INTERCEPT,):
-            m, s = float(plan.prior_mean[0]), pt.sqrt(prior_cov[0, 0])
-            intercept = pm.Normal(naming.CENTERED_INTERCEPT, m, s)
+            m = prior_value("coefficients_mean", plan.prior_mean)[0]
+            intercept = pm.Normal(naming.CENTERED_INTERCEPT, m, pt.sqrt(prior_cov[0, 0]))
             sheared = intercept[None]
         else:
             intercept = random_variable(naming.CENTERED_INTERCEPT, priors[naming.INTERCEPT])
@@ -161,7 +162,7 @@ def _thresholds(design, family: Family, link: str, priors, plan: ShearPlan, prio
     if plan.coefficients:
         sampled = pm.MvNormal(
             naming.CENTERED_INTERCEPT,
-            mu=plan.prior_mean,
+            mu=prior_value("coefficients_mean", plan.prior_mean),
             chol=slinalg.cholesky(prior_cov),
             **options,
         )
@@ -188,6 +189,9 @@ def _likelihood(
     }
     if thresholds is not None:
         aux[naming.INTERCEPT] = thresholds
+    trials = design.trials
+    if trials is not None:  # data, like y, so that the compiled model does not hold them
+        trials = pm.Data(naming.data_name("trials"), trials, dims=dims)
     return pymc_row_likelihood(
         family,
         design.response_name,
@@ -195,7 +199,7 @@ def _likelihood(
         link=link,
         aux=aux,
         observed=y,
-        trials=design.trials,
+        trials=trials,
         dims=dims,
         rows=rows,
         refit_weights=weights,
@@ -275,7 +279,10 @@ def build_model(
             sheared = thresholds_c
         has_level = intercept_c is not None or thresholds_c is not None
         centre = X[:, slope_idx].mean(axis=0) if (slope_idx and has_level) else None
-        eta = pt.zeros(design.n_obs)
+        centre_data = None if centre is None else pm.Data(naming.data_name("centre"), centre)
+        # the number of rows stays symbolic: a model of the same structure on more or
+        # fewer rows reuses the compiled code (hiermodels.cached_entry)
+        eta = pt.zeros(model.dim_lengths[naming.OBS_DIM])
         if intercept_c is not None:
             eta = eta + intercept_c
         if slopes is not None:
@@ -310,14 +317,14 @@ def build_model(
             # eta = a + (X - centre) b* + ... = (a - shift_I - centre . b*) + X b + ...
             value = intercept_c - shift.get(naming.INTERCEPT, 0.0)
             if centre is not None:
-                value = value - pt.dot(pt.as_tensor(centre), slopes)
+                value = value - pt.dot(centre_data, slopes)
             pm.Deterministic(naming.INTERCEPT, value)
         if thresholds_c is not None:
             # P(y <= k) = F(c_k - eta): the thresholds enter with the opposite sign of
             # an intercept, c_k = c*_k + shift_I + centre . b*.
             value = thresholds_c + shift.get(naming.INTERCEPT, 0.0)
             if centre is not None:
-                value = value + pt.dot(pt.as_tensor(centre), slopes)
+                value = value + pt.dot(centre_data, slopes)
             pm.Deterministic(naming.INTERCEPT, value, dims=naming.THRESHOLD_DIM)
         weights = None
         if refit_weights:

@@ -46,6 +46,7 @@ import pytensor.tensor as pt
 from pytensor.tensor import linalg as slinalg
 
 from hiermodels import naming
+from hiermodels.backend.priors import prior_value
 from hiermodels.design import Design
 from hiermodels.spec.priors import Prior
 
@@ -169,7 +170,7 @@ def marginal_covariance(plan: ShearPlan, A: np.ndarray, roots: list, levels: lis
     """``(M, W, L)`` of the module docstring, for the factors in ``roots``."""
     L = slinalg.block_diag(*[root / math.sqrt(J) for root, J in zip(roots, levels)])
     W = pt.as_tensor(A) @ L
-    M = pt.diag(pt.as_tensor(plan.prior_sd**2)) + W @ W.T
+    M = pt.diag(prior_value("coefficients_variance", plan.prior_sd**2)) + W @ W.T
     return M, W, L
 
 
@@ -177,6 +178,7 @@ def conditional_level_means(plan: ShearPlan, c, M, W, L, z) -> pt.TensorVariable
     """Stacked level means ``R`` given the sampled coefficients ``c`` (standard normal ``z``)."""
     chol_M = slinalg.cholesky(M)
     G = slinalg.solve_triangular(chol_M, W, lower=True)
-    u = slinalg.solve_triangular(chol_M, c - pt.as_tensor(plan.prior_mean), lower=True)
+    mean = prior_value("coefficients_mean", plan.prior_mean)
+    u = slinalg.solve_triangular(chol_M, c - mean, lower=True)
     B = pt.eye(W.shape[1]) - G.T @ G
     return L @ (G.T @ u + slinalg.cholesky(B) @ z)

@@ -40,6 +40,8 @@ import warnings
 
 import numpy as np
 
+from hiermodels import manifests
+
 __all__ = ["compile_cached", "entry_source"]
 
 #: Bump when the generated source changes: it is part of every cache key.
@@ -157,93 +159,78 @@ def _signatures():
     return {"logp": logp, "expand": expand}
 
 
-def _graph_key(function) -> str | None:
-    """PyTensor's numba cache key of a compiled function's graph, if it has one."""
-    from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
-
-    jit_fn = function.vm.jit_fn
-    return CACHED_SRC_FUNCTIONS.get(getattr(jit_fn, "py_func", None))
-
-
-def _cfunc(kind, function, n_dim, n_out, keys, shared_data):
-    """A cached numba cfunc for one wrapper, or None if its graph has no cache key."""
+def _cfunc(kind, graph_key, inner, n_dim, n_out, keys, shared_data):
+    """A numba cfunc for one wrapper, from the disk cache when it holds it."""
     import numba
     from pytensor.link.numba.cache import compile_numba_function_src
 
-    graph_key = _graph_key(function)
-    if graph_key is None:
-        return None
     source = entry_source(kind, n_dim, n_out, keys, shared_data)
     key = hashlib.sha256(
         "\n".join([WRAPPER_VERSION, numba.__version__, graph_key, source]).encode()
     ).hexdigest()
-    name = f"hm_{kind}"
     env = {
         "__name__": __name__,  # numba rebuilds the environment from this module's name
         "np": np,
         "carray": numba.carray,
         "to_pointer": _address_as_pointer(),
-        "inner": function.vm.jit_fn,
+        "inner": inner,
     }
-    py_func = compile_numba_function_src(source, name, global_env=env, cache_key=key)
-    return numba.cfunc(_signatures()[kind], cache=True)(py_func)
+    py_func = compile_numba_function_src(source, f"hm_{kind}", global_env=env, cache_key=key)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=numba.NumbaWarning)
+        return numba.cfunc(_signatures()[kind], cache=True)(py_func)
 
 
-def compile_cached(model):
-    """nutpie's compiled model of a PyMC model, with disk-cached entry points.
+def _graph_key(function) -> str | None:
+    """PyTensor's numba cache key of a compiled function's graph, if it has one."""
+    from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
 
-    Equivalent to ``nutpie.compile_pymc_model(model, freeze_model=False)`` (numba
-    backend), and falls back to it where the entry points cannot be cached.
-    """
-    import nutpie
+    return CACHED_SRC_FUNCTIONS.get(getattr(function.vm.jit_fn, "py_func", None))
 
+
+def _nutpie_parts():
+    """nutpie's internal helpers this module builds on, or None for another nutpie."""
     try:
-        from nutpie import compile_pymc as nutpie_pymc
-        from pymc.initial_point import make_initial_point_fn
+        from nutpie import compile_pymc
+    except ImportError:
+        return None
+    names = ("_make_functions", "make_user_data", "_prepare_dims_and_coords")
+    names += ("_wrap_with_lock", "_rv_dict_to_flat_array_wrapper", "CompiledPyMCModel")
+    if not all(hasattr(compile_pymc, n) for n in names):
+        return None
+    return compile_pymc
 
-        functions = nutpie_pymc._make_functions
-        make_user_data = nutpie_pymc.make_user_data
-        dims_and_coords = nutpie_pymc._prepare_dims_and_coords
-        lock = nutpie_pymc._wrap_with_lock
-    except (ImportError, AttributeError):  # another nutpie: its own compile
-        return nutpie.compile_pymc_model(model, freeze_model=False)
 
-    initial_point = lock(
-        make_initial_point_fn(
-            model=model,
-            default_strategy="support_point",
-            jitter_rvs=set(model.free_RVs),
-            return_transformed=True,
-        )
+def _initial_point(model):
+    from pymc.initial_point import make_initial_point_fn
+
+    return make_initial_point_fn(
+        model=model,
+        default_strategy="support_point",
+        jitter_rvs=set(model.free_RVs),
+        return_transformed=True,
     )
-    n_dim, n_expanded, logp_pt, expand_pt, initial_fn, shape_info, renamed = functions(
-        model,
-        mode="NUMBA",
-        compute_grad=True,
-        join_expanded=True,
-        pymc_initial_point_fn=initial_point,
-        var_names=None,
-    )
+
+
+def _shared(variables) -> tuple[dict, dict[str, np.ndarray]]:
+    """Fixed keys ``d0``, ``d1``, ... for the data containers, and read-only copies."""
     keys: dict = {}
     shared_data: dict[str, np.ndarray] = {}
-    for var in [*logp_pt.get_shared(), *expand_pt.get_shared()]:
+    for var in variables:
         if var in keys:
             continue
         keys[var] = f"d{len(keys)}"
         value = np.array(var.get_value(), order="C", copy=True)
         value.flags.writeable = False
         shared_data[keys[var]] = value
-    logp_keys = [keys[var] for var in logp_pt.get_shared()]
-    expand_keys = [keys[var] for var in expand_pt.get_shared()]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=_numba_warning())
-        logp = _cfunc("logp", logp_pt, n_dim, 1, logp_keys, shared_data)
-        expand = _cfunc("expand", expand_pt, n_dim, n_expanded, expand_keys, shared_data)
-    if logp is None or expand is None:
-        return nutpie.compile_pymc_model(model, freeze_model=False)
-    dims, coords = dims_and_coords(model, shape_info, renamed)
+    return keys, shared_data
+
+
+def _assemble(nutpie_pymc, model, parts: dict, initial_fn, keys, shared_data, logp, expand):
+    shape_info = parts["shape_info"]
+    dims, coords = nutpie_pymc._prepare_dims_and_coords(model, shape_info, parts["renamed"])
     return nutpie_pymc.CompiledPyMCModel(
-        _n_dim=n_dim,
+        _n_dim=parts["n_dim"],
         dims=dims,
         _coords=coords,
         _shapes={name: tuple(shape) for name, _, shape in zip(*shape_info, strict=True)},
@@ -252,16 +239,113 @@ def compile_cached(model):
         initial_point_func=initial_fn,
         shared_data=shared_data,
         shared_var_keys=keys,
-        user_data=make_user_data(keys, shared_data),
-        n_expanded=n_expanded,
+        user_data=nutpie_pymc.make_user_data(keys, shared_data),
+        n_expanded=parts["n_expanded"],
         shape_info=shape_info,
-        logp_func=logp_pt,
-        expand_func=expand_pt,
-        reparameterized_names=renamed,
+        logp_func=parts.get("logp_pt"),
+        expand_func=parts.get("expand_pt"),
+        reparameterized_names=parts["renamed"],
     )
 
 
-def _numba_warning():
-    import numba
+def _compile_full(nutpie_pymc, model):
+    """PyTensor's rewrites and compilation, then the wrappers; ``(compiled, manifest)``."""
+    initial_point = nutpie_pymc._wrap_with_lock(_initial_point(model))
+    n_dim, n_expanded, logp_pt, expand_pt, initial_fn, shape_info, renamed = (
+        nutpie_pymc._make_functions(
+            model,
+            mode="NUMBA",
+            compute_grad=True,
+            join_expanded=True,
+            pymc_initial_point_fn=initial_point,
+            var_names=None,
+        )
+    )
+    logp_key, expand_key = _graph_key(logp_pt), _graph_key(expand_pt)
+    if logp_key is None or expand_key is None:  # PyTensor cannot cache this graph
+        return None, None
+    keys, shared_data = _shared([*logp_pt.get_shared(), *expand_pt.get_shared()])
+    logp_keys = [keys[var] for var in logp_pt.get_shared()]
+    expand_keys = [keys[var] for var in expand_pt.get_shared()]
+    logp = _cfunc("logp", logp_key, logp_pt.vm.jit_fn, n_dim, 1, logp_keys, shared_data)
+    expand = _cfunc(
+        "expand", expand_key, expand_pt.vm.jit_fn, n_dim, n_expanded, expand_keys, shared_data
+    )
+    parts = {
+        "n_dim": n_dim,
+        "n_expanded": n_expanded,
+        "shape_info": shape_info,
+        "renamed": renamed,
+        "n_joined": len(model.free_RVs),
+        "logp_pt": logp_pt,
+        "expand_pt": expand_pt,
+    }
+    compiled = _assemble(nutpie_pymc, model, parts, initial_fn, keys, shared_data, logp, expand)
+    manifest = manifests.record(model, parts, keys, logp_keys, expand_keys, logp_key, expand_key)
+    return compiled, manifest
 
-    return numba.NumbaWarning
+
+def _compile_from_manifest(nutpie_pymc, model, manifest: dict):
+    """The compiled model from a manifest and the cached wrappers, without PyTensor's
+    rewrites; None when a data container or a cached wrapper is missing."""
+    variables = manifests.data_containers(model, manifest["data"])
+    if variables is None:
+        return None
+    keys, shared_data = _shared(variables)
+    parts = manifests.parts(manifest)
+    n_dim = parts["n_dim"]
+    joined = [(n, s) for n, _, s in zip(*parts["shape_info"], strict=True)][: parts["n_joined"]]
+    initial_fn = nutpie_pymc._rv_dict_to_flat_array_wrapper(
+        nutpie_pymc._wrap_with_lock(_initial_point(model)),
+        names=[n for n, _ in joined],
+        shapes=[tuple(s) for _, s in joined],
+    )
+    try:
+        logp = _cfunc(
+            "logp", manifest["logp_key"], _not_compiled, n_dim, 1, manifest["logp"], shared_data
+        )
+        expand = _cfunc(
+            "expand",
+            manifest["expand_key"],
+            _not_compiled,
+            n_dim,
+            parts["n_expanded"],
+            manifest["expand"],
+            shared_data,
+        )
+    except Exception:
+        return None
+    if logp.cache_hits != 1 or expand.cache_hits != 1:
+        return None
+    return _assemble(nutpie_pymc, model, parts, initial_fn, keys, shared_data, logp, expand)
+
+
+def _not_compiled(*args):  # pragma: no cover - stands in for a graph never compiled
+    raise RuntimeError("the compiled graph is not in the cache")
+
+
+def compile_cached(model):
+    """nutpie's compiled model of a PyMC model, with disk-cached entry points.
+
+    Equivalent to ``nutpie.compile_pymc_model(model, freeze_model=False)`` (numba
+    backend). When a model with the same graph was compiled before (in any process
+    using the same cache folder), neither PyTensor's rewrites nor numba run: the
+    wrappers load from numba's cache and the layout from a small manifest beside them.
+    Falls back to nutpie's own compilation where the entry points cannot be cached.
+    """
+    import nutpie
+
+    nutpie_pymc = _nutpie_parts()
+    if nutpie_pymc is None:  # another nutpie: its own compilation
+        return nutpie.compile_pymc_model(model, freeze_model=False)
+    key = manifests.model_key(model, WRAPPER_VERSION)
+    manifest = manifests.load(key)
+    if manifest is not None:
+        compiled = _compile_from_manifest(nutpie_pymc, model, manifest)
+        if compiled is not None:
+            return compiled
+    compiled, manifest = _compile_full(nutpie_pymc, model)
+    if compiled is None:
+        return nutpie.compile_pymc_model(model, freeze_model=False)
+    manifests.save(key, manifest)
+    return compiled

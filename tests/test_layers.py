@@ -214,6 +214,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.working_pilot",
             "hiermodels.sampling",
             "hiermodels.cached_entry",
+            "hiermodels.manifests",
+            "hiermodels.graph_key",
             "hiermodels.convergence",
         ],
     ),

@@ -191,11 +191,53 @@ def summary(runs: list[dict]) -> dict:
     }
 
 
+TARGETS = "warm <= 3 s per model; cold <= 25 s for the first model, <= 5 s for later ones"
+
+
+def section(study: dict | None) -> list[str]:
+    """The docs/performance.md section of a results file (medians per variant and cache)."""
+    if not study or not study.get("summary"):
+        return []
+    names = [name for name, _, _ in MODELS]
+    lines = [
+        "## Time to first result: four models in a fresh process",
+        "",
+        "Measured by `benchmarks/first_result.py`: a fresh Python process imports the "
+        "library, then builds and fits (4 chains x 1000 draws after 1000 tuning steps) "
+        + ", ".join(f"{n} `{f}`" for n, f, _ in MODELS)
+        + ". *cold*: empty PyTensor/numba cache folders; *warm*: a new process on the "
+        "folders that the cold process filled. The first model's seconds count from the "
+        "process start (import included); each later model's are its own (build, compile, "
+        f"sample). Medians over the runs. Targets of issue #18: {TARGETS}. "
+        f"{study.get('bambi', '')}.",
+        "",
+        "| variant, cache | runs | " + " | ".join(f"{n} s" for n in names) + " | load avg |",
+        "|---|---|" + "---|" * len(names) + "---|",
+    ]
+    loads: dict[str, list[float]] = {}
+    for row in study.get("runs", []):
+        if row.get("load_start"):
+            loads.setdefault(f"{row['variant']} {row['cache']}", []).append(row["load_start"][0])
+    for key, models in study["summary"].items():
+        runs = max(m["runs"] for m in models.values())
+        cells = [f"{models[n]['median_s']:.1f}" if n in models else "" for n in names]
+        load = loads.get(key, [])
+        avg = f"{statistics.median(load):.1f}" if load else ""
+        lines.append(f"| {key} | {runs} | " + " | ".join(cells) + f" | {avg} |")
+    return [*lines, ""]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--variants", nargs="+", default=["hiermodels", "pymc"])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--warm-runs",
+        type=int,
+        default=1,
+        help="warm processes after each cold one (the same cache folder)",
+    )
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -212,7 +254,7 @@ def main(argv=None) -> None:
     for repeat in range(args.repeats):
         for variant in args.variants:
             with tempfile.TemporaryDirectory(prefix="hm-first-") as folder:
-                for cache in ("cold", "warm"):
+                for cache in ("cold", *["warm"] * args.warm_runs):
                     row = _run(variant, Path(folder), args.timeout)
                     runs.append({**row, "cache": cache, "repeat": repeat})
                     print(json.dumps(runs[-1]), flush=True)

@@ -308,7 +308,14 @@ def _setup(results: dict) -> list[str]:
     return lines
 
 
-def write(results: dict, configs: dict, docs: Path, *, compile_study: dict | None = None) -> None:
+def write(
+    results: dict,
+    configs: dict,
+    docs: Path,
+    *,
+    compile_study: dict | None = None,
+    first_result: dict | None = None,
+) -> None:
     """Write ``performance.md`` (and the scaling PNG when there are simulated cases)."""
     docs.mkdir(parents=True, exist_ok=True)
     runs = results.get("runs", [])
@@ -363,5 +370,8 @@ def write(results: dict, configs: dict, docs: Path, *, compile_study: dict | Non
     scaling = _scaling(groups, docs)
     if scaling:
         lines += ["## Cost against N", "", *scaling, ""]
+    from benchmarks.first_result import section
+
+    lines += section(first_result)
     lines += _compile_section(compile_study)
     (docs / "performance.md").write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")

@@ -467,7 +467,8 @@ def main(argv=None) -> None:
                     }
                     print(json.dumps(brief), flush=True)
     compile_study = load_results(HERE / "compile_time.json") if not args.quick else None
-    report.write(results, configs, args.docs, compile_study=compile_study)
+    first = load_results(HERE / "first_result.json") if not args.quick else None
+    report.write(results, configs, args.docs, compile_study=compile_study, first_result=first)
     print(f"wrote {args.results} and {args.docs / 'performance.md'}")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 
+from hiermodels import naming
 from hiermodels.errors import MissingDependencyError
 
 __all__ = ["model_graph"]
@@ -40,7 +41,9 @@ def model_graph(pymc_model, *, name: str, **kwargs):
         How the model is named in the error message (its formula).
     **kwargs
         Passed to :func:`pymc.model_to_graphviz` (``var_names``, ``figsize``, ``dpi``,
-        ``save``, ...).
+        ``save``, ...). Without ``var_names`` the graph leaves out the data containers
+        that hold prior parameters and the centring vector (they are data only so that
+        the compiled model can be reused; see :mod:`hiermodels.cached_entry`).
 
     Raises
     ------
@@ -56,4 +59,8 @@ def model_graph(pymc_model, *, name: str, **kwargs):
         )
     import pymc as pm
 
-    return pm.model_to_graphviz(pymc_model, **kwargs)
+    graph = pm.model_to_graphviz(pymc_model, **kwargs)
+    if "var_names" not in kwargs:  # drop the nodes and edges of those containers
+        hidden = (naming.data_name("prior_"), naming.data_name("centre"))
+        graph.body = [line for line in graph.body if not any(h in line for h in hidden)]
+    return graph

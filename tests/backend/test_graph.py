@@ -40,6 +40,9 @@ def test_graph_is_pymc_graph_of_the_model(monkeypatch, model):
     source = model.graph().source
     for name in ("Intercept", "b", "sd_Subject", "r_Subject", "sigma", "Reaction", "Subject"):
         assert name in source, name
+    # the data containers of prior parameters (data only for the compile cache) stay out
+    assert "data_prior_" not in source and "data_centre" not in source
+    assert "data_prior_sigma_lam" in model.pymc_model.named_vars
 
 
 @pytest.mark.parametrize(

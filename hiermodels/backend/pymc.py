@@ -191,7 +191,9 @@ def _likelihood(
         aux[naming.INTERCEPT] = thresholds
     trials = design.trials
     if trials is not None:  # data, like y, so that the compiled model does not hold them
-        trials = pm.Data(naming.data_name("trials"), trials, dims=dims)
+        whole = np.all(np.asarray(trials) == np.round(trials))  # counts: kept integer
+        values = np.asarray(trials).astype(np.int64) if whole else trials
+        trials = pm.Data(naming.data_name("trials"), values, dims=dims)
     return pymc_row_likelihood(
         family,
         design.response_name,

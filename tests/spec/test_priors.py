@@ -212,7 +212,9 @@ def test_user_prior_changes_the_pymc_graph():
     assert rv_op_name(default, "sigma") == "ExponentialRV"
     assert rv_op_name(custom, "sigma") == "HalfNormalRV"
     sigma_param = custom.pymc_model["sigma"].owner.inputs[-1]
-    assert float(sigma_param.data) == 3.0
+    # prior parameters are data containers (hiermodels.backend.priors.prior_value)
+    assert sigma_param.name == "data_prior_sigma_sigma"
+    assert float(sigma_param.get_value()) == 3.0
 
 
 def test_user_prior_on_group_sd_changes_the_pymc_graph():

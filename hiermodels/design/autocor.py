@@ -24,6 +24,7 @@ import pandas as pd
 from hiermodels.design.levels import level_labels
 from hiermodels.design.types import SeriesDesign
 from hiermodels.errors import DataError, FormulaError
+from hiermodels.families import get_family
 from hiermodels.spec.autocor import ArTerm
 
 __all__ = ["check_autocor_family", "series_design"]
@@ -93,7 +94,7 @@ def series_design(frame: pd.DataFrame, term: ArTerm) -> SeriesDesign:
 
 def check_autocor_family(family: str, rows, formula: str) -> None:
     """``ar()`` is a residual correlation of a normal response: gaussian, no row terms."""
-    if family != "gaussian":
+    if not get_family(family).collapsible:  # a normal response (the gaussian family)
         raise FormulaError(
             f"ar() correlates the residuals of a normal response: it needs "
             f"family='gaussian', not {family!r}. (brms's latent-residual ARMA for other "

@@ -2,7 +2,8 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python -m benchmarks.first_result [--repeats 5] [--variants hiermodels pymc]
+    .venv/bin/python -m benchmarks.first_result [--repeats 1] [--warm-runs 5]
+        [--variants hiermodels pymc bambi]
 
 Each run starts a fresh Python process that imports the library, then builds and fits
 (4 chains x 1000 draws after 1000 tuning steps, seed 1) in this order:
@@ -21,10 +22,12 @@ seconds (build + compile + sample). Variants:
 - ``hiermodels``: ``hm.Model(formula, data, family=...).fit(...)`` with its defaults.
 - ``pymc``: the brms-style hand-written PyMC models of :mod:`benchmarks.handwritten`
   (and a hand-written Bernoulli model), compiled and sampled by nutpie (numba).
+- ``bambi``: ``bmb.Model(formula, data, family=...).fit(..., inference_method="nutpie")``
+  in ``benchmarks/.venv-bambi`` (made by ``benchmarks/setup_bambi_venv.py``, over the
+  project's own PyMC); it runs by default when that venv exists.
 
-bambi runs only when it is importable (``benchmarks/setup_bambi_venv.py``); the results
-say when it was not. Results go to ``benchmarks/first_result.json``; the machine's load
-averages are stored with every run, since the wall times depend on them.
+Results go to ``benchmarks/first_result.json``; the machine's load averages are stored
+with every run, since the wall times depend on them.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ MODELS = [
     ("cbpp_bernoulli", "y ~ period + (1 | herd)", "bernoulli"),
 ]
 SETTINGS = {"draws": 1000, "tune": 1000, "chains": 4}
+#: bambi runs in its own venv over the project's PyMC (benchmarks/setup_bambi_venv.py).
+BAMBI_PYTHON = HERE / ".venv-bambi" / "bin" / "python"
 
 
 def _data(name: str):
@@ -118,8 +123,10 @@ def _worker(variant: str) -> dict:
     import logging
 
     logging.disable(logging.WARNING)
-    import hiermodels as hm
-
+    if variant == "bambi":  # the bambi venv (benchmarks/setup_bambi_venv.py)
+        import bambi as bmb
+    else:
+        import hiermodels as hm
     if variant == "pymc":
         import nutpie
     out: dict = {"import_s": time.perf_counter() - _START, "models": {}}
@@ -132,6 +139,11 @@ def _worker(variant: str) -> dict:
             )
             attrs = fit.idata.attrs
             extra = {"compile_s": attrs.get("seconds_compile"), "method": attrs.get("method")}
+        elif variant == "bambi":
+            bmb.Model(formula, data, family=family).fit(
+                **SETTINGS, inference_method="nutpie", random_seed=1
+            )
+            extra = {}
         else:
             model = _handwritten(name, formula, data)
             t = time.perf_counter()
@@ -152,10 +164,11 @@ def _run(variant: str, cache: Path, timeout: float) -> dict:
     env["NUMBA_CACHE_DIR"] = str(cache / "numba")
     env["PYTHONPATH"] = str(ROOT)
     row = {"variant": variant, "load_start": list(os.getloadavg())}
+    python = str(BAMBI_PYTHON) if variant == "bambi" else sys.executable
     started = time.perf_counter()
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "benchmarks.first_result", "--worker", variant],
+            [python, "-m", "benchmarks.first_result", "--worker", variant],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -230,7 +243,8 @@ def section(study: dict | None) -> list[str]:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--variants", nargs="+", default=["hiermodels", "pymc"])
+    default = ["hiermodels", "pymc"] + (["bambi"] if BAMBI_PYTHON.exists() else [])
+    parser.add_argument("--variants", nargs="+", default=default)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument(
         "--warm-runs",
@@ -244,12 +258,11 @@ def main(argv=None) -> None:
     if args.worker:
         print(MARKER + json.dumps(_worker(args.worker)), flush=True)
         return
-    try:
-        import bambi  # noqa: F401
-
-        bambi_note = "bambi is importable but not run by this benchmark yet"
-    except ImportError:
-        bambi_note = "bambi is not installed in this environment: not run"
+    bambi_note = (
+        "bambi 0.21 (inference_method='nutpie') runs in benchmarks/.venv-bambi"
+        if "bambi" in args.variants
+        else "bambi was not run (make benchmarks/.venv-bambi with setup_bambi_venv.py)"
+    )
     runs = []
     for repeat in range(args.repeats):
         for variant in args.variants:

@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import warnings
 
@@ -48,7 +49,9 @@ __all__ = ["compile_cached", "entry_source"]
 WRAPPER_VERSION = "2"
 
 
+@functools.cache
 def _address_as_pointer():
+    """A numba intrinsic turning an integer address into a ``void*`` (made once)."""
     from numba import types
     from numba.core import cgutils
     from numba.extending import intrinsic
@@ -75,7 +78,7 @@ def _layout(shared_data: dict[str, np.ndarray]) -> tuple[dict[str, int], int]:
     return offsets, at
 
 
-def _array_expression(key: str, index: int, k: int, offset: int, array: np.ndarray) -> str:
+def _array_expression(index: int, k: int, offset: int, array: np.ndarray) -> str:
     shape = ", ".join(f"int(ud[{offset + d}])" for d in range(array.ndim))
     shape = f"({shape},)" if array.ndim == 1 else f"({shape})"
     dtype = f"np.{array.dtype.type.__name__}"
@@ -96,7 +99,7 @@ def entry_source(
     lines = [f"    ud = carray(user_data_, ({max(total, 1)},), dtype=np.uint64)"]
     args = ["x"]
     for j, key in enumerate(keys):
-        expr = _array_expression(key, order.index(key), k, offsets[key], shared_data[key])
+        expr = _array_expression(order.index(key), k, offsets[key], shared_data[key])
         lines.append(f"    a{j} = {expr}")
         args.append(f"a{j}")
     call = ", ".join(args)
@@ -181,7 +184,7 @@ def _cfunc(kind, graph_key, inner, n_dim, n_out, keys, shared_data):
         return numba.cfunc(_signatures()[kind], cache=True)(py_func)
 
 
-def _graph_key(function) -> str | None:
+def _compiled_graph_key(function) -> str | None:
     """PyTensor's numba cache key of a compiled function's graph, if it has one."""
     from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
 
@@ -261,7 +264,7 @@ def _compile_full(nutpie_pymc, model):
             var_names=None,
         )
     )
-    logp_key, expand_key = _graph_key(logp_pt), _graph_key(expand_pt)
+    logp_key, expand_key = _compiled_graph_key(logp_pt), _compiled_graph_key(expand_pt)
     if logp_key is None or expand_key is None:  # PyTensor cannot cache this graph
         return None, None
     keys, shared_data = _shared([*logp_pt.get_shared(), *expand_pt.get_shared()])

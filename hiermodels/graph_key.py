@@ -44,7 +44,7 @@ def _leaf(var) -> str:
 
 
 class _Unkeyable(Exception):
-    pass
+    """An operation property with no faithful text (an address or an elided repr)."""
 
 
 def _value_key(value) -> str:

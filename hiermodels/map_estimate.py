@@ -99,18 +99,13 @@ def fit_map(model) -> PointEstimate:
     result = tree["optimizer_result"].to_dataset()
     # The optimiser's x holds the unconstrained values, in the order of value_vars.
     start_point = pm_model.initial_point()
-    values, offset = {}, 0
-    for v in pm_model.value_vars:
-        shape = np.shape(start_point[v.name])
-        size = int(np.prod(shape))
-        values[v.name] = result["x"].values[offset : offset + size].reshape(shape)
-        offset += size
+    shapes = {v.name: np.shape(start_point[v.name]) for v in pm_model.value_vars}
+    flat = np.asarray(result["x"].values, dtype=float)
+    values = _unflatten(flat, shapes)
     # Laplace: covariance of the unconstrained values, then the delta method. Both
     # derivatives are central differences of compiled functions: the Hessian of the
     # analytic gradient, the Jacobian of the fixed effects. Symbolic second derivatives
     # build scans whose compilation took 85-120 s on an empty cache.
-    shapes = {name: np.shape(value) for name, value in values.items()}
-    flat = np.concatenate([np.ravel(v) for v in values.values()])
     dlogp = pm_model.compile_dlogp(jacobian=True, mode="FAST_RUN")
     hessian = -_central_jacobian(lambda x: dlogp(_unflatten(x, shapes)), flat)
     hessian = (hessian + hessian.T) / 2
@@ -152,9 +147,9 @@ def fit_map(model) -> PointEstimate:
     )
     potential = pm_model.replace_rvs_by_values(list(pm_model.potentials))[0]
     loglik = float(
-        pytensor.function(pm_model.value_vars, potential, on_unused_input="ignore")(
-            *values.values()
-        )
+        pytensor.function(
+            pm_model.value_vars, potential, on_unused_input="ignore", mode=_python_mode()
+        )(*values.values())
     )
     k = (
         len(design.fixed.names)
@@ -174,5 +169,5 @@ def fit_map(model) -> PointEstimate:
         n_parameters=k,
         converged=bool(result["success"].values),
         seconds=time.perf_counter() - start,
-        theta=np.concatenate([np.ravel(v) for v in values.values()]),
+        theta=flat,
     )

@@ -33,13 +33,18 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from hiermodels import naming
 from hiermodels.design import Design, GroupDesign
+from hiermodels.errors import SpecError
 from hiermodels.kernels.covariance import correlation_root
+from hiermodels.sufficient_statistics import (
+    CollapsedStatistics,
+    first_rows_shifts,
+    row_sums,
+    statistics_from_sums,
+)
 
 __all__ = [
     "CollapsedStatistics",
@@ -107,9 +112,10 @@ def fixed_columns(design: Design) -> tuple[np.ndarray, np.ndarray | None]:
     centre = None
     if design.fixed.has_intercept:
         if slope_idx:
-            centre = slopes.mean(axis=0)
+            held = design.statistics is None  # else the means of rows not held
+            centre = slopes.mean(axis=0) if held else design.statistics.column_mean[slope_idx]
             slopes = slopes - centre
-        slopes = np.column_stack([np.ones(design.n_obs), slopes])
+        slopes = np.column_stack([np.ones(len(slopes)), slopes])
     return slopes, centre
 
 
@@ -122,58 +128,34 @@ def _segment_sum(values: np.ndarray, codes: np.ndarray, J: int) -> np.ndarray:
     return out.reshape((J, *values.shape[1:]))
 
 
-@dataclass(frozen=True, eq=False)
-class CollapsedStatistics:
-    """Per-level and global sufficient statistics of the collapsed factor.
-
-    ``y`` is the response minus the offset and minus its mean ``y_mean`` (for numerical
-    accuracy of ``y'y``); the intercept absorbs ``y_mean``.
-    """
-
-    factor: str
-    counts: np.ndarray  # (J,)
-    ZtZ: np.ndarray  # (J, q, q)
-    ZtF: np.ndarray  # (J, q, p)
-    Zty: np.ndarray  # (J, q)
-    FtF: np.ndarray  # (p, p)
-    Fty: np.ndarray  # (p,)
-    yty: float
-    y_mean: float
-    n_obs: int
-
-
 def collapsed_statistics(
     design: Design, factor: str, *, row_weights: np.ndarray | None = None
 ) -> CollapsedStatistics:
-    """One O(N) pass over the rows: the statistics the collapsed log-density needs.
+    """The statistics the collapsed log-density needs, from exact sums over the rows.
 
     With ``row_weights`` (one per row; 0/1 selects training rows for a refit) every
-    row's terms are multiplied by its weight, and ``n_obs`` is their sum. The response
-    is centred on the mean of *all* rows either way, so that statistics of different
-    weights fit one compiled graph (the intercept absorbs any centring constant).
+    row's terms are multiplied by its weight, and ``n_obs`` is their sum. The columns and
+    the response are centred on the means of *all* rows either way, so that statistics
+    of different weights fit one compiled graph (the intercept absorbs any centring
+    constant). A model without rows (:mod:`hiermodels.distributed`) returns the
+    statistics computed where its rows are: the same bits as from the rows here
+    (:mod:`hiermodels.sufficient_statistics`).
     """
     g = design.group(factor)
-    F, _ = fixed_columns(design)
-    y = design.y.astype(float)
-    if design.offset is not None:
-        y = y - design.offset
-    y_mean = float(y.mean()) if design.fixed.has_intercept else 0.0
-    y = y - y_mean
-    codes, Z, J = g.codes[:, 0], g.Z, g.n_levels
-    w = np.ones(len(y)) if row_weights is None else np.asarray(row_weights, dtype=float)
-    Zw, Fw = Z * w[:, None], F * w[:, None]
-    return CollapsedStatistics(
-        factor=g.name,
-        counts=np.bincount(codes, weights=w, minlength=J).round().astype(int),
-        ZtZ=_segment_sum(Zw[:, :, None] * Z[:, None, :], codes, J),
-        ZtF=_segment_sum(Zw[:, :, None] * F[:, None, :], codes, J),
-        Zty=_segment_sum(Zw * y[:, None], codes, J),
-        FtF=Fw.T @ F,
-        Fty=Fw.T @ y,
-        yty=float((w * y) @ y),
-        y_mean=y_mean,
-        n_obs=design.n_obs if row_weights is None else float(w.sum()),
-    )
+    if design.statistics is not None:  # rows not held: their sums were computed where they are
+        if row_weights is not None or design.statistics.collapsed.factor != g.name:
+            raise SpecError(
+                f"A model without rows has the statistics of factor "
+                f"{design.statistics.collapsed.factor!r}, unweighted; asked for {g.name!r}"
+                f"{' with row weights' if row_weights is not None else ''}."
+            )
+        return design.statistics.collapsed
+    shifts = first_rows_shifts(design)
+    every = row_sums(design, g.name, shifts)
+    if row_weights is None:
+        return statistics_from_sums(every, design, g.name, shifts)
+    weighted = row_sums(design, g.name, shifts, weights=row_weights)
+    return statistics_from_sums(weighted, design, g.name, shifts, centring=every)
 
 
 def _covariance_factor(posterior, g: GroupDesign) -> np.ndarray:

@@ -22,6 +22,7 @@ __all__ = [
     "MissingDataWarning",
     "MissingDependencyError",
     "PriorError",
+    "RowsNotHeldError",
     "SamplerError",
     "SpecError",
 ]
@@ -70,6 +71,11 @@ class PriorError(SpecError):
 
 class DataError(HiermodelsError, ValueError):
     """The data cannot be used for the model as given."""
+
+
+class RowsNotHeldError(DataError):
+    """A computation needs the model's rows, but the model holds only sums over them (a
+    model on a Dask DataFrame); the message says what to do instead."""
 
 
 class SamplerError(SpecError):

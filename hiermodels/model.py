@@ -21,9 +21,12 @@ from typing import Literal
 import pandas as pd
 
 import hiermodels.inference.prior
+import hiermodels.point_estimates
 from hiermodels.backend.graph import model_graph
 from hiermodels.design import Design, build_design
 from hiermodels.design.distributional import build_parts, model_columns
+from hiermodels.design.statistics import require_rows
+from hiermodels.distributed import is_dask_frame, statistics_design
 from hiermodels.errors import ConvergenceWarning, SpecError
 from hiermodels.facade import facade
 from hiermodels.families import get_family, resolve_link
@@ -116,15 +119,6 @@ class Model:
                 f"priors must be a dict of key -> hm.Prior, got {type(priors).__name__}."
             )
         parsed = parse_formula(formula)
-        design = build_design(
-            parsed, data, family=family, missing=missing, formula=formula, data2=data2
-        )
-        # copies: a later change to the caller's K must not reach refits (k-fold, load)
-        self.data2 = {k: getattr(v, "copy", lambda v=v: v)() for k, v in (data2 or {}).items()}
-        if formulas:  # distributional formulas: their designs ride on the main one
-            parts = build_parts(formulas, parsed, data, design, family=family)
-            design = dataclasses.replace(design, distributional=parts)
-        slots, resolved, sources = model_priors(design, family, link, priors)
         self.spec = ModelSpec(
             response=parsed.response,
             fixed=parsed.fixed,
@@ -136,13 +130,28 @@ class Model:
             autocor=parsed.autocor,
             distributional=formulas,
         )
+        if is_dask_frame(data):  # sums over the partitions, no rows (hiermodels.distributed)
+            design = statistics_design(
+                parsed, data, spec=self.spec, family=family, formula=formula, missing=missing,
+                data2=data2,
+            )  # fmt: skip
+        else:
+            design = build_design(
+                parsed, data, family=family, missing=missing, formula=formula, data2=data2
+            )
+        # copies: a later change to the caller's K must not reach refits (k-fold, load)
+        self.data2 = {k: getattr(v, "copy", lambda v=v: v)() for k, v in (data2 or {}).items()}
+        if formulas:  # distributional formulas: their designs ride on the main one
+            parts = build_parts(formulas, parsed, data, design, family=family)
+            design = dataclasses.replace(design, distributional=parts)
+        slots, resolved, sources = model_priors(design, family, link, priors)
         self.design: Design = design
         self.priors: dict[str, Prior] = resolved
         self.prior_sources: dict[str, str] = sources
         self._slots = slots
         # by position: row labels may repeat
         columns = model_columns(parsed, design.distributional)  # the formulas' columns too
-        self._data = data[columns].iloc[design.row_positions].copy()
+        self._data = None if design.statistics else data[columns].iloc[design.row_positions].copy()
         from hiermodels.backend.pymc import check_priors
 
         check_priors(design, resolved)
@@ -153,6 +162,19 @@ class Model:
         self._dominance: dict[str, float] | None = None
         self._pymc_model = None
         self._collapsed_models: dict[str, object] = {}
+
+    @classmethod
+    def from_parquet(cls, path, formula: str, *, client=None, **options) -> Model:
+        """The model of a (partitioned) Parquet data set, read lazily with Dask.
+
+        The sums the model needs are computed on ``client``'s cluster (default: the
+        current ``dask.distributed`` client, else a local one); see ``docs/distributed.md``.
+        ``options`` are those of :class:`Model`.
+        """
+        from hiermodels.distributed import cluster, read_parquet
+
+        with cluster(client):
+            return cls(formula, read_parquet(path), **options)
 
     @classmethod
     def from_recipe(cls, recipe, data: pd.DataFrame | None = None) -> Model:
@@ -271,6 +293,7 @@ class Model:
     @property
     def data(self) -> pd.DataFrame:
         """A copy of the used columns of the rows in the model."""
+        require_rows(self.design, "The model's data")
         return self._data.copy()
 
     def __repr__(self) -> str:
@@ -284,33 +307,7 @@ class Model:
         """Every parameter with its prior and whether the user or the default set it."""
         return prior_table(self._slots, self.priors, self.prior_sources)
 
-    def optimize(self, *, criterion: Literal["reml", "ml", "map"] = "reml"):
-        """Point estimates with the group effects integrated out: REML, ML or MAP.
-
-        Only for the gaussian family. Returns a
-        :class:`hiermodels.optimize.PointEstimate` with lme4-style tables, the
-        log-likelihood, AIC and BIC. For ``"reml"`` and ``"ml"`` priors play no part
-        (the numbers match lme4); ``"map"`` is the mode of the collapsed posterior that
-        ``fit(method="marginal")`` samples, priors included, with Laplace standard errors
-        (one grouping factor; see :mod:`hiermodels.map_estimate`).
-
-        Examples
-        --------
-        >>> import hiermodels as hm
-        >>> ox = hm.datasets.load("Oxboys")
-        >>> est = hm.Model("height ~ age + (age | Subject)", ox).optimize(criterion="ml")
-        >>> round(est.loglik, 2)
-        -362.98
-        """
-        from hiermodels.optimize import check_optimizable, fit_point_estimate
-
-        check_optimizable(self.design, self.family, self.spec.response.additions)
-        if criterion == "map":
-            from hiermodels.map_estimate import fit_map
-
-            return fit_map(self)
-        return fit_point_estimate(self.design, criterion=criterion)
-
+    optimize = facade(hiermodels.point_estimates.optimize_model)
     sample_prior_predictive = facade(hiermodels.inference.prior.sample_prior_predictive)
     plot_prior_predictive = facade(hiermodels.inference.prior.plot_prior_predictive)
 

@@ -27,6 +27,7 @@ from hiermodels.design import Design
 from hiermodels.design.distributional import constant_parameters, distributional_priors
 from hiermodels.design.smooths import group_sd_slot, is_smooth_group
 from hiermodels.families import get_family
+from hiermodels.kernels.exact_sums import exact_moments
 from hiermodels.spec.priors import Prior, PriorSlot, default_priors, resolve_priors
 
 #: The prior key and parameter name of the residual AR(1) coefficient (brms's class ``ar``).
@@ -81,14 +82,27 @@ def model_priors(
     y = fam.linear_scale_response(
         design.y / design.trials if design.trials is not None else design.y
     )
-    column_sd = {n: _sd(col) for n, col in zip(design.fixed.names, design.fixed.matrix.T)}
-    group_sd = {(g.name, t): _sd(col) for g in design.groups for t, col in zip(g.terms, g.Z.T)}
+    # From exact sums, so that a model on a Dask DataFrame, whose moments come from the
+    # sums of its partitions (design.statistics), gets the same priors to the bit.
+    if design.statistics is None:
+        y_mean, y_sd = (float(v[0]) for v in exact_moments(y))
+        _, fixed_sd = exact_moments(design.fixed.matrix)
+        column_sd = dict(zip(design.fixed.names, fixed_sd.tolist()))
+        group_sd = {
+            (g.name, t): float(sd)
+            for g in design.groups
+            for t, sd in zip(g.terms, exact_moments(g.Z)[1])
+        }
+    else:
+        stats = design.statistics
+        y_mean, y_sd, group_sd = stats.y_mean, stats.y_sd, stats.group_column_sd
+        column_sd = dict(zip(design.fixed.names, stats.column_sd.tolist()))
     defaults = default_priors(
         [s for s in slots if s.kind != AR],
         link=link,
         response_scale=fam.response_scale,
-        y_mean=float(np.mean(y)),
-        y_sd=_sd(y),
+        y_mean=y_mean,
+        y_sd=y_sd,
         column_sd=column_sd,
         group_column_sd=group_sd,
         offset_mean=float(np.mean(design.offset)) if design.offset is not None else 0.0,

@@ -197,7 +197,9 @@ LAYERS: list[tuple[str, list[str]]] = [
         "kernels",
         [
             "hiermodels.kernels",
+            "hiermodels.sufficient_statistics",
             "hiermodels.collapsed",
+            "hiermodels.distributed",
             "hiermodels.linear_predictor",
             "hiermodels.pointwise",
             "hiermodels.parameters",
@@ -211,6 +213,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.theta_search",
             "hiermodels.optimize",
             "hiermodels.map_estimate",
+            "hiermodels.point_estimates",
             "hiermodels.working_pilot",
             "hiermodels.sampling",
             "hiermodels.cached_entry",

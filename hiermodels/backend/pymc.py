@@ -69,7 +69,7 @@ __all__ = ["build_model", "check_priors", "inverse_link", "model_coords"]
 
 def model_coords(design: Design) -> dict[str, list]:
     """Coordinates: observations, fixed terms, and per factor its levels and terms."""
-    coords: dict[str, list] = {naming.OBS_DIM: list(range(design.n_obs))}
+    coords: dict[str, list] = {naming.OBS_DIM: list(range(len(design.y)))}  # rows held
     slopes = [n for n in design.fixed.names if n != naming.INTERCEPT]
     if slopes:
         coords[naming.FIXED_DIM] = slopes
@@ -280,7 +280,10 @@ def build_model(
         if thresholds_c is not None and plan.coefficients:
             sheared = thresholds_c
         has_level = intercept_c is not None or thresholds_c is not None
-        centre = X[:, slope_idx].mean(axis=0) if (slope_idx and has_level) else None
+        centre = None
+        if slope_idx and has_level:  # the column means (from sums when no rows are held)
+            stats = design.statistics
+            centre = X[:, slope_idx].mean(axis=0) if stats is None else stats.column_mean[slope_idx]
         centre_data = None if centre is None else pm.Data(naming.data_name("centre"), centre)
         # the number of rows stays symbolic: a model of the same structure on more or
         # fewer rows reuses the compiled code (hiermodels.cached_entry)

@@ -153,10 +153,15 @@ class Design:
     #: The designs of the family parameters with formulas of their own
     #: (:class:`hiermodels.design.distributional.DistributionalPart`), in family order.
     distributional: tuple[Any, ...] = ()
+    #: Sums over rows that are not held (a model on a Dask DataFrame): a
+    #: :class:`hiermodels.design.statistics.DesignStatistics`; the row arrays are then
+    #: empty. ``None`` when the rows are here.
+    statistics: Any = None
 
     @property
     def n_obs(self) -> int:
-        return len(self.y)
+        """Number of rows of the model (held or not; see :attr:`statistics`)."""
+        return len(self.y) if self.statistics is None else self.statistics.n_obs
 
     def group(self, name: str) -> GroupDesign:
         for g in self.groups:

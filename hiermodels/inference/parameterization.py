@@ -123,6 +123,12 @@ def choose_collapsed_factor(
     """The factor ``method`` integrates out; see :meth:`hiermodels.Model.collapsed_factor`."""
     if method not in _METHODS:
         raise SpecError(f"Unknown method {method!r}; valid choices are {list(_METHODS)}.")
+    if design.statistics is not None and method in ("full", "gibbs"):
+        raise SpecError(
+            f"method={method!r} needs the model's rows, and this model holds only sums over "
+            f"them ({design.statistics.source}); valid choices here are 'auto' and "
+            "'marginal' (the group effects integrated out, then drawn exactly)."
+        )
     if method in ("full", "gibbs"):
         return None
     if not get_family(family).collapsible:

@@ -19,6 +19,7 @@ from hiermodels import naming
 from hiermodels.collapsed import conditional_group_effects
 from hiermodels.design import Design
 from hiermodels.design.distributional import constant_parameter_draws
+from hiermodels.design.statistics import require_rows
 from hiermodels.errors import SamplerError
 from hiermodels.families import get_family
 from hiermodels.gibbs import check_gibbs, sample_gibbs
@@ -120,9 +121,11 @@ def sample_posterior(
         start = time.perf_counter()
         tree = add_conditional_effects(model.design, tree, factor, seed)
         timings["conditional_draws"] = time.perf_counter() - start
+    if log_likelihood and model.design.statistics is not None:
+        require_rows(model.design, "The pointwise log-likelihood (log_likelihood=True)")
     if log_likelihood is None:
         size = model.design.n_obs * draws * chains
-        log_likelihood = size <= LOG_LIKELIHOOD_MAX_VALUES
+        log_likelihood = size <= LOG_LIKELIHOOD_MAX_VALUES and model.design.statistics is None
     tree = _complete(model, tree, log_likelihood=bool(log_likelihood))
     tree.attrs.update(
         {
@@ -200,7 +203,7 @@ def _complete(model, tree: xr.DataTree, *, log_likelihood: bool = True) -> xr.Da
     coords = {
         "chain": posterior["chain"].values,
         "draw": posterior["draw"].values,
-        naming.OBS_DIM: np.arange(design.n_obs),
+        naming.OBS_DIM: np.arange(len(design.y)),  # the rows held (none without rows)
     }
     groups = {k: tree[k].to_dataset() for k in tree.children}
     if log_likelihood:

@@ -1,0 +1,186 @@
+"""The design of a model on a Dask DataFrame: two passes over the partitions, no rows kept.
+
+1. One pass collects, per column the formula reads, the count of missing values, and
+   the distinct values of every grouping factor (its columns together) and of every
+   text or categorical column. From those a *pilot* frame is made that holds every
+   level once, plus the first rows of the data; the pilot's design is the *template*
+   whose encoders (levels, categorical codings, stateful transforms) every partition
+   uses, so that all partitions agree on codes.
+2. A second pass computes each partition's sums (:mod:`hiermodels.distributed.sums`)
+   on the workers and adds them up in a tree; only the sums travel.
+
+The result is the template's design with its rows removed and
+:class:`~hiermodels.design.statistics.DesignStatistics` in
+:attr:`~hiermodels.design.Design.statistics`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from hiermodels.collapsed import is_collapsible
+from hiermodels.design import Design, build_design, used_columns
+from hiermodels.design.statistics import DesignStatistics
+from hiermodels.distributed.cluster import cluster, compute
+from hiermodels.distributed.statistics import design_statistics
+from hiermodels.distributed.sums import partition_design, partition_sums
+from hiermodels.errors import DataError, SpecError
+from hiermodels.spec.terms import GroupFactor
+from hiermodels.sufficient_statistics import SHIFT_ROWS, RowSums, first_rows_shifts
+
+__all__ = ["statistics_design"]
+
+
+def _unsupported(parsed, family: str, formula: str, missing: str) -> str | None:
+    """Why the model cannot be fitted from sums (``None`` when it can)."""
+    if family != "gaussian":
+        return (
+            f"family {family!r}: only a gaussian model's likelihood depends on its rows "
+            "through sums"
+        )
+    if missing != "error":
+        return f"missing={missing!r}: drop incomplete rows in Dask first (ddf.dropna())"
+    if parsed.offsets or parsed.autocor is not None or parsed.response.additions:
+        return "offsets, ar() and response additions (se(), weights(), cens()) need the rows"
+    if len(parsed.group_terms) != 1 or not isinstance(parsed.group_terms[0].factor, GroupFactor):
+        return (
+            "it has more or fewer than one grouping factor, or a multiple-membership one; "
+            "sums are implemented for the varying intercepts and slopes of one factor"
+        )
+    return None
+
+
+def _pilot(ddf, parsed, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A small frame that holds every level of every factor, and the first rows.
+
+    Raises a :class:`~hiermodels.errors.DataError` for missing values.
+    """
+    text = [c for c in columns if not pd.api.types.is_numeric_dtype(ddf.dtypes[c])]
+    factors = [tuple(g.factor.columns) for g in parsed.group_terms]
+    subsets = list(dict.fromkeys(factors + [(c,) for c in text]))
+    missing, *distinct = compute(
+        ddf[columns].isna().sum(), *[ddf[list(s)].drop_duplicates(split_out=1) for s in subsets]
+    )
+    bad = {c: int(v) for c, v in missing.items() if v}
+    if bad:
+        raise DataError(
+            f"Missing values in used columns: {bad} (counts per column). A model on a Dask "
+            "DataFrame needs complete rows: drop them first, e.g. "
+            f"ddf.dropna(subset={sorted(bad)})."
+        )
+    head = ddf[columns].head(SHIFT_ROWS, npartitions=-1)  # the first rows, as in memory
+    frames = [head]
+    for subset, values in zip(subsets, distinct):
+        # one full row per distinct value: the first row of the head, relabelled
+        filler = head.iloc[np.zeros(len(values), dtype=int)].reset_index(drop=True)
+        for c in subset:
+            filler[c] = values[c].to_numpy()
+        frames.append(filler)
+    return pd.concat(frames, ignore_index=True), head
+
+
+def statistics_design(
+    parsed,
+    ddf,
+    *,
+    spec,
+    family: str,
+    formula: str,
+    missing: str = "error",
+    data2=None,
+    client=None,
+) -> Design:
+    """The row-free design of ``ddf`` (see the module docstring).
+
+    Raises
+    ------
+    SpecError
+        For a model whose likelihood needs the rows (the message says why and what to do).
+    DataError
+        For missing values or a bad column, as for a pandas DataFrame.
+    """
+    reason = _unsupported(parsed, family, formula, missing)
+    if reason is None and spec.distributional:
+        reason = "a formula of a family parameter (sigma=...) needs the rows"
+    if reason is None and data2:
+        reason = "data2 (a known covariance among levels) is not supported from sums"
+    if reason is not None:
+        raise SpecError(
+            f"This model cannot be fitted from a Dask DataFrame: {reason}. Fit it in memory "
+            "on the rows (hm.Model(formula, ddf.compute())) or on a sample of them "
+            "(ddf.sample(frac=0.01).compute())."
+        )
+    columns = used_columns(parsed)
+    absent = [c for c in columns if c not in ddf.columns]
+    if absent:
+        raise DataError(
+            f"Columns {absent} of the formula are not in the Dask DataFrame; its columns "
+            f"are {list(ddf.columns)}.\n    {formula}"
+        )
+    with cluster(client):
+        pilot, head = _pilot(ddf, parsed, columns)
+        template = build_design(parsed, pilot, family=family, formula=formula)
+        _check_stateless(template, formula)
+        factor = template.groups[0].name
+        if not is_collapsible(template.groups[0]):  # pragma: no cover - refused above
+            raise SpecError(f"The factor {factor!r} cannot be integrated out.")
+        shifts = first_rows_shifts(partition_design(head, template, spec, family))
+        sums = _reduce(ddf[columns], template, spec, family, factor, shifts)
+    stats: DesignStatistics = design_statistics(
+        sums,
+        template,
+        factor,
+        shifts,
+        source=f"a Dask DataFrame of {ddf.npartitions} partitions",
+    )
+    return _without_rows(template, stats)
+
+
+def _check_stateless(template: Design, formula: str) -> None:
+    """Refuse transforms that learn from the rows (``center(x)``, ``scale(x)``, ``poly``):
+    learnt from a pilot, they would differ from the same model fitted in memory."""
+    specs = [template.fixed.formulaic_spec] + [s for g in template.groups for s in g.term_specs]
+    if any(getattr(s, "transform_state", None) for s in specs):
+        raise SpecError(
+            "Transforms that learn from the data (center(), scale(), poly(), ...) are not "
+            "supported on a Dask DataFrame: they would learn from a pilot of the rows. Add "
+            f"the transformed column in Dask first.\n    {formula}"
+        )
+
+
+def _reduce(ddf, template, spec, family, factor, shifts) -> RowSums:
+    """Each partition's sums on the workers, added up in a tree."""
+    import dask
+
+    task = dask.delayed(partition_sums, pure=True)
+    shared = [dask.delayed(x, pure=True) for x in (template, spec)]
+    parts = [task(p, *shared, family, factor, shifts) for p in ddf.to_delayed()]
+    while len(parts) > 1:  # pairwise: the reduction's depth grows as log(partitions)
+        pairs = [parts[i : i + 2] for i in range(0, len(parts), 2)]
+        parts = [
+            dask.delayed(sum)(pair[1:], pair[0]) if len(pair) > 1 else pair[0] for pair in pairs
+        ]
+    (total,) = compute(parts[0])
+    return total
+
+
+def _without_rows(design: Design, stats: DesignStatistics) -> Design:
+    """``design`` with empty row arrays and ``stats`` in their place."""
+    empty = slice(0, 0)
+    groups = tuple(
+        dataclasses.replace(g, Z=g.Z[empty], codes=g.codes[empty], weights=g.weights[empty])
+        for g in design.groups
+    )
+    fixed = dataclasses.replace(design.fixed, matrix=design.fixed.matrix[empty])
+    return dataclasses.replace(
+        design,
+        y=design.y[empty],
+        fixed=fixed,
+        groups=groups,
+        row_index=design.row_index[empty],
+        row_positions=None if design.row_positions is None else design.row_positions[empty],
+        statistics=stats,
+    )

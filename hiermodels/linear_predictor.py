@@ -17,6 +17,7 @@ import numpy as np
 
 from hiermodels import naming
 from hiermodels.design import Design, GroupDesign
+from hiermodels.design.statistics import require_rows
 from hiermodels.families.links import inverse_link
 
 __all__ = ["group_contribution", "inverse_link", "linear_predictor"]
@@ -82,6 +83,7 @@ def linear_predictor(posterior, design: Design, *, chunk: int = 250) -> np.ndarr
     ``posterior`` is the posterior dataset (or a dataset with the same variables);
     draws are processed in chunks to bound memory.
     """
+    require_rows(design, "The linear predictor of the fitted rows")
     beta = fixed_coefficients(posterior, design.fixed.names)
     effects = {g.name: posterior[naming.effects_name(g.name)].values for g in design.groups}
     n_chain, n_draw = beta.shape[:2]

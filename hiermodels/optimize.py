@@ -40,7 +40,9 @@ from hiermodels.design import Design, GroupDesign
 from hiermodels.design.known_covariance import refuse_known_covariance
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family
+from hiermodels.statistics_profile import StatisticsProfile, profiled_deviance
 from hiermodels.theta_search import minimize_theta as _minimize
+from hiermodels.theta_search import theta_layout
 
 __all__ = ["PointEstimate", "data_dominance", "fit_point_estimate"]
 
@@ -90,7 +92,9 @@ class PointEstimate:
         return -2.0 * self.loglik
 
     def __str__(self) -> str:
-        title = "REML" if self.criterion == "reml" else "maximum likelihood"
+        title = {"reml": "REML", "map": "maximum a posteriori (MAP)"}.get(
+            self.criterion, "maximum likelihood"
+        )
         vc = self.variance_components
         crit = "REML crit." if self.criterion == "reml" else "deviance"
         lines = [
@@ -134,26 +138,6 @@ def _z_matrix(design: Design) -> tuple[sparse.csc_matrix, list[tuple[GroupDesign
     return Z, blocks
 
 
-def _theta_layout(design: Design) -> tuple[list[list[tuple[int, int, int]]], np.ndarray, list]:
-    """Per factor, the (theta index, row, col) entries of its q x q template T.
-
-    Correlated blocks get a full lower triangle; uncorrelated terms a diagonal entry.
-    Returns the layout, the starting theta and the bounds.
-    """
-    layout, start, bounds = [], [], []
-    for g in design.groups:
-        entries = []
-        for block in g.blocks:
-            for j, col in enumerate(block):
-                for row in block[j:]:
-                    entries.append((len(start), row, col))
-                    diagonal = row == col
-                    start.append(1.0 if diagonal else 0.0)
-                    bounds.append((0.0, None) if diagonal else (None, None))
-        layout.append(entries)
-    return layout, np.array(start), bounds
-
-
 def _lambda(design: Design, layout, theta: np.ndarray) -> sparse.csc_matrix:
     blocks = []
     for g, entries in zip(design.groups, layout):
@@ -174,13 +158,14 @@ class _Profile:
         self.X = design.fixed.matrix
         self.y = design.y - (design.offset if design.offset is not None else 0.0)
         self.Z, _ = _z_matrix(design)
-        self.layout, self.theta0, self.bounds = _theta_layout(design)
+        self.layout, self.theta0, self.bounds = theta_layout(design)
         self.ZtZ = (self.Z.T @ self.Z).tocsc()
         self.ZtX = self.Z.T @ self.X
         self.Zty = self.Z.T @ self.y
         self.XtX = self.X.T @ self.X
         self.Xty = self.X.T @ self.y
         self.yty = float(self.y @ self.y)
+        self.n, self.p = self.X.shape
 
     def solve(self, theta: np.ndarray):
         Lam = _lambda(self.design, self.layout, theta)
@@ -204,12 +189,7 @@ class _Profile:
 
     def deviance(self, theta: np.ndarray) -> float:
         _, _, r2, logdet_A, schur, _ = self.solve(theta)
-        n, p = self.X.shape
-        dof = n - p if self.reml else n
-        value = logdet_A + dof * (1.0 + math.log(2.0 * math.pi * r2 / dof))
-        if self.reml:
-            value += np.linalg.slogdet(schur)[1]
-        return value
+        return profiled_deviance(self.n, self.p, self.reml, r2, logdet_A, schur)
 
 
 def _not_estimable(design: Design, criterion: Criterion) -> str | None:
@@ -285,15 +265,19 @@ def fit_point_estimate(design: Design, *, criterion: Criterion = "reml") -> Poin
         raise SpecError(f"Unknown criterion {criterion!r}; valid criteria are ['reml', 'ml'].")
     if not design.groups:
         raise SpecError("optimize() needs at least one group term; use ordinary least squares.")
-    reason = _not_estimable(design, criterion)
+    start = time.perf_counter()
+    if design.statistics is None:
+        reason = _not_estimable(design, criterion)
+        profile = None if reason else _Profile(design, criterion)
+    else:  # rows not held: the profile of their statistics (one factor)
+        profile = StatisticsProfile(design, criterion)
+        reason = profile.not_estimable()
     if reason is not None:
         raise DataError(f"optimize(criterion={criterion!r}) cannot fit this model: {reason}.")
-    start = time.perf_counter()
-    profile = _Profile(design, criterion)
     result = _minimize(profile)
     theta = result.x
     beta, _, r2, _, schur, _ = profile.solve(theta)
-    n, p = design.fixed.matrix.shape
+    n, p = profile.n, profile.p
     sigma2 = r2 / (n - p if criterion == "reml" else n)
     cov_beta = sigma2 * np.linalg.inv(schur)
     se = np.sqrt(np.diag(cov_beta))
@@ -334,7 +318,7 @@ def fit_point_estimate(design: Design, *, criterion: Criterion = "reml") -> Poin
         loglik=loglik,
         aic=deviance + 2 * k,
         bic=deviance + k * math.log(n),
-        n_obs=n,
+        n_obs=int(n),
         n_parameters=k,
         converged=bool(result.success),
         seconds=time.perf_counter() - start,

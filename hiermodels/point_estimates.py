@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from hiermodels.design.statistics import require_rows
 from hiermodels.map_estimate import fit_map
 from hiermodels.optimize import PointEstimate, check_optimizable, fit_point_estimate
 
@@ -41,5 +40,4 @@ def optimize_model(model, *, criterion: Literal["reml", "ml", "map"] = "reml") -
     check_optimizable(model.design, model.family, model.spec.response.additions)
     if criterion == "map":
         return fit_map(model)
-    require_rows(model.design, f"optimize(criterion={criterion!r})")
     return fit_point_estimate(model.design, criterion=criterion)

@@ -11,9 +11,8 @@ Group levels seen in fitting use their own effects. A level not seen in fitting 
 missing group value) gets, with ``new_groups="sample"``, one draw per posterior draw from
 the population distribution ``N(0, Sigma)``, ``Sigma`` built from that draw's ``sd_<g>``
 and ``cor_<g>`` (brms' ``sample_new_levels="gaussian"``); with
-``new_groups="population"`` its effect is 0, the population mean. A new level of a
-``gr(g, cov=K)`` factor is drawn conditional on the fitted levels' effects through ``K``
-(:mod:`hiermodels.analysis.known_covariance`).
+``new_groups="population"`` its effect is 0, the population mean. A new level of
+``gr(g, cov=K)`` is drawn given the fitted effects (:mod:`hiermodels.analysis.known_covariance`).
 
 Examples
 --------
@@ -39,6 +38,7 @@ from hiermodels.analysis.distributional import row_parameter_draws
 from hiermodels.design import prediction_design
 from hiermodels.design.distributional import constant_parameter_draws
 from hiermodels.design.row_terms import known_sd_terms
+from hiermodels.design.statistics import require_rows
 from hiermodels.errors import DataError, SpecError
 from hiermodels.families import get_family
 from hiermodels.families.row_terms import row_draws
@@ -270,6 +270,7 @@ def predict(
     family = get_family(fit.spec.family)
     posterior = fit.idata["posterior"].to_dataset()
     if data is None and not all_new:
+        require_rows(fit.design, "Predictions for the fitted rows (predict() without data)")
         design, new_levels, index = fit.design, {}, fit.design.row_index
         rows = design.row_terms
     else:
@@ -376,6 +377,7 @@ def replicated_draws(fit: FitLike, random_seed) -> xr.DataArray:
     """Replicated data for the fitted rows, dims ``(chain, draw, obs)``; not stored."""
     rng = _rng(random_seed)
     design = fit.design
+    require_rows(design, "Replicated data of the fitted rows (posterior predictive checks)")
     posterior = fit.idata["posterior"].to_dataset()
     family = get_family(fit.spec.family)
     aux = _aux(fit, posterior)

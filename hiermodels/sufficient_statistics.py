@@ -35,11 +35,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from hiermodels import naming
 from hiermodels.design import Design
-from hiermodels.kernels.exact_sums import LevelSums, moments_from_sums
+from hiermodels.kernels.exact_sums import LevelSums, add_value, limb_span, moments_from_sums
 
 __all__ = [
     "SHIFT_ROWS",
@@ -132,44 +133,94 @@ def first_rows_shifts(design: Design) -> Shifts:
 def row_sums(
     design: Design, factor: str, shifts: Shifts, *, weights: np.ndarray | None = None
 ) -> RowSums:
-    """The exact sums of ``design``'s rows (times ``weights``, if given)."""
+    """The exact sums of ``design``'s rows (times ``weights``, if given).
+
+    One compiled pass finds the range of the terms' limbs, a second adds them up; the
+    terms (``w Z_a Z_b``, ``w Z_a G_k``, ...) are formed per row and never stored.
+    """
     slopes = _slopes(design)
     G = slopes
     if design.fixed.has_intercept:
         G = np.column_stack([np.ones(len(slopes)), slopes - shifts.columns])
     y = _response(design) - shifts.y
     g = design.group(factor)
-    codes, Z, J = g.codes[:, 0], g.Z, g.n_levels
-    n, q, p = len(y), Z.shape[1], G.shape[1]
+    n = len(y)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    Zw = Z * w[:, None]
-    per_level = np.concatenate(
-        [
-            w[:, None],
-            Zw,
-            (Zw[:, :, None] * Z[:, None, :]).reshape(n, q * q),
-            (Zw[:, :, None] * G[:, None, :]).reshape(n, q * p),
-            Zw * y[:, None],
-        ],
-        axis=1,
-    )
-    Gw = G * w[:, None]
-    overall = np.concatenate(
-        [(Gw[:, :, None] * G[:, None, :]).reshape(n, p * p), Gw, Gw * y[:, None],
-         (w * y * y)[:, None], (w * y)[:, None]],
-        axis=1,
-    )  # fmt: skip
     o = shifts.origin
-    raw = np.column_stack([design.y.astype(float), design.fixed.matrix, Z])
+    raw = np.column_stack([design.y.astype(float), design.fixed.matrix, g.Z])
     raw = raw - np.concatenate([o["y"], o["fixed"], o[g.name]])
-    one = np.zeros(n, np.int64)
-    return RowSums(
-        LevelSums.of(per_level, codes, J),
-        LevelSums.of(overall, one, 1),
-        LevelSums.of(np.concatenate([raw, raw * raw], axis=1), one, 1),
-        q,
-        p,
-    )
+    arrays = [np.ascontiguousarray(a, dtype=float) for a in (G, g.Z, y, w, raw)]
+    codes = np.ascontiguousarray(g.codes[:, 0], dtype=np.int64)
+    q, p, r = g.Z.shape[1], G.shape[1], raw.shape[1]
+    widths = (1 + 2 * q + q * q + q * p, p * p + 2 * p + 2, 2 * r)
+    span = _term_span(*arrays, codes, widths)
+    limbs = [np.zeros((J, k, max(hi - lo + 1, 0)), dtype=np.int64)
+             for J, k, (lo, hi) in zip((g.n_levels, 1, 1), widths, span)]  # fmt: skip
+    _add_terms(*arrays, codes, widths, np.array([lo for lo, _ in span]), *limbs)
+    sums = [LevelSums(lo, limb) for (lo, _), limb in zip(span, limbs)]
+    return RowSums(*sums, q, p)
+
+
+@numba.njit(cache=True)
+def _row_terms(G, Z, y, w, raw, i, level, overall, moments):
+    """Row ``i``'s terms: per level ``w, wZ, wZZ', wZG', wZy``; overall ``wGG', wG, wGy,
+    wy^2, wy``; moments ``raw, raw^2``."""
+    q, p, r = Z.shape[1], G.shape[1], raw.shape[1]
+    wi, yi = w[i], y[i]
+    level[0] = wi
+    at = 1
+    for a in range(q):
+        level[at + a] = Z[i, a] * wi
+    at += q
+    for a in range(q):
+        for b in range(q):
+            level[at + a * q + b] = (Z[i, a] * wi) * Z[i, b]
+    at += q * q
+    for a in range(q):
+        for k in range(p):
+            level[at + a * p + k] = (Z[i, a] * wi) * G[i, k]
+    at += q * p
+    for a in range(q):
+        level[at + a] = (Z[i, a] * wi) * yi
+    for k in range(p):
+        for m in range(p):
+            overall[k * p + m] = (G[i, k] * wi) * G[i, m]
+        overall[p * p + k] = G[i, k] * wi
+        overall[p * p + p + k] = (G[i, k] * wi) * yi
+    overall[p * p + 2 * p] = wi * yi * yi
+    overall[p * p + 2 * p + 1] = wi * yi
+    for k in range(r):
+        moments[k] = raw[i, k]
+        moments[r + k] = raw[i, k] * raw[i, k]
+
+
+@numba.njit(cache=True)
+def _term_span(G, Z, y, w, raw, codes, widths):
+    """The lowest and highest limb of each group of terms."""
+    buffers = [np.empty(k) for k in widths]
+    span = [(1 << 20, -(1 << 20)) for _ in widths]
+    for i in range(len(y)):
+        _row_terms(G, Z, y, w, raw, i, buffers[0], buffers[1], buffers[2])
+        for b in range(3):
+            lo, hi = span[b]
+            for v in buffers[b]:
+                lo, hi = limb_span(v, lo, hi)
+            span[b] = (lo, hi)
+    return span
+
+
+@numba.njit(cache=True)
+def _add_terms(G, Z, y, w, raw, codes, widths, lo, level, overall, moments):
+    """Add every row's terms into the limbs of the three groups."""
+    buffers = [np.empty(k) for k in widths]
+    for i in range(len(y)):
+        _row_terms(G, Z, y, w, raw, i, buffers[0], buffers[1], buffers[2])
+        for k in range(widths[0]):
+            add_value(level, codes[i], k, buffers[0][k], lo[0])
+        for k in range(widths[1]):
+            add_value(overall, 0, k, buffers[1][k], lo[1])
+        for k in range(widths[2]):
+            add_value(moments, 0, k, buffers[2][k], lo[2])
 
 
 def _unpack(sums: RowSums) -> dict[str, np.ndarray]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
-__all__ = ["minimize_theta"]
+__all__ = ["minimize_theta", "theta_layout"]
 
 #: Final trust-region radius of the search over theta (its accuracy): full fits and the
 #: pilot, which needs two digits, not eight.
@@ -108,3 +108,23 @@ def minimize_theta(profile, *, pilot: bool = False):
         f"each of {_MAX_RESTARTS} restarts from the boundary of theta improved on the last"
     )
     return result
+
+
+def theta_layout(design) -> tuple[list[list[tuple[int, int, int]]], np.ndarray, list]:
+    """Per factor, the (theta index, row, col) entries of its q x q template T.
+
+    Correlated blocks get a full lower triangle; uncorrelated terms a diagonal entry.
+    Returns the layout, the starting theta and the bounds.
+    """
+    layout, start, bounds = [], [], []
+    for g in design.groups:
+        entries = []
+        for block in g.blocks:
+            for j, col in enumerate(block):
+                for row in block[j:]:
+                    entries.append((len(start), row, col))
+                    diagonal = row == col
+                    start.append(1.0 if diagonal else 0.0)
+                    bounds.append((0.0, None) if diagonal else (None, None))
+        layout.append(entries)
+    return layout, np.array(start), bounds

@@ -211,6 +211,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.backend",
             "hiermodels.gibbs",
             "hiermodels.theta_search",
+            "hiermodels.statistics_profile",
             "hiermodels.optimize",
             "hiermodels.map_estimate",
             "hiermodels.point_estimates",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from hiermodels.design.statistics import require_rows
 from hiermodels.errors import DataError, ParetoKWarning, SpecError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -92,6 +93,7 @@ def loo(fit: FitLike, *, warn: bool = True) -> ELPDData:
     """
     import arviz_stats as azs
 
+    require_rows(fit.design, "LOO (and hm.compare), which is pointwise over rows,")
     if "log_likelihood" not in fit.idata.children:
         raise SpecError(
             f"This fit of {fit.formula!r} has no pointwise log-likelihood (it is not stored "

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from hiermodels.design.statistics import require_rows
 from hiermodels.diagnostics import describe_draws
 from hiermodels.options import PROB, check_prob
 from hiermodels.variance import icc_draws, r2_draws
@@ -64,6 +65,7 @@ def r2_table(fit: FitLike, *, prob: float = PROB) -> pd.DataFrame:
     >>> r2.index.tolist(), bool(r2.loc["marginal", "mean"] < r2.loc["conditional", "mean"])
     (['marginal', 'conditional'], True)
     """
+    require_rows(fit.design, "Bayesian R² (a variance over the fitted rows)")
     draws = r2_draws(fit.posterior, fit.design, fit.spec.family, fit.spec.link)
     return _draws_table(draws, prob, "r2")
 

@@ -275,6 +275,19 @@ def _value_type(values) -> str:
     return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
+def _series_kind(present: pd.Series) -> str:
+    """:func:`_value_type` of a column's values, from its dtype where that decides it
+    (a numeric or string dtype holds one kind: no loop over a million values)."""
+    dtype = present.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if isinstance(dtype, pd.StringDtype):
+        return "str"
+    return _value_type(pd.unique(present))
+
+
 def check_kinds(model_spec, data: pd.DataFrame, where: str) -> None:
     """A column given as text where numbers were fitted (or the reverse) is named with its
     dtype, before formulaic sees it: numbers cannot be read as levels, nor levels as numbers.
@@ -288,7 +301,7 @@ def check_kinds(model_spec, data: pd.DataFrame, where: str) -> None:
         present = series.dropna()
         first = present.iloc[0] if len(present) else None
         first = first.item() if isinstance(first, np.generic) else first
-        values = _value_type(pd.unique(present))
+        values = _series_kind(present)
         given = f"dtype {series.dtype} ({values} values, e.g. {first!r})"
         if kind == "numerical" and not pd.api.types.is_numeric_dtype(series):
             raise DataError(

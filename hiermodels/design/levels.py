@@ -171,11 +171,14 @@ def membership_codes(
 
 
 def _new_labels(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """String labels as in fitting, and a mask of missing values."""
-    missing = series.isna().to_numpy()
-    values = series.astype(object).to_numpy()
-    labels = np.array(["" if m else level_label(v) for v, m in zip(values, missing)], dtype=object)
-    return labels, missing
+    """String labels as in fitting, and a mask of missing values.
+
+    Each distinct value is labelled once (``pd.factorize``), not each row.
+    """
+    codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
+    missing = codes < 0
+    labels = np.array([level_label(v) for v in uniques] + [""], dtype=object)
+    return labels[codes], missing  # code -1 (missing) takes the last label, ""
 
 
 class LevelIndex:
@@ -207,6 +210,11 @@ def new_factor_codes(g: GroupDesign, data: pd.DataFrame) -> tuple[np.ndarray, li
         labels = [interaction_label(p) for p in parts]
     missing = np.logical_or.reduce([m for _, m in per_column])
     index = LevelIndex(g.levels)
+    inverse, distinct = pd.factorize(np.asarray(labels, dtype=object))
+    if not missing.any() and all(lab in index.lookup for lab in distinct):
+        # every row at a fitted level (the common case): one lookup per distinct label
+        known = np.array([index.lookup[lab] for lab in distinct], dtype=np.int64)
+        return known[inverse][:, None], []
     codes = [index.code(lab, m, i) for i, (lab, m) in enumerate(zip(labels, missing))]
     return np.array(codes, dtype=np.int64)[:, None], index.new
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import xarray as xr
 
+from hiermodels.design.statistics import require_rows
 from hiermodels.sampling import check_positive_int, quiet_forward_sampling, resolve_seed
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,6 +34,7 @@ def sample_prior_predictive(
     import pymc as pm
 
     check_positive_int("draws", draws)
+    require_rows(model.design, "The prior predictive distribution of the rows")
     with quiet_forward_sampling():
         tree = pm.sample_prior_predictive(
             draws=draws,

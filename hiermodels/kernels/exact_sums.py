@@ -13,7 +13,7 @@ Examples
 --------
 >>> values = np.array([[1e16], [1.0], [-1e16], [1.0]])
 >>> float(values.sum()), float(LevelSums.of(values, np.zeros(4, dtype=int), 1).value()[0, 0])
-(0.0, 2.0)
+(1.0, 2.0)
 >>> a = LevelSums.of(values[:2], np.zeros(2, dtype=int), 1)
 >>> b = LevelSums.of(values[2:], np.zeros(2, dtype=int), 1)
 >>> float((a + b).value()[0, 0])
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-__all__ = ["LevelSums", "exact_moments", "moments_from_sums"]
+__all__ = ["LevelSums", "add_value", "exact_moments", "limb_span", "moments_from_sums"]
 
 _LIMB = 16  # bits per limb
 
@@ -114,15 +114,41 @@ def moments_from_sums(
 
 
 @numba.njit(cache=True)
+def limb_span(v, lo, hi):
+    """``(lo, hi)`` widened to the limbs of ``v`` (unchanged for 0)."""
+    if v != 0.0:
+        _, exponent = math.frexp(v)
+        lo = min(lo, (exponent - 53) // _LIMB)
+        hi = max(hi, (exponent - 1) // _LIMB)
+    return lo, hi
+
+
+@numba.njit(cache=True)
+def add_value(limbs, level, k, v, lo):
+    """Add the limbs of ``v`` into ``limbs[level, k]`` (whose first limb has index ``lo``)."""
+    if v == 0.0:
+        return
+    mantissa, exponent = math.frexp(v)
+    m = np.int64(abs(mantissa) * 9007199254740992.0)  # |v| = m 2^(exponent - 53)
+    sign = 1 if v > 0 else -1
+    low = exponent - 53
+    base = low // _LIMB
+    offset = low - base * _LIMB
+    for half, shift in ((m >> 26, 26), (m & ((1 << 26) - 1), 0)):
+        start = base + (offset + shift) // _LIMB
+        wide = half << ((offset + shift) % _LIMB)  # < 2^42: three limbs
+        for j in range(3):
+            digit = (wide >> (_LIMB * j)) & ((1 << _LIMB) - 1)
+            if digit:
+                limbs[level, k, start + j - lo] += sign * digit
+
+
+@numba.njit(cache=True)
 def _limb_range(values):
     """The lowest and highest limb any nonzero value touches."""
     lo, hi = 1 << 20, -(1 << 20)
     for v in values.ravel():
-        if v != 0.0:
-            _, exponent = math.frexp(v)
-            low = (exponent - 53) // _LIMB
-            high = (exponent - 1) // _LIMB
-            lo, hi = min(lo, low), max(hi, high)
+        lo, hi = limb_span(v, lo, hi)
     return lo, hi
 
 
@@ -130,23 +156,6 @@ def _limb_range(values):
 def _accumulate(values, codes, lo, limbs):
     """Add every value's limbs into ``limbs[level, column]`` (int64: exact to 2^47 rows)."""
     n, K = values.shape
-    mask = (1 << _LIMB) - 1
     for i in range(n):
-        level = codes[i]
         for k in range(K):
-            v = values[i, k]
-            if v == 0.0:
-                continue
-            mantissa, exponent = math.frexp(v)
-            m = np.int64(abs(mantissa) * 9007199254740992.0)  # |v| = m 2^(exponent - 53)
-            sign = 1 if v > 0 else -1
-            low = exponent - 53
-            base = low // _LIMB
-            offset = low - base * _LIMB
-            for half, shift in ((m >> 26, 26), (m & ((1 << 26) - 1), 0)):
-                start = base + (offset + shift) // _LIMB
-                wide = half << ((offset + shift) % _LIMB)  # < 2^42: three limbs
-                for j in range(3):
-                    digit = (wide >> (_LIMB * j)) & mask
-                    if digit:
-                        limbs[level, k, start + j - lo] += sign * digit
+            add_value(limbs, codes[i], k, values[i, k], lo)

@@ -85,12 +85,17 @@ def _peak_mb() -> float:
 
 def _errors_in_sd(fit) -> dict[str, float]:
     """(posterior mean - truth) / posterior SD of the population parameters."""
+    from hiermodels import naming
+
     post = fit.posterior
     values = {
         "Intercept": post["Intercept"],
         "sigma": post["sigma"],
-        **{f"{t}": post["b"].sel(fixed=t) for t in ("x", "c[B]", "c[C]")},
-        **{f"sd_g[{t}]": post["sd_g"].sel(g_term=t) for t in ("Intercept", "x")},
+        **{t: post["b"].sel({naming.FIXED_DIM: t}) for t in ("x", "c[B]", "c[C]")},
+        **{
+            f"sd_g[{t}]": post["sd_g"].sel({naming.term_dim("g"): t})
+            for t in ("Intercept", "x")
+        },
     }
     return {k: float((v.mean() - TRUTH[k]) / v.std()) for k, v in values.items()}
 

@@ -38,6 +38,7 @@ import numpy as np
 from hiermodels import naming
 from hiermodels.design import Design, GroupDesign
 from hiermodels.errors import SpecError
+from hiermodels.kernels.conditional_draws import conditional_draws
 from hiermodels.kernels.covariance import correlation_root
 from hiermodels.sufficient_statistics import (
     CollapsedStatistics,
@@ -213,7 +214,9 @@ def conditional_group_effects(
             theta = _centred_coefficients(beta[:, sl], design, centre)
             if design.fixed.has_intercept:
                 theta[..., 0] -= stats.y_mean
-            Ztr = stats.Zty - np.einsum("jqp,cdp->cdjq", stats.ZtF, theta)
+            p = theta.shape[-1]
+            ZtF_theta = theta.reshape(-1, p) @ stats.ZtF.reshape(J * q, p).T  # (c*d, J*q)
+            Ztr = stats.Zty - ZtF_theta.reshape((*theta.shape[:2], J, q))
         else:
             resid = y - beta[:, sl] @ X.T
             for h in others:
@@ -224,13 +227,12 @@ def conditional_group_effects(
             Ztr = np.stack([np.asarray(S @ flat).T for S in level_sums], axis=-1).reshape(
                 (*resid.shape[:2], J, q)
             )
-        Ls = L[:, sl]  # (c, d, q, q)
-        s2 = sigma[:, sl, None, None] ** 2
-        # A = I + L' ZtZ L / sigma^2, per draw and level.
-        A = np.eye(q) + np.einsum("cdak,jab,cdbl->cdjkl", Ls, ZtZ, Ls) / s2[..., None]
-        c = np.einsum("cdak,cdja->cdjk", Ls, Ztr)
-        u = draw_gaussian(A, c / s2, rng)
-        out[:, sl] = np.einsum("cdkl,cdjl->cdjk", Ls, u)
+        noise = rng.standard_normal(Ztr.shape)
+        block = np.empty(Ztr.shape)
+        conditional_draws(
+            np.ascontiguousarray(L[:, sl]), sigma[:, sl] ** 2, ZtZ, Ztr, noise, block
+        )
+        out[:, sl] = block
     return out
 
 

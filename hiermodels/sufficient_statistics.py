@@ -203,8 +203,8 @@ def _term_span(G, Z, y, w, raw, codes, widths):
         _row_terms(G, Z, y, w, raw, i, buffers[0], buffers[1], buffers[2])
         for b in range(3):
             lo, hi = span[b]
-            for v in buffers[b]:
-                lo, hi = limb_span(v, lo, hi)
+            for bits in buffers[b].view(np.int64):
+                lo, hi = limb_span(bits, lo, hi)
             span[b] = (lo, hi)
     return span
 
@@ -213,14 +213,15 @@ def _term_span(G, Z, y, w, raw, codes, widths):
 def _add_terms(G, Z, y, w, raw, codes, widths, lo, level, overall, moments):
     """Add every row's terms into the limbs of the three groups."""
     buffers = [np.empty(k) for k in widths]
+    bits = [b.view(np.int64) for b in buffers]
     for i in range(len(y)):
         _row_terms(G, Z, y, w, raw, i, buffers[0], buffers[1], buffers[2])
         for k in range(widths[0]):
-            add_value(level, codes[i], k, buffers[0][k], lo[0])
+            add_value(level, codes[i], k, bits[0][k], lo[0])
         for k in range(widths[1]):
-            add_value(overall, 0, k, buffers[1][k], lo[1])
+            add_value(overall, 0, k, bits[1][k], lo[1])
         for k in range(widths[2]):
-            add_value(moments, 0, k, buffers[2][k], lo[2])
+            add_value(moments, 0, k, bits[2][k], lo[2])
 
 
 def _unpack(sums: RowSums) -> dict[str, np.ndarray]:

@@ -114,26 +114,37 @@ def moments_from_sums(
 
 
 @numba.njit(cache=True)
-def limb_span(v, lo, hi):
-    """``(lo, hi)`` widened to the limbs of ``v`` (unchanged for 0)."""
-    if v != 0.0:
-        _, exponent = math.frexp(v)
-        lo = min(lo, (exponent - 53) // _LIMB)
-        hi = max(hi, (exponent - 1) // _LIMB)
+def _split(bits):
+    """``(m, e)`` with ``|v| = m 2^e`` (``m`` an integer below ``2^53``) from the bits of
+    a finite float64 ``v``."""
+    field = (bits >> 52) & 0x7FF
+    fraction = bits & 0xFFFFFFFFFFFFF
+    if field == 0:  # subnormal
+        return fraction, -1074
+    return fraction | 0x10000000000000, field - 1075
+
+
+@numba.njit(cache=True)
+def limb_span(bits, lo, hi):
+    """``(lo, hi)`` widened to the limbs of the float64 with these ``bits`` (unchanged
+    for 0)."""
+    if bits & 0x7FFFFFFFFFFFFFFF:
+        _, e = _split(bits)
+        lo = min(lo, e // _LIMB)
+        hi = max(hi, (e + 52) // _LIMB)
     return lo, hi
 
 
 @numba.njit(cache=True)
-def add_value(limbs, level, k, v, lo):
-    """Add the limbs of ``v`` into ``limbs[level, k]`` (whose first limb has index ``lo``)."""
-    if v == 0.0:
+def add_value(limbs, level, k, bits, lo):
+    """Add the limbs of the float64 with these ``bits`` into ``limbs[level, k]`` (whose
+    first limb has index ``lo``)."""
+    if not bits & 0x7FFFFFFFFFFFFFFF:
         return
-    mantissa, exponent = math.frexp(v)
-    m = np.int64(abs(mantissa) * 9007199254740992.0)  # |v| = m 2^(exponent - 53)
-    sign = 1 if v > 0 else -1
-    low = exponent - 53
-    base = low // _LIMB
-    offset = low - base * _LIMB
+    m, e = _split(bits)
+    sign = -1 if bits < 0 else 1
+    base = e // _LIMB
+    offset = e - base * _LIMB
     for half, shift in ((m >> 26, 26), (m & ((1 << 26) - 1), 0)):
         start = base + (offset + shift) // _LIMB
         wide = half << ((offset + shift) % _LIMB)  # < 2^42: three limbs
@@ -147,8 +158,8 @@ def add_value(limbs, level, k, v, lo):
 def _limb_range(values):
     """The lowest and highest limb any nonzero value touches."""
     lo, hi = 1 << 20, -(1 << 20)
-    for v in values.ravel():
-        lo, hi = limb_span(v, lo, hi)
+    for bits in values.view(np.int64).ravel():
+        lo, hi = limb_span(bits, lo, hi)
     return lo, hi
 
 
@@ -156,6 +167,7 @@ def _limb_range(values):
 def _accumulate(values, codes, lo, limbs):
     """Add every value's limbs into ``limbs[level, column]`` (int64: exact to 2^47 rows)."""
     n, K = values.shape
+    bits = values.view(np.int64)
     for i in range(n):
         for k in range(K):
-            add_value(limbs, codes[i], k, values[i, k], lo)
+            add_value(limbs, codes[i], k, bits[i, k], lo)

@@ -111,12 +111,28 @@ def describe_draws(
     return frame
 
 
+#: Parameters per call of :func:`convergence_table`: its working arrays are a few times
+#: the draws it is given, so 10^4 levels x 2 terms x 4,000 draws at once took 7 GB.
+CONVERGENCE_CHUNK = 1000
+
+
+def _chunked_table(draws: np.ndarray) -> dict[str, np.ndarray] | None:
+    """:func:`convergence_table` of draws (chain, draw, K), K in chunks (bounded memory)."""
+    parts = [
+        convergence_table(draws[..., start : start + CONVERGENCE_CHUNK])
+        for start in range(0, draws.shape[2], CONVERGENCE_CHUNK)
+    ]
+    if not parts or any(p is None for p in parts):
+        return None if parts else convergence_table(draws)
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
 def _convergence_columns(da: xr.DataArray) -> dict[str, xr.DataArray]:
     """ESS, R-hat and MCSE per element: vectorised (:mod:`hiermodels.convergence`), or
     ArviZ for the cases that module leaves to it (few draws, missing values)."""
     dims = [d for d in da.dims if d not in naming.CHAIN_DRAW]
     ordered = da.transpose(*naming.CHAIN_DRAW, *dims)
-    table = convergence_table(ordered.values.reshape(*ordered.shape[:2], -1))
+    table = _chunked_table(ordered.values.reshape(*ordered.shape[:2], -1))
     if table is None:
         return {
             "ess_bulk": azs.ess(da, method="bulk"),

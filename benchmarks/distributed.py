@@ -92,21 +92,16 @@ def _errors_in_sd(fit) -> dict[str, float]:
         "Intercept": post["Intercept"],
         "sigma": post["sigma"],
         **{t: post["b"].sel({naming.FIXED_DIM: t}) for t in ("x", "c[B]", "c[C]")},
-        **{
-            f"sd_g[{t}]": post["sd_g"].sel({naming.term_dim("g"): t})
-            for t in ("Intercept", "x")
-        },
+        **{f"sd_g[{t}]": post["sd_g"].sel({naming.term_dim("g"): t}) for t in ("Intercept", "x")},
     }
     return {k: float((v.mean() - TRUTH[k]) / v.std()) for k, v in values.items()}
 
 
 def fit_once(files: int) -> dict:
     """One size, in this process (called in a fresh process by :func:`fit`)."""
-    import dask
     from distributed import Client, LocalCluster
 
     import hiermodels as hm
-    from hiermodels.convergence import convergence_table
 
     paths = sorted(DATA.glob("part-*.parquet"))[:files]
     with (
@@ -115,7 +110,6 @@ def fit_once(files: int) -> dict:
         ) as cluster,
         Client(cluster) as client,
     ):
-        dask.config.set({"dataframe.convert-string": False})
         start = time.perf_counter()
         model = hm.Model.from_parquet([str(p) for p in paths], FORMULA, client=client)
         reduction = time.perf_counter() - start
@@ -123,11 +117,7 @@ def fit_once(files: int) -> dict:
     start = time.perf_counter()
     fit = model.fit(progressbar=False, **SETTINGS)
     sampling = time.perf_counter() - start
-    names = [n for n in fit.posterior.data_vars if not n.startswith("r_")]
-    flat = np.concatenate(
-        [fit.posterior[n].values.reshape(4, SETTINGS["draws"], -1) for n in names], axis=2
-    )
-    table = convergence_table(flat)
+    report = fit.diagnostics()  # every parameter, the 2 x 10^4 group effects included
     return {
         "rows": model.design.n_obs,
         "partitions": files,
@@ -136,8 +126,10 @@ def fit_once(files: int) -> dict:
         "sampling_seconds": round(float(fit.idata.attrs.get("seconds_sampling", np.nan)), 2),
         "peak_worker_mb": {k: round(v) for k, v in workers.items()},
         "peak_client_mb": round(_peak_mb()),
-        "max_r_hat": round(float(np.max(table["r_hat"])), 4),
-        "min_ess_bulk": round(float(np.min(table["ess_bulk"]))),
+        "max_r_hat": round(float(report.max_rhat), 4),
+        "min_ess_bulk": round(float(report.min_ess_bulk)),
+        "parameters": len(report.table),
+        "divergences": report.divergences,
         "error_in_posterior_sd": {k: round(v, 2) for k, v in _errors_in_sd(fit).items()},
         "load_before": os.getloadavg(),
     }
@@ -205,13 +197,116 @@ def fit(sizes: list[int]) -> list[dict]:
 
 def _store(key: str, value) -> None:
     stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    if key == "fits":  # one entry per size: a new run of a size replaces the old one
+        sizes = {r["rows"] for r in value}
+        value = sorted(
+            [r for r in stored.get("fits", []) if r["rows"] not in sizes] + value,
+            key=lambda r: r["rows"],
+        )
     stored[key] = value
     RESULTS.write_text(json.dumps(stored, indent=1) + "\n")
 
 
+HEADING = "## Data beyond one machine (Dask)"
+
+
+def plot(results: dict, docs: Path) -> str | None:
+    """The scaling figure (reduction and sampling seconds against rows); its file name."""
+    fits = results.get("fits", [])
+    if len(fits) < 2:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r["rows"] for r in fits]
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for key, label in [
+        ("reduction_seconds", "reduction (2 workers)"),
+        ("sampling_seconds", "sampling (NUTS, 4 x 2000 iterations)"),
+        ("process_seconds", "fresh process, all steps"),
+    ]:
+        ax.plot(rows, [r[key] for r in fits], marker="o", label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("rows")
+    ax.set_ylabel("wall seconds")
+    ax.set_title(f"y ~ x + c + (x | g), {GROUPS:,} groups")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    name = "performance_distributed.png"
+    fig.savefig(docs / name, dpi=110)
+    plt.close(fig)
+    return name
+
+
+def section(results: dict, docs: Path) -> list[str]:
+    """The docs/performance.md section of ``benchmarks/distributed.json``."""
+    fits = results.get("fits", [])
+    if not fits:
+        return []
+    lines = [
+        HEADING,
+        "",
+        "`python -m benchmarks.distributed write` simulates 10⁸ rows in 100 Parquet files "
+        f"(10⁶ rows each, {GROUPS:,} groups, `{FORMULA}`, `c` with three levels); "
+        "`... fit` fits the first 1, 10 and 100 files, each in a fresh process with a "
+        "2-worker `LocalCluster` (1 thread and a 4 GB memory limit per worker), 4 chains x "
+        "1000 draws after 1000 tuning steps. *Reduction*: `hm.Model.from_parquet` (both "
+        "passes over the partitions); *fit*: compile, sampling, exact draws of the 2 x "
+        f"{GROUPS:,} group effects and the diagnostics of every parameter; *process*: the "
+        "whole fresh process (import and cluster start included). Peak memory is the "
+        "resident set of each process. Errors are (posterior mean - truth) / posterior SD.",
+        "",
+        "| rows | reduction s | sampling s | fit s | process s | peak MB, workers | "
+        "peak MB, client | max R-hat | min bulk ESS | max abs error (SD) |",
+        "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for r in fits:
+        worst = max(abs(v) for v in r["error_in_posterior_sd"].values())
+        lines.append(
+            f"| {r['rows']:,} | {r['reduction_seconds']} | {r['sampling_seconds']} | "
+            f"{r['fit_seconds']} | {r['process_seconds']} | "
+            f"{', '.join(str(v) for v in r['peak_worker_mb'].values())} | "
+            f"{r['peak_client_mb']} | {r['max_r_hat']} | {r['min_ess_bulk']} | {worst:.2f} |"
+        )
+    name = plot(results, docs)
+    if name:
+        lines += ["", f"![Wall seconds against rows]({name})"]
+    eq = results.get("equality")
+    if eq:
+        lines += [
+            "",
+            f"Equality (`... equality`): {eq['rows']:,} rows in memory against the same rows "
+            "as 10 Dask partitions: the statistics differ by "
+            f"{eq['max_relative_difference_of_statistics']:.1e} (relative), the priors are "
+            f"{'equal' if eq['priors_equal'] else 'NOT equal'}, and the draws of every "
+            "parameter (same seed, 4 x 1000) differ by at most "
+            f"{eq['max_draw_difference_in_posterior_sd']:.1e} posterior SD.",
+        ]
+    return [*lines, ""]
+
+
+def render(docs: Path = HERE.parent / "docs") -> None:
+    """Replace (or append) this section of ``docs/performance.md``."""
+    results = json.loads(RESULTS.read_text())
+    path = docs / "performance.md"
+    text = path.read_text(encoding="utf-8")
+    new = "\n".join(section(results, docs))
+    if HEADING in text:
+        start = text.index(HEADING)
+        rest = text[start + len(HEADING) :]
+        end = rest.find("\n## ")
+        text = text[:start] + new + ("" if end < 0 else rest[end + 1 :])
+    else:
+        text = text.rstrip() + "\n\n" + new
+    path.write_text(text.rstrip() + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["write", "fit", "fit-once", "equality"])
+    parser.add_argument("step", choices=["write", "fit", "fit-once", "equality", "render"])
     parser.add_argument("values", nargs="*", type=float)
     args = parser.parse_args(argv)
     if args.step == "write":
@@ -221,10 +316,12 @@ def main(argv: list[str] | None = None) -> None:
     elif args.step == "fit":
         sizes = [int(v) for v in args.values] or [10**6, 10**7, 10**8]
         _store("fits", fit(sizes))
-    else:
+    elif args.step == "equality":
         result = equality()
         print(json.dumps(result))
         _store("equality", result)
+    else:
+        render()
 
 
 if __name__ == "__main__":

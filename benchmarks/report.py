@@ -7,6 +7,7 @@ Everything in the page is generated from ``benchmarks/results.json`` and
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from pathlib import Path
@@ -374,4 +375,8 @@ def write(
 
     lines += section(first_result)
     lines += _compile_section(compile_study)
+    from benchmarks import distributed
+
+    if distributed.RESULTS.exists():
+        lines += distributed.section(json.loads(distributed.RESULTS.read_text()), docs)
     (docs / "performance.md").write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")

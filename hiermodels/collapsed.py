@@ -229,9 +229,7 @@ def conditional_group_effects(
             )
         noise = rng.standard_normal(Ztr.shape)
         block = np.empty(Ztr.shape)
-        conditional_draws(
-            np.ascontiguousarray(L[:, sl]), sigma[:, sl] ** 2, ZtZ, Ztr, noise, block
-        )
+        conditional_draws(np.ascontiguousarray(L[:, sl]), sigma[:, sl] ** 2, ZtZ, Ztr, noise, block)
         out[:, sl] = block
     return out
 

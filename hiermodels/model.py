@@ -63,7 +63,9 @@ class Model:
     data
         A pandas DataFrame holding every column the formula uses. Text columns of any
         string dtype are categorical; categories of a ``Categorical`` that no (kept) row
-        uses are dropped, as R's model frame does (:mod:`hiermodels.frame`).
+        uses are dropped, as R's model frame does (:mod:`hiermodels.frame`). Or a Dask
+        DataFrame, for a gaussian model with one grouping factor: only sums over its
+        partitions are kept (:mod:`hiermodels.distributed`, ``docs/distributed.md``).
     family
         A family name: ``sorted(hm.families.FAMILIES)`` lists them (the shipped ones,
         and any added with :func:`hiermodels.families.register`).
@@ -167,9 +169,12 @@ class Model:
     def from_parquet(cls, path, formula: str, *, client=None, **options) -> Model:
         """The model of a (partitioned) Parquet data set, read lazily with Dask.
 
-        The sums the model needs are computed on ``client``'s cluster (default: the
-        current ``dask.distributed`` client, else a local one); see ``docs/distributed.md``.
-        ``options`` are those of :class:`Model`.
+        The sums it needs are computed on ``client``'s cluster (default: the current
+        ``dask.distributed`` client, else a local one). ``options`` are those of :class:`Model`.
+
+        Examples
+        --------
+        >>> hm.Model.from_parquet("pupils/", "y ~ x + (x | school)").fit()  # doctest: +SKIP
         """
         from hiermodels.distributed import cluster, read_parquet
 

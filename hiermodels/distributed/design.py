@@ -17,6 +17,7 @@ The result is the template's design with its rows removed and
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,11 @@ def _pilot(ddf, parsed, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]
             "DataFrame needs complete rows: drop them first, e.g. "
             f"ddf.dropna(subset={sorted(bad)})."
         )
-    head = ddf[columns].head(SHIFT_ROWS, npartitions=-1)  # the first rows, as in memory
+    with warnings.catch_warnings():  # dask warns when the first partition is shorter
+        warnings.simplefilter("ignore", UserWarning)
+        head = ddf[columns].head(SHIFT_ROWS, npartitions=1)  # the first rows, as in memory
+    if len(head) < SHIFT_ROWS:  # a short first partition: read on (all partitions' heads)
+        head = ddf[columns].head(SHIFT_ROWS, npartitions=-1)
     frames = [head]
     for subset, values in zip(subsets, distinct):
         # one full row per distinct value: the first row of the head, relabelled

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import numpy as np
 from arviz_base import rcParams
-from scipy import fft, special, stats
+from scipy import fft, special
 
 from hiermodels.kernels.autocorrelation import ess_direct
+from hiermodels.kernels.ranks import fold_sorted, score_sorted
 
 __all__ = ["MIN_DRAWS", "convergence_table"]
 
@@ -50,26 +51,44 @@ def convergence_table(draws: np.ndarray) -> dict[str, np.ndarray] | None:
     if n_draws < MIN_DRAWS or not np.all(np.isfinite(draws)):
         return None
     x = np.moveaxis(draws.reshape(n_chains, n_draws, -1), 2, 0)  # (K, chains, draws)
+    # In blocks of parameters: the work arrays stay small enough to be reused.
+    step = max(1, CHUNK_VALUES // (n_chains * n_draws))
+    parts = [_table(x[i : i + step], n_chains, n_draws) for i in range(0, len(x), step)]
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
+
+#: Draws per block of parameters in :func:`convergence_table` (2 million: 16 MB arrays).
+CHUNK_VALUES = 2_000_000
+
+
+def _table(x: np.ndarray, n_chains: int, n_draws: int) -> dict[str, np.ndarray]:
+    """:func:`convergence_table` of draws arranged (K, chains, draws)."""
     split = _split_chains(x)
     K = len(x)
     flat = split.reshape(K, -1)
+    size = flat.shape[1]
     order = np.argsort(flat, axis=1)
     ordered = np.take_along_axis(flat, order, axis=1)
-    size = flat.shape[1]
     median = 0.5 * (ordered[:, (size - 1) // 2] + ordered[:, size // 2])
-    z_split = _z_scale(split, order, ordered)
-    folded = np.abs(split - median[:, None, None])
-    z_folded = _z_scale(folded)
+    z_split = _normal_scores(ordered, order).reshape(split.shape)
+    # |split - median| sorted by merging outwards from the median, not by a second sort
+    distance, index = np.empty_like(ordered), np.empty_like(order)
+    fold_sorted(ordered, order, median, distance, index)
+    z_folded = _normal_scores(distance, index).reshape(split.shape)
     r_hat = np.maximum(_rhat(z_split), _rhat(z_folded))
     if n_chains < 2:
         r_hat = np.full(K, np.nan)
     # Tail ESS at the quantiles 1 - p and p, with p = ArviZ's stats.ci_prob (0.89 by
     # default), as arviz_stats 1.x computes it (Vehtari et al. use 0.05 and 0.95). The
-    # indicators of split draws are the split indicators of the draws.
-    # The split chains drop the middle draw of an odd number; quantiles and the SD use all.
-    every = ordered if n_draws % 2 == 0 else x.reshape(K, -1)
+    # split chains drop the middle draw of an odd number; quantiles and the SD use all.
     p = float(rcParams["stats.ci_prob"])
-    quantiles = np.quantile(every, sorted((p, 1 - p)), axis=1)
+    levels = sorted((p, 1 - p))
+    if n_draws % 2 == 0:
+        every = ordered
+        quantiles = [_sorted_quantile(ordered, q) for q in levels]
+    else:
+        every = x.reshape(K, -1)
+        quantiles = list(np.quantile(every, levels, axis=1))
     tail = np.minimum.reduce([_ess((split <= q[:, None, None]).astype(float)) for q in quantiles])
     return {
         "r_hat": r_hat,
@@ -85,24 +104,29 @@ def _split_chains(x: np.ndarray) -> np.ndarray:
     return np.concatenate([x[..., :half], x[..., x.shape[2] - half :]], axis=1)
 
 
-def _z_scale(x: np.ndarray, order=None, ordered=None) -> np.ndarray:
-    """Normal scores of the ranks over all draws of each parameter (Blom's offset 3/8),
-    average ranks for ties. ``order`` and ``ordered`` are the argsort of the flattened
-    draws and the sorted draws, when the caller has them."""
-    flat = x.reshape(len(x), -1)
-    if order is None:
-        order = np.argsort(flat, axis=1)
-        ordered = np.take_along_axis(flat, order, axis=1)
-    size = flat.shape[1]
-    # Without ties the ranks are a permutation of 1..size: the same scores for all.
-    scores = special.ndtri((np.arange(1, size + 1) - 0.375) / (size + 0.25))
-    out = np.empty_like(flat)
-    np.put_along_axis(out, order, np.broadcast_to(scores, flat.shape), axis=1)
-    tied = np.flatnonzero((ordered[:, 1:] == ordered[:, :-1]).any(axis=1))
-    if len(tied):
-        ranks = stats.rankdata(flat[tied], method="average", axis=1)
-        out[tied] = special.ndtri((ranks - 0.375) / (size + 0.25))
-    return out.reshape(x.shape)
+def _normal_scores(ordered: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Normal scores of the ranks (Blom's offset 3/8, average ranks for ties) of values
+    given sorted per row (``ordered``) with their positions (``order``): (K, M)."""
+    size = ordered.shape[1]
+    table = special.ndtri((np.arange(1, size + 1) - 0.375) / (size + 0.25))
+    out, tie_rank = np.empty(ordered.shape), np.empty(ordered.shape)
+    if score_sorted(ordered, order, table, out, tie_rank):
+        tied = np.isnan(out)
+        out[tied] = special.ndtri((tie_rank[tied] - 0.375) / (size + 0.25))
+    return out
+
+
+def _sorted_quantile(ordered: np.ndarray, q: float) -> np.ndarray:
+    """NumPy's default ("linear") quantile of each row of sorted values, as
+    ``np.quantile`` computes it: virtual index ``(n - 1) q`` and its two-sided lerp."""
+    n = ordered.shape[1]
+    virtual = (n - 1) * q
+    below = np.floor(virtual)
+    gamma = virtual - below
+    i = min(int(below), n - 1)
+    a, b = ordered[:, i], ordered[:, min(i + 1, n - 1)]
+    diff = b - a
+    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
 
 
 def _rhat(x: np.ndarray) -> np.ndarray:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import arviz_stats as azs
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -87,6 +86,8 @@ def describe_draws(
     """
     columns = {}
     if not only_convergence:
+        import arviz_stats as azs  # in functions: 1.5 s of start-up a fit does not need
+
         check_prob(prob)
         eti = azs.eti(da, prob=prob)
         lower, upper = interval_columns(prob)
@@ -118,6 +119,8 @@ def _convergence_columns(da: xr.DataArray) -> dict[str, xr.DataArray]:
     ordered = da.transpose(*naming.CHAIN_DRAW, *dims)
     table = convergence_table(ordered.values.reshape(*ordered.shape[:2], -1))
     if table is None:
+        import arviz_stats as azs
+
         return {
             "ess_bulk": azs.ess(da, method="bulk"),
             "ess_tail": azs.ess(da, method="tail"),
@@ -220,6 +223,8 @@ def diagnose(idata: xr.DataTree, *, display: Mapping[str, str] | None = None) ->
         sat = _stat(stats, "maxdepth_reached", "reached_max_treedepth")
         saturated = int(sat.sum()) if sat is not None else 0
         if "energy" in stats:
+            import arviz_stats as azs
+
             bfmi = [float(v) for v in np.atleast_1d(azs.bfmi(stats)["energy"].values).ravel()]
     advice = _advice(table, n_chains, divergences, saturated, bfmi)
     return DiagnosticsReport(table, n_draws, n_chains, divergences, saturated, bfmi, advice)

@@ -9,8 +9,8 @@ Known answers:
 - one posterior, two update schemes: factors small enough to join the fixed
   coefficients in one Gaussian block, and the level-by-level collapsed update used for
   large factors (forced here), agree within 0.15 posterior SD (Monte Carlo error of the
-  difference ~0.03 SD), on a crossed simulation with a tiny SD (0.1 sigma) and on the
-  nested Pastes design;
+  difference ~0.03 SD), on a simulation of three crossed factors, one with a tiny SD
+  (0.1 sigma), and on the nested Pastes design;
 - a long run (4 x 5,000 draws) of the NumPy sampler that the compiled sweep replaced
   (``tests/reference/insteval_gibbs_posterior.py``, hiermodels 02970f4), on InstEval:
   every parameter's mean within 0.25 posterior SD and SD within 12%.
@@ -64,19 +64,22 @@ def _crossed_small_sd():
     a, b = rng.normal(0, 1.0, 150), rng.normal(0, 0.1, 12)
     A, B = rng.integers(0, 150, n), rng.integers(0, 12, n)
     x = rng.normal(size=n)
+    c, C = rng.normal(0, 0.5, 8), rng.integers(0, 8, n)
     return pd.DataFrame(
         {
-            "y": 2.0 + 0.5 * x + a[A] + b[B] + rng.normal(size=n),
+            "y": 2.0 + 0.5 * x + a[A] + b[B] + c[C] + rng.normal(size=n),
             "x": x,
             "A": [f"a{i}" for i in A],
             "B": [f"b{i}" for i in B],
+            "C": [f"c{i}" for i in C],
         }
     )
 
 
 def test_block_and_level_updates_give_the_same_posterior(monkeypatch):
+    # three large factors when forced (the sum of squares then has three cross terms)
     frame = _crossed_small_sd()
-    formula = "y ~ x + (1 | A) + (1 | B)"
+    formula = "y ~ x + (1 | A) + (1 | B) + (1 | C)"
     blocked = _gibbs_fit(formula, frame)
     monkeypatch.setattr(hiermodels.gibbs.checks, "SMALL_FACTOR_LEVELS", 0)
     by_level = _gibbs_fit(formula, frame)
@@ -88,7 +91,7 @@ def test_block_and_level_updates_give_the_same_posterior(monkeypatch):
         a, b = getattr(blocked, table)(), getattr(by_level, table)()
         z = (a["mean"] - b["mean"]) / b["sd"]
         assert np.all(np.abs(z) < 0.15), z
-    for g in ("A", "B"):
+    for g in ("A", "B", "C"):
         ga, gb = blocked.group_effects(g), by_level.group_effects(g)
         z = (ga["mean"] - gb["mean"]) / gb["sd"]
         assert np.all(np.abs(z) < 0.15), z.abs().max()

@@ -99,9 +99,13 @@ def _table(x: np.ndarray, n_chains: int, n_draws: int) -> dict[str, np.ndarray]:
 
 
 def _split_chains(x: np.ndarray) -> np.ndarray:
-    """Each chain's first and last halves as separate chains: (K, 2 chains, draws // 2)."""
+    """Each chain's first and last halves as separate chains: (K, 2 chains, draws // 2),
+    C-contiguous (the kernels and the flattening below need no further copies)."""
     half = x.shape[2] // 2
-    return np.concatenate([x[..., :half], x[..., x.shape[2] - half :]], axis=1)
+    out = np.empty((x.shape[0], 2 * x.shape[1], half))
+    out[:, : x.shape[1]] = x[..., :half]
+    out[:, x.shape[1] :] = x[..., x.shape[2] - half :]
+    return out
 
 
 def _normal_scores(ordered: np.ndarray, order: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@
 factors whose levels partition the rows. It needs no gradient. The sweep runs on
 sufficient statistics (:mod:`hiermodels.gibbs.statistics`: per-level sums and the
 cross-tabulations of the large factors), computed from the rows once, in one compiled
-loop (:mod:`hiermodels.gibbs.sweep`, numba, cached on disk after its first compilation);
+loop (:mod:`hiermodels.gibbs.kernels`, numba, cached on disk after its first compilation);
 one sweep costs the non-zero cells of the cross-tabulations (at most ``N`` per pair of
 factors), the levels and the block, never a pass over the rows. On large crossed designs
 (InstEval: 73,421 rows, 4,128 effects) NUTS needs deep trees of ``O(N)`` gradients;

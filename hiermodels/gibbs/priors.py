@@ -1,5 +1,5 @@
 """The priors the Gibbs sampler evaluates: each scale prior as a code and three numbers
-for the compiled log-density (:func:`hiermodels.gibbs.densities.log_prior`), and the
+for the compiled log-density (:func:`hiermodels.gibbs.kernels.log_prior`), and the
 Normal (or Flat) prior of each fixed coefficient as a mean and a precision."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-import hiermodels.gibbs.densities as D
+import hiermodels.gibbs.kernels as D
 from hiermodels.errors import PriorError
 from hiermodels.spec.priors import Prior
 
@@ -58,7 +58,7 @@ def _half_flat():
 
 #: Priors for a positive scale (a group SD or ``sigma``) that the Gibbs sampler
 #: evaluates, with the parameter names of PyMC. Each entry maps those parameters to the
-#: code and numbers of :func:`hiermodels.gibbs.densities.log_prior`, which evaluates the
+#: code and numbers of :func:`hiermodels.gibbs.kernels.log_prior`, which evaluates the
 #: log-density up to a constant.
 SCALE_PRIORS: dict[str, Callable] = {
     "HalfNormal": _half_normal,
@@ -112,7 +112,8 @@ def scale_log_prior(key: str, prior: Prior) -> Callable[[np.ndarray], np.ndarray
 
     def log_density(x):
         x = np.asarray(x, dtype=float)
-        return D.log_prior_values(code, numbers, x.ravel()).reshape(x.shape)
+        values = [D.log_prior(code, numbers, float(v)) for v in x.ravel()]
+        return np.array(values).reshape(x.shape)
 
     return log_density
 

@@ -1,5 +1,5 @@
 """The Gibbs sampler's set-up and the posterior tree it returns; the sweeps themselves
-run compiled (:mod:`hiermodels.gibbs.sweep`)."""
+run compiled (:mod:`hiermodels.gibbs.kernels`)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import xarray as xr
 from hiermodels import naming
 from hiermodels.design import Design
 from hiermodels.errors import SamplerError
+from hiermodels.gibbs.kernels import run_sweeps
 from hiermodels.gibbs.priors import normal_prior, scale_prior
 from hiermodels.gibbs.statistics import GibbsStatistics, gibbs_statistics
-from hiermodels.gibbs.sweep import run_sweeps
 from hiermodels.progress import progress
 from hiermodels.spec.priors import Prior
 

@@ -29,7 +29,7 @@ __all__ = ["GibbsStatistics", "gibbs_statistics"]
 
 @dataclass(frozen=True, eq=False)
 class GibbsStatistics:
-    """What the sweep (:mod:`hiermodels.gibbs.sweep`) reads.
+    """What the sweep (:mod:`hiermodels.gibbs.kernels`) reads.
 
     Levels of all large factors are numbered together: factor ``k`` owns
     ``level_start[k]:level_start[k + 1]``. Sparse matrices are CSR triples.

@@ -12,8 +12,8 @@ import pytest
 
 import hiermodels as hm
 import hiermodels.gibbs.checks
+from hiermodels.gibbs.kernels import _level_sums, _sum_of_squares
 from hiermodels.gibbs.statistics import gibbs_statistics
-from hiermodels.gibbs.sweep import _level_sums, _sum_of_squares
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@
 priors, ``fit(method="gibbs")`` with 4 chains x 5,000 draws after 1,000 warm-up sweeps,
 seed 20261202. The committed ``insteval_gibbs_posterior.csv`` was made with hiermodels at
 commit 02970f4, whose sampler did the sweep with NumPy and scipy.sparse over the rows
-(before the compiled sweep on sufficient statistics of ``hiermodels.gibbs.sweep``);
+(before the compiled sweep on sufficient statistics of ``hiermodels.gibbs.kernels``);
 ``tests/gibbs/test_gibbs.py`` checks that the compiled sampler gives the same posterior.
 Its max R-hat and min bulk ESS are in the file's header comment.
 

@@ -1,16 +1,10 @@
-"""The Gibbs sweep as one compiled loop (numba, cached on disk, IEEE arithmetic).
-
-The sweep runs on the sufficient statistics of :mod:`hiermodels.gibbs.statistics`, never
-on the rows: what a step needs of the residuals ``r = y - B theta - sum_l Z_l u_l`` is
-
-- the sums per level of large factor ``k`` without its own effects,
-  ``Y_k - L_k theta - sum_{l != k} Z_k'Z_l u_l`` (the cross-tabulations ``X``);
-- ``B'r + B'B theta + L_k'u_k = B'y - sum_{l != k} L_l'u_l``;
-- the sum of squares ``r'r``, expanded in the statistics.
-
-``LU[k, :, c]`` holds ``L_k'u_k`` of chain ``c``. Scales are ordered: large factors, small
-factors, then ``sigma``; ``u`` is (levels, chains) so that one pass over a row of ``X``
-serves every chain.
+"""The Gibbs sampler's compiled code (numba, cached on disk; IEEE arithmetic): scale
+priors, the marginal likelihoods of a scale with effects integrated out, slice sampling
+on the log scale (Neal 2003, *Annals of Statistics* 31:705), and the sweep as one loop
+over the statistics of :mod:`hiermodels.gibbs.statistics`, never over the rows (see
+:func:`run_sweeps`). It sits in one file on purpose: numba invalidates a function's disk
+cache when its own file changes, so a kernel calling into another file could be loaded
+stale after that file changed.
 """
 
 from __future__ import annotations
@@ -20,11 +14,147 @@ import math
 import numba
 import numpy as np
 
-from hiermodels.gibbs.densities import BLOCK, LEVEL, SIGMA, cholesky, slice_log_scale
-
-__all__ = ["run_sweeps"]
+__all__ = ["PRIOR_NUMBERS", "log_prior", "run_sweeps", "slice_log_scale"]
 
 _jit = numba.njit(cache=True, nogil=True)
+
+# Codes of the scale priors (see hiermodels.gibbs.priors.SCALE_PRIORS).
+HALF_NORMAL, EXPONENTIAL, HALF_STUDENT_T, HALF_CAUCHY = 0, 1, 2, 3
+GAMMA, INVERSE_GAMMA, LOG_NORMAL, UNIFORM, HALF_FLAT = 4, 5, 6, 7, 8
+#: How many numbers describe a scale prior.
+PRIOR_NUMBERS = 3
+
+# What a scale's likelihood is: a large factor's SD with its effects integrated out, a
+# small factor's SD with the whole block integrated out, or the residual SD.
+LEVEL, BLOCK, SIGMA = 0, 1, 2
+
+
+@_jit
+def log_prior(code, numbers, s):
+    """Log-density up to a constant of a scale prior at ``s > 0``."""
+    a, b = numbers[0], numbers[1]
+    if code == HALF_NORMAL:  # a: variance
+        return -0.5 * s * s / a
+    if code == EXPONENTIAL:  # a: rate
+        return -s * a
+    if code == HALF_STUDENT_T:  # a: nu, b: squared scale
+        return -0.5 * (a + 1.0) * math.log1p(s * s / (a * b))
+    if code == HALF_CAUCHY:  # a: beta
+        return -math.log1p((s / a) ** 2)
+    if code == GAMMA:  # a: alpha, b: rate
+        return (a - 1.0) * math.log(s) - b * s
+    if code == INVERSE_GAMMA:  # a: alpha, b: beta
+        return -(a + 1.0) * math.log(s) - b / s
+    if code == LOG_NORMAL:  # a: mu, b: variance
+        ls = math.log(s)
+        return -ls - 0.5 * (ls - a) ** 2 / b
+    if code == UNIFORM:  # a: lower, b: upper
+        return 0.0 if a < s < b else -np.inf
+    return 0.0  # HALF_FLAT
+
+
+@_jit
+def level_marginal(x, s2, n, m, S, row, g0, g1):
+    """log p(residuals | tau), one factor's effects integrated out, at ``x = log tau``: per
+    level ``-1/2 log(1 + n tau^2/sigma^2) + tau^2 R^2 / (2 sigma^2 (sigma^2 + n tau^2))``,
+    ``R`` the level's residual sum without the factor, summed over the distinct counts
+    ``n[g0:g1]`` (``m`` levels each, their ``R^2`` summing to ``S[row]``)."""
+    t2 = math.exp(2.0 * x)
+    out = 0.0
+    for g in range(g0, g1):
+        d = s2 + n[g] * t2
+        out += -0.5 * m[g] * math.log(d / s2) + t2 * S[row, g - g0] / (2.0 * s2 * d)
+    return out
+
+
+@_jit
+def cholesky(A, L):
+    """Lower Cholesky factor of ``A`` into ``L``; False if ``A`` is not positive definite."""
+    k = A.shape[0]
+    for j in range(k):
+        total = A[j, j]
+        for i in range(j):
+            total -= L[j, i] * L[j, i]
+        if not total > 0.0:
+            return False
+        L[j, j] = math.sqrt(total)
+        for r in range(j + 1, k):
+            v = A[r, j]
+            for i in range(j):
+                v -= L[r, i] * L[j, i]
+            L[r, j] = v / L[j, j]
+        for r in range(j):
+            L[r, j] = 0.0
+    return True
+
+
+@_jit
+def block_marginal(x, s2, BtB, b, precision, start, stop, Q, L):
+    """log p(residuals | tau), the block integrated out, at ``x = log tau`` of the small
+    factor in columns ``start:stop``: ``1/2 log|Lambda| - 1/2 log|Q| + 1/2 b'Q^-1 b`` with
+    ``Q = Lambda + B'B / sigma^2``, ``b = Lambda m + B'r / sigma^2`` (Q, L: work space)."""
+    k = len(b)
+    inner = math.exp(-2.0 * x)
+    for i in range(k):
+        for j in range(k):
+            Q[i, j] = BtB[i, j] / s2
+        Q[i, i] += inner if start <= i < stop else precision[i]
+    if not cholesky(Q, L):
+        return -np.inf
+    logdet = 0.0
+    quad = 0.0
+    z = np.empty(k)
+    for i in range(k):
+        v = b[i]
+        for j in range(i):
+            v -= L[i, j] * z[j]
+        z[i] = v / L[i, i]
+        logdet += math.log(L[i, i])
+        quad += z[i] * z[i]
+    return -(stop - start) * x - logdet + 0.5 * quad
+
+
+@_jit
+def _log_target(
+    kind, x, prior, s2, a, b, n, m, S, row, g0, g1, BtB, vec, precision, start, stop, Q, L
+):
+    """Log-density of ``x = log s``: prior (``code, numbers``), Jacobian and the likelihood
+    of ``kind``, whose arguments follow (those a kind does not use are ignored)."""
+    code, numbers = prior
+    out = log_prior(code, numbers, math.exp(x)) + x
+    if kind == LEVEL:
+        return out + level_marginal(x, s2, n, m, S, row, g0, g1)
+    if kind == BLOCK:
+        return out + block_marginal(x, s2, BtB, vec, precision, start, stop, Q, L)
+    return out - a * x - 0.5 * b * math.exp(-2.0 * x)  # SIGMA: a = N, b = sum of squares
+
+
+@_jit
+def slice_log_scale(rng, x0, width, kind, args):
+    """One slice-sampling update (stepping out, then shrinkage) of ``x0 = log s``.
+
+    ``args`` are the arguments of :func:`_log_target` after ``kind`` and ``x``.
+    """
+    level = _log_target(kind, x0, *args) - rng.standard_exponential()
+    left = x0 - width * rng.uniform()
+    right = left + width
+    for _ in range(50):
+        if not _log_target(kind, left, *args) > level:
+            break
+        left -= width
+    for _ in range(50):
+        if not _log_target(kind, right, *args) > level:
+            break
+        right += width
+    for _ in range(200):
+        proposal = left + rng.uniform() * (right - left)
+        if _log_target(kind, proposal, *args) > level:
+            return proposal
+        if proposal < x0:
+            left = proposal
+        else:
+            right = proposal
+    return x0
 
 
 @_jit
@@ -113,9 +243,15 @@ def run_sweeps(
     # kept draws
     keep_theta, keep_u, keep_tau, keep_sigma,
 ):  # fmt: skip
-    """Sweeps ``start .. stop - 1`` (the first ``tune`` of all sweeps are warm-up).
+    """Sweeps ``start .. stop - 1`` (the first ``tune`` of all sweeps are warm-up); False
+    if a precision matrix was not positive definite.
 
-    Returns False if a precision matrix was not positive definite.
+    What a step needs of the residuals ``r = y - B theta - sum_l Z_l u_l`` comes from the
+    statistics: the sums per level of large factor ``k`` without its effects,
+    ``Y_k - L_k theta - sum_{l != k} Z_k'Z_l u_l`` (cross-tabulations ``X``),
+    ``B'y - sum_{l != k} L_l'u_l``, and ``r'r`` expanded. ``LU[k, :, c]`` holds
+    ``L_k'u_k`` of chain ``c``; scales are ordered large factors, small factors, ``sigma``;
+    ``u`` is (levels, chains), so one pass over a row of ``X`` serves every chain.
     """
     C, P = theta.shape
     K = len(level_start) - 1
@@ -123,28 +259,18 @@ def run_sweeps(
     n_small = small_range.shape[0]
     block_step = n_small > 0 or K == 0
     # Arguments of one type in every call, so that each function compiles once.
-    empty = np.zeros(0)
-    no_sums = np.zeros((0, 0))
-    zero = np.int64(0)
-    Q = np.empty((P, P))
-    Lw = np.empty((P, P))
-    precision = np.empty(P)
-    vec = np.empty(P)
-    new = np.empty(P)
-    W = np.zeros((J, C))
-    Qsum = np.empty((P, P, C))
-    Vsum = np.empty((P, C))
-    cross = np.zeros(C)
-    s2 = np.empty(C)
-    t2 = np.empty(C)
+    empty, no_sums, zero = np.zeros(0), np.zeros((0, 0)), np.int64(0)
+    Q, Lw, W = np.empty((P, P)), np.empty((P, P)), np.zeros((J, C))
+    precision, vec, new = np.empty(P), np.empty(P), np.empty(P)
+    Qsum, Vsum = np.empty((P, P, C)), np.empty((P, C))
+    cross, s2, t2, shrink = np.zeros(C), np.empty(C), np.empty(C), np.empty(C)
     for sweep in range(start, stop):
         tuning = sweep < tune
         for c in range(C):
             s2[c] = sigma[c] * sigma[c]
         for k in range(K):
-            # tau_k with u_k integrated out; the block with u_k integrated out; then u_k
-            # given both (a partially collapsed Gibbs sampler). Loops over levels run
-            # over all chains at once.
+            # tau_k, u_k integrated out; the block, u_k integrated out; u_k given both (a
+            # partially collapsed Gibbs sampler). Loops over levels serve every chain.
             lo, hi = level_start[k], level_start[k + 1]
             g0, g1 = group_start[k], group_start[k + 1]
             _level_sums(Y, X_ptr, X_col, X_val, u, lo, hi, W)
@@ -167,7 +293,6 @@ def run_sweeps(
             # sum_j shrink_j L_j L_j' (upper triangle) and sum_j shrink_j R_j L_j
             Qsum[:] = 0.0
             Vsum[:] = 0.0
-            shrink = np.empty(C)
             for j in range(lo, hi):
                 for c in range(C):
                     shrink[c] = t2[c] / (s2[c] + counts[j] * t2[c])

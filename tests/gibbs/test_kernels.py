@@ -1,4 +1,4 @@
-"""The compiled one-dimensional densities of the Gibbs sampler.
+"""The compiled one-dimensional densities of the Gibbs sampler (hiermodels.gibbs.kernels).
 
 Known answers: SciPy's log-densities for every scale prior (differences between two
 points, since the sampler drops constants), and the per-level formulas of the marginal
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import hiermodels.gibbs.kernels as D
 from hiermodels.errors import PriorError
-from hiermodels.gibbs import densities as D
 from hiermodels.gibbs.priors import SCALE_PRIORS, scale_log_prior
 from hiermodels.spec.priors import Prior
 

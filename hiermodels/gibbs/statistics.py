@@ -97,9 +97,9 @@ def gibbs_statistics(design: Design) -> GibbsStatistics:
     B = sp.hstack([sp.csr_matrix(F), S_small], format="csr")
     Zt = Z.T.tocsr()
     L = _csr(Zt @ B)
-    ZtZ = (Zt @ Z).tolil()
-    ZtZ.setdiag(0.0)  # each row has one level per factor: the diagonal blocks are diagonal
-    X = _csr(ZtZ.tocsr())
+    ZtZ = (Zt @ Z).tocsr()
+    # each row has one level per factor: the diagonal blocks are diagonal (the counts)
+    X = _csr(ZtZ - sp.diags(ZtZ.diagonal()))
     BtB = (B.T @ B).toarray()
     return GibbsStatistics(
         n_obs=N,

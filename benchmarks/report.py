@@ -85,7 +85,7 @@ def _note(row: dict) -> str:
     notes = row.get("notes") or {}
     if row.get("tool") == "hiermodels":
         if notes.get("method") == "gibbs":
-            return "Gibbs sampler: no compilation, no parameterisation to choose"
+            return "Gibbs sampler: no NUTS, no parameterisation to choose"
         text = ", ".join(f"{g}: {p}" for g, p in (notes.get("parameterization") or {}).items())
         if notes.get("collapsed_factor"):
             text += f"; {notes['collapsed_factor']} integrated out"

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import arviz_stats as azs
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -87,6 +86,8 @@ def describe_draws(
     """
     columns = {}
     if not only_convergence:
+        import arviz_stats as azs  # in functions: 1.5 s of start-up a fit does not need
+
         check_prob(prob)
         eti = azs.eti(da, prob=prob)
         lower, upper = interval_columns(prob)
@@ -111,29 +112,15 @@ def describe_draws(
     return frame
 
 
-#: Parameters per call of :func:`convergence_table`: its working arrays are a few times
-#: the draws it is given, so 10^4 levels x 2 terms x 4,000 draws at once took 7 GB.
-CONVERGENCE_CHUNK = 1000
-
-
-def _chunked_table(draws: np.ndarray) -> dict[str, np.ndarray] | None:
-    """:func:`convergence_table` of draws (chain, draw, K), K in chunks (bounded memory)."""
-    parts = [
-        convergence_table(draws[..., start : start + CONVERGENCE_CHUNK])
-        for start in range(0, draws.shape[2], CONVERGENCE_CHUNK)
-    ]
-    if not parts or any(p is None for p in parts):
-        return None if parts else convergence_table(draws)
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-
-
 def _convergence_columns(da: xr.DataArray) -> dict[str, xr.DataArray]:
     """ESS, R-hat and MCSE per element: vectorised (:mod:`hiermodels.convergence`), or
     ArviZ for the cases that module leaves to it (few draws, missing values)."""
     dims = [d for d in da.dims if d not in naming.CHAIN_DRAW]
     ordered = da.transpose(*naming.CHAIN_DRAW, *dims)
-    table = _chunked_table(ordered.values.reshape(*ordered.shape[:2], -1))
+    table = convergence_table(ordered.values.reshape(*ordered.shape[:2], -1))
     if table is None:
+        import arviz_stats as azs
+
         return {
             "ess_bulk": azs.ess(da, method="bulk"),
             "ess_tail": azs.ess(da, method="tail"),
@@ -236,6 +223,8 @@ def diagnose(idata: xr.DataTree, *, display: Mapping[str, str] | None = None) ->
         sat = _stat(stats, "maxdepth_reached", "reached_max_treedepth")
         saturated = int(sat.sum()) if sat is not None else 0
         if "energy" in stats:
+            import arviz_stats as azs
+
             bfmi = [float(v) for v in np.atleast_1d(azs.bfmi(stats)["energy"].values).ravel()]
     advice = _advice(table, n_chains, divergences, saturated, bfmi)
     return DiagnosticsReport(table, n_draws, n_chains, divergences, saturated, bfmi, advice)

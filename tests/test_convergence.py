@@ -78,3 +78,13 @@ def test_describe_draws_uses_the_same_numbers():
     for key in theirs:
         np.testing.assert_allclose(table[key].values, theirs[key], rtol=1e-8, err_msg=key)
     assert list(table.index) == list("abcdefghi")
+
+
+def test_both_ess_routes_are_used_by_the_arviz_comparison():
+    """The AR(0.3) column stops within the direct sum; the random walk needs the FFT."""
+    from hiermodels.convergence import _split_chains
+    from hiermodels.kernels.autocorrelation import ess_direct
+
+    x = _split_chains(np.moveaxis(_draws(4, 1000), 2, 0))
+    _, unfinished = ess_direct(np.ascontiguousarray(x))
+    assert not unfinished[1] and unfinished[-1]

@@ -2,10 +2,14 @@
 
 ``fit(method="gibbs")`` samples ``y = F theta + sum_k u_k[level_k(i)] + e`` with
 ``u_kj ~ N(0, tau_k^2)`` and ``e ~ N(0, sigma^2)``, for any number of crossed or nested
-factors whose levels partition the rows. It needs no gradient and no compilation, and
-one sweep costs ``O(N (K + p))`` for ``N`` rows, ``K`` factors and ``p`` fixed
-columns. On large crossed designs (InstEval: 73,421 rows, 4,128 effects) NUTS needs
-deep trees of ``O(N)`` gradients, while a sweep here costs a few passes over the rows.
+factors whose levels partition the rows. It needs no gradient. The sweep runs on
+sufficient statistics (:mod:`hiermodels.gibbs.statistics`: per-level sums and the
+cross-tabulations of the large factors), computed from the rows once, in one compiled
+loop (:mod:`hiermodels.gibbs.kernels`, numba, cached on disk after its first compilation);
+one sweep costs the non-zero cells of the cross-tabulations (at most ``N`` per pair of
+factors), the levels and the block, never a pass over the rows. On large crossed designs
+(InstEval: 73,421 rows, 4,128 effects) NUTS needs deep trees of ``O(N)`` gradients;
+here 2,000 sweeps take a few seconds.
 
 The fixed coefficients and the effects of the small factors (at most
 :data:`SMALL_FACTOR_LEVELS` levels, while the block stays within :data:`BLOCK_MAX`

@@ -1,25 +1,27 @@
-"""The sweep of the Gibbs sampler and the posterior tree it returns."""
+"""The Gibbs sampler's set-up and the posterior tree it returns; the sweeps themselves
+run compiled (:mod:`hiermodels.gibbs.kernels`)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import replace
 
 import numpy as np
 import xarray as xr
 
 from hiermodels import naming
-from hiermodels.collapsed import draw_gaussian, fixed_columns
 from hiermodels.design import Design
-from hiermodels.gibbs.blocks import Block, Factor
-from hiermodels.gibbs.checks import small_factors
-from hiermodels.gibbs.conditionals import Scale, block_marginal, level_marginal
-from hiermodels.gibbs.priors import normal_prior, scale_log_prior
+from hiermodels.errors import SamplerError
+from hiermodels.gibbs.kernels import run_sweeps
+from hiermodels.gibbs.priors import normal_prior, scale_prior
+from hiermodels.gibbs.statistics import GibbsStatistics, gibbs_statistics
 from hiermodels.progress import progress
 from hiermodels.spec.priors import Prior
 
 __all__ = ["sample_gibbs"]
+
+#: Sweeps per call of the compiled loop (the progress bar moves between calls).
+SWEEPS_PER_CALL = 100
 
 
 def sample_gibbs(
@@ -37,140 +39,108 @@ def sample_gibbs(
     Call :func:`check_gibbs` first. ``progressbar`` shows a bar of the sweeps when they
     take longer than a few seconds (:mod:`hiermodels.progress`).
     """
-    import scipy.sparse as sp
-
     start = time.perf_counter()
-    rng = np.random.default_rng([seed, 7])
-    F, centre = fixed_columns(design)
-    N, p = F.shape
-    y = design.y.astype(float) - (design.offset if design.offset is not None else 0.0)
-    C = chains
+    stats = gibbs_statistics(design)
+    kept = _sample(stats, design, priors, draws=draws, tune=tune, chains=chains, seed=seed,
+                   progressbar=progressbar)  # fmt: skip
+    slope_names = [n for n in design.fixed.names if n != naming.INTERCEPT]
+    tree = _posterior_tree(design, kept, stats.centre, slope_names)
+    return tree, {"sampling": time.perf_counter() - start}
 
+
+def _sample(stats: GibbsStatistics, design, priors, *, draws, tune, chains, seed, progressbar):
+    """The kept draws: fixed coefficients, sigma, and per factor its SD and effects."""
+    rng = np.random.default_rng([seed, 7])
+    p, P, J, C = stats.n_fixed, stats.n_block, stats.n_levels, chains
     slope_names = [n for n in design.fixed.names if n != naming.INTERCEPT]
     coef_keys = ([naming.INTERCEPT] if design.fixed.has_intercept else []) + [
         naming.slope_slot(n) for n in slope_names
     ]
     fixed_priors = [normal_prior(k, priors[k]) for k in coef_keys]
-
-    # The block: fixed columns, then the one-hot columns of the small factors.
-    factors = [
-        Factor(
-            name=g.name,
-            codes=g.codes[:, 0].astype(np.int64),
-            counts=np.bincount(g.codes[:, 0], minlength=g.n_levels).astype(float),
-            log_prior=scale_log_prior(
-                naming.sd_slot(g.name, naming.INTERCEPT),
-                priors[naming.sd_slot(g.name, naming.INTERCEPT)],
-            ),
-            indicator=sp.csr_matrix(
-                (np.ones(N), (g.codes[:, 0], np.arange(N))), shape=(g.n_levels, N)
-            ),
-        )
-        for g in design.groups
-    ]
-    small_names = small_factors(design)
-    small, large, P = [], [], p
-    for f in sorted(factors, key=lambda f: f.n_levels):
-        if f.name in small_names:
-            small.append(replace(f, columns=slice(P, P + f.n_levels)))
-            P += f.n_levels
-        else:
-            large.append(f)
-    block = Block(F, small)
-    for i, f in enumerate(large):
-        large[i] = replace(f, level_block=(f.indicator @ block.sparse).toarray())
-    BtB = (block.sparse.T @ block.sparse).toarray()
     fixed_precision = np.array([q for _, q in fixed_priors], dtype=float)
-    # Precision times mean of the block's prior (the effects have mean 0).
+    # Precision times mean of the block's prior (the effects have mean 0), for the
+    # coefficients less their least-squares values (stats.shift).
     prior_linear = np.zeros(P)
-    prior_linear[:p] = fixed_precision * np.array([m for m, _ in fixed_priors], dtype=float)
+    means = np.array([m for m, _ in fixed_priors], dtype=float)
+    prior_linear[:p] = fixed_precision * (means - stats.shift)
+    scale_names = stats.large + stats.small
+    coded = [scale_prior(k, priors[k]) for k in map(_sd_key, scale_names)]
+    coded.append(scale_prior(naming.SIGMA, priors[naming.SIGMA]))
+    groups = _count_groups(stats)
 
     # Dispersed starting points: least squares for the fixed part, scales ~ sd(y).
+    y = design.y.astype(float) - (design.offset if design.offset is not None else 0.0)
     y_sd = float(np.std(y)) or 1.0
     theta = np.zeros((C, P))
-    if p:
-        theta[:, :p] = np.linalg.lstsq(F, y, rcond=None)[0]
-    effects = {f.name: np.zeros((C, f.n_levels)) for f in large}
-    scales = {f.name: Scale(y_sd * rng.uniform(0.1, 1.0, size=C), f.log_prior) for f in factors}
-    sigma = Scale(
-        y_sd * rng.uniform(0.3, 1.0, size=C), scale_log_prior(naming.SIGMA, priors[naming.SIGMA])
-    )
-    resid = y[:, None] - block.times(theta)  # (N, C): rows by chains
-    diag = np.arange(P)
+    u = np.zeros((J, C))
+    LU = np.zeros((len(stats.large), P, C))
+    tau = np.ascontiguousarray(y_sd * rng.uniform(0.1, 1.0, size=(len(scale_names), C)))
+    sigma = y_sd * rng.uniform(0.3, 1.0, size=C)
+    width = np.ones((len(scale_names) + 1, C))
 
-    def block_precision():
-        """Prior precision of the block's coefficients, (C, P)."""
-        precision = np.empty((C, P))
-        precision[:, :p] = fixed_precision
-        for f in small:
-            precision[:, f.columns] = 1.0 / scales[f.name].value[:, None] ** 2
-        return precision
+    kept_theta = np.empty((C, draws, P))
+    kept_u = np.empty((draws, J, C))
+    kept_tau = np.empty((len(scale_names), C, draws))
+    kept_sigma = np.empty((C, draws))
+    arguments = (
+        stats.n_obs, stats.yy, stats.Bty, stats.BtB, stats.small_range, stats.level_start,
+        stats.counts, stats.Y, stats.L_ptr, stats.L_col, stats.L_val, stats.X_ptr, stats.X_col,
+        stats.X_val, *groups, prior_linear, fixed_precision,
+        np.array([c for c, _ in coded], dtype=np.int64), np.stack([n for _, n in coded]),
+        theta, u, LU, tau, sigma, width, kept_theta, kept_u, kept_tau, kept_sigma,
+    )  # fmt: skip
+    total = tune + draws
+    with progress(total, "Gibbs sweeps", enabled=progressbar) as advance:
+        for first in range(0, total, SWEEPS_PER_CALL):
+            last = min(first + SWEEPS_PER_CALL, total)
+            if not run_sweeps(rng, first, last, tune, *arguments):
+                raise SamplerError(
+                    "The Gibbs sampler met a precision matrix of the fixed coefficients that is "
+                    "not positive definite (are fixed columns collinear?). Use method='auto'."
+                )
+            advance(last - first)
 
-    def block_draw(Q, b):
-        return draw_gaussian(Q, b, rng) if P else theta
-
+    kept_theta[..., :p] += stats.shift
     kept = {
-        "theta": np.empty((C, draws, P)),
-        "sigma": np.empty((C, draws)),
-        "scales": {f.name: np.empty((C, draws)) for f in factors},
-        "effects": {f.name: np.empty((C, draws, f.n_levels)) for f in large},
+        "theta": kept_theta[..., :p],
+        "sigma": kept_sigma,
+        "scales": {name: kept_tau[i] for i, name in enumerate(scale_names)},
+        "effects": {
+            name: np.moveaxis(kept_u[:, stats.level_start[k] : stats.level_start[k + 1]], 2, 0)
+            for k, name in enumerate(stats.large)
+        },
     }
-    with progress(tune + draws, "Gibbs sweeps", enabled=progressbar) as advance:
-        for sweep in range(tune + draws):
-            tuning = sweep < tune
-            s2 = sigma.value**2
-            for f in large:
-                # tau_f with u_f integrated out; then the block with u_f integrated out; then
-                # u_f given both (a partially collapsed Gibbs sampler: van Dyk & Park 2008).
-                u = effects[f.name]
-                R = f.level_sums(resid) + f.counts * u
-                scales[f.name].draw(level_marginal(R, f.counts, s2), rng, tuning)
-                t2 = scales[f.name].value ** 2
-                R += theta @ f.level_block.T
-                Br = block.transpose_times(resid) + u @ f.level_block + theta @ BtB
-                shrink = t2[:, None] / (s2[:, None] + f.counts * t2[:, None])
-                weighted = shrink[:, :, None] * f.level_block
-                Q = (BtB - np.swapaxes(weighted, 1, 2) @ f.level_block) / s2[:, None, None]
-                precision = block_precision()
-                Q[:, diag, diag] += precision
-                b = prior_linear + (Br - (R[:, None, :] @ weighted)[:, 0]) / s2[:, None]
-                new = block_draw(Q, b)
-                R -= new @ f.level_block.T
-                level_precision = f.counts / s2[:, None] + 1.0 / t2[:, None]
-                u_new = R / s2[:, None] / level_precision + rng.standard_normal(
-                    level_precision.shape
-                ) / np.sqrt(level_precision)
-                resid -= block.times(new - theta) + f.per_row(u_new - u)
-                theta = new
-                effects[f.name] = u_new
-            if small or not large:
-                # Each small factor's tau with the whole block integrated out, then the block.
-                Br = block.transpose_times(resid) + theta @ BtB
-                b = prior_linear + Br / s2[:, None]
-                for f in small:
-                    density = block_marginal(BtB, b, block_precision(), f.columns, s2)
-                    scales[f.name].draw(density, rng, tuning)
-                Q = np.broadcast_to(BtB / s2[:, None, None], (C, P, P)).copy()
-                Q[:, diag, diag] += block_precision()
-                new = block_draw(Q, b)
-                resid -= block.times(new - theta)
-                theta = new
-            sse = np.einsum("nc,nc->c", resid, resid)
-            sigma.draw(lambda x, sse=sse: -N * x - 0.5 * sse * np.exp(-2.0 * x), rng, tuning)
-            if not tuning:
-                d = sweep - tune
-                kept["theta"][:, d] = theta
-                kept["sigma"][:, d] = sigma.value
-                for f in factors:
-                    kept["scales"][f.name][:, d] = scales[f.name].value
-                for f in large:
-                    kept["effects"][f.name][:, d] = effects[f.name]
-            advance()
-    for f in small:
-        kept["effects"][f.name] = kept["theta"][..., f.columns]
-    kept["theta"] = kept["theta"][..., :p]
-    seconds = time.perf_counter() - start
-    return _posterior_tree(design, kept, centre, slope_names), {"sampling": seconds}
+    for s, name in enumerate(stats.small):
+        lo, hi = stats.small_range[s]
+        kept["effects"][name] = kept_theta[..., lo:hi]
+    return kept
+
+
+def _sd_key(factor: str) -> str:
+    return naming.sd_slot(factor, naming.INTERCEPT)
+
+
+def _count_groups(stats: GibbsStatistics) -> tuple[np.ndarray, ...]:
+    """Levels of a factor grouped by their count (the level marginal sums over groups):
+    each level's group, where each factor's groups start, the counts, and group sizes."""
+    group_of, group_n, group_m, group_start = [], [], [], [0]
+    for k in range(len(stats.large)):
+        counts = stats.counts[stats.level_start[k] : stats.level_start[k + 1]]
+        distinct, inverse = np.unique(counts, return_inverse=True)
+        group_of.append(inverse + group_start[-1])
+        group_n.append(distinct)
+        group_m.append(np.bincount(inverse, minlength=len(distinct)).astype(float))
+        group_start.append(group_start[-1] + len(distinct))
+
+    def cat(parts, dtype):
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+    return (
+        cat(group_of, np.int64),
+        np.asarray(group_start, dtype=np.int64),
+        cat(group_n, float),
+        cat(group_m, float),
+    )
 
 
 def _posterior_tree(design, kept, centre, slope_names) -> xr.DataTree:

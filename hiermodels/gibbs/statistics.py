@@ -1,0 +1,132 @@
+"""The sufficient statistics the Gibbs sampler runs on.
+
+For ``y = B theta + sum_k Z_k u_k + e``, where the block ``B`` holds the fixed columns
+and the one-hot columns of the small factors and ``Z_k`` is the one-hot design of large
+factor ``k``, every quantity of a sweep (the residual sums per level, ``B'r`` and the sum
+of squared residuals) is a function of ``B'B``, ``B'y``, ``y'y``, and per large factor
+its counts ``Z_k'1``, its sums ``Z_k'y``, the per-level sums of the block's columns
+``L_k = Z_k'B`` and its cross-tabulation ``Z_k'Z_l`` with every other large factor. A
+sweep then costs the number of non-zero cells of those cross-tabulations (at most the
+number of rows for two factors), not passes over the rows.
+
+The statistics are those of ``y`` minus the least-squares fit of the fixed columns
+(``shift``), so that the sum of squares is not a small difference of large numbers; the
+sampler adds ``shift`` back to the fixed coefficients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hiermodels.collapsed import fixed_columns
+from hiermodels.design import Design
+from hiermodels.gibbs.checks import small_factors
+
+__all__ = ["GibbsStatistics", "gibbs_statistics"]
+
+
+@dataclass(frozen=True, eq=False)
+class GibbsStatistics:
+    """What the sweep (:mod:`hiermodels.gibbs.kernels`) reads.
+
+    Levels of all large factors are numbered together: factor ``k`` owns
+    ``level_start[k]:level_start[k + 1]``. Sparse matrices are CSR triples.
+    """
+
+    n_obs: int
+    shift: np.ndarray  # (p,) least-squares coefficients of the fixed columns
+    centre: np.ndarray | None  # column means the slopes were centred on
+    large: list[str]  # large factors, fewest levels first
+    small: list[str]  # small factors, in the block after the fixed columns
+    small_range: np.ndarray  # (S, 2) block columns of each small factor
+    level_start: np.ndarray  # (K + 1,)
+    counts: np.ndarray  # (levels,) rows per level
+    Y: np.ndarray  # (levels,) sums of y per level
+    L_ptr: np.ndarray  # (levels, P): per-level sums of the block's columns
+    L_col: np.ndarray
+    L_val: np.ndarray
+    X_ptr: np.ndarray  # (levels, levels): rows in common, between different factors
+    X_col: np.ndarray
+    X_val: np.ndarray
+    BtB: np.ndarray  # (P, P)
+    Bty: np.ndarray  # (P,)
+    yy: float
+
+    @property
+    def n_fixed(self) -> int:
+        return len(self.shift)
+
+    @property
+    def n_block(self) -> int:
+        return len(self.Bty)
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.counts)
+
+
+def gibbs_statistics(design: Design) -> GibbsStatistics:
+    """The statistics of a design that :func:`check_gibbs` accepts."""
+    import scipy.sparse as sp
+
+    F, centre = fixed_columns(design)
+    N, p = F.shape
+    y = design.y.astype(float) - (design.offset if design.offset is not None else 0.0)
+    shift = np.linalg.lstsq(F, y, rcond=None)[0] if p else np.zeros(0)
+    y = y - F @ shift
+    names = set(small_factors(design))
+    groups = sorted(design.groups, key=lambda g: g.n_levels)
+    small = [g for g in groups if g.name in names]
+    large = [g for g in groups if g.name not in names]
+    rows = np.arange(N)
+
+    def one_hot(factors):
+        starts = np.cumsum([0] + [g.n_levels for g in factors])
+        if not factors:
+            return sp.csr_matrix((N, 0)), starts
+        cols = np.concatenate([g.codes[:, 0] + s for g, s in zip(factors, starts, strict=False)])
+        ones = np.ones(len(cols))
+        return sp.csr_matrix(
+            (ones, (np.tile(rows, len(factors)), cols)), shape=(N, starts[-1])
+        ), starts
+
+    S_small, small_starts = one_hot(small)
+    Z, level_start = one_hot(large)
+    B = sp.hstack([sp.csr_matrix(F), S_small], format="csr")
+    Zt = Z.T.tocsr()
+    L = _csr(Zt @ B)
+    ZtZ = (Zt @ Z).tocsr()
+    # each row has one level per factor: the diagonal blocks are diagonal (the counts)
+    X = _csr(ZtZ - sp.diags(ZtZ.diagonal()))
+    BtB = (B.T @ B).toarray()
+    return GibbsStatistics(
+        n_obs=N,
+        shift=shift,
+        centre=centre,
+        large=[g.name for g in large],
+        small=[g.name for g in small],
+        small_range=np.column_stack([small_starts[:-1] + p, small_starts[1:] + p]).astype(np.int64),
+        level_start=level_start.astype(np.int64),
+        counts=np.asarray(Z.sum(axis=0)).ravel(),
+        Y=Zt @ y,
+        L_ptr=L.indptr.astype(np.int64),
+        L_col=L.indices.astype(np.int64),
+        L_val=L.data.astype(float),
+        X_ptr=X.indptr.astype(np.int64),
+        X_col=X.indices.astype(np.int64),
+        X_val=X.data.astype(float),
+        BtB=np.ascontiguousarray(BtB, dtype=float),
+        Bty=np.asarray(B.T @ y, dtype=float),
+        yy=float(y @ y),
+    )
+
+
+def _csr(matrix):
+    """Canonical CSR: duplicates summed, zeros dropped, column indices sorted."""
+    out = matrix.tocsr()
+    out.sum_duplicates()
+    out.eliminate_zeros()
+    out.sort_indices()
+    return out

@@ -35,6 +35,7 @@ import numpy as np
 from hiermodels import naming
 from hiermodels.collapsed import collapsed_statistics, fixed_columns
 from hiermodels.design import Design
+from hiermodels.errors import SpecError
 from hiermodels.theta_search import theta_layout
 
 __all__ = ["StatisticsProfile", "profiled_deviance"]
@@ -55,6 +56,12 @@ class StatisticsProfile:
     """The profile of ``hiermodels.optimize`` for a one-factor model, from statistics."""
 
     def __init__(self, design: Design, criterion: str):
+        if len(design.groups) != 1:
+            raise SpecError(
+                "optimize() from sums (a model on a Dask DataFrame) handles one grouping "
+                f"factor; this model has {[g.name for g in design.groups]}. Sample it with "
+                "fit(), or optimize the model in memory."
+            )
         (g,) = design.groups
         self.design = design
         self.reml = criterion == "reml"

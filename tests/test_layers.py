@@ -199,7 +199,6 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.kernels",
             "hiermodels.sufficient_statistics",
             "hiermodels.collapsed",
-            "hiermodels.distributed",
             "hiermodels.linear_predictor",
             "hiermodels.pointwise",
             "hiermodels.parameters",
@@ -210,6 +209,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             "hiermodels.backend",
             "hiermodels.gibbs",
+            "hiermodels.distributed",
             "hiermodels.theta_search",
             "hiermodels.statistics_profile",
             "hiermodels.optimize",

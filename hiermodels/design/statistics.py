@@ -48,9 +48,16 @@ class DesignStatistics:
         SD of each varying column, keyed by ``(factor, term)``.
     collapsed
         The collapsed factor's statistics, a
-        :class:`hiermodels.collapsed.CollapsedStatistics`.
+        :class:`hiermodels.collapsed.CollapsedStatistics` (one grouping factor), or
+        ``None``.
     source
         Where the rows are, for messages (``"a Dask DataFrame of 8 partitions"``).
+    gibbs
+        The Gibbs sampler's statistics, a
+        :class:`hiermodels.gibbs.statistics.GibbsStatistics` (crossed or nested varying
+        intercepts), or ``None``.
+    nested
+        ``(inner, outer)`` pairs of factors, the inner nested in the outer (Gibbs only).
     """
 
     n_obs: int
@@ -61,6 +68,8 @@ class DesignStatistics:
     group_column_sd: dict[tuple[str, str], float]
     collapsed: Any
     source: str
+    gibbs: Any = None
+    nested: frozenset = frozenset()
 
 
 def require_rows(design, what: str) -> None:

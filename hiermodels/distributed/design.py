@@ -17,20 +17,26 @@ The result is the template's design with its rows removed and
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
 
 import numpy as np
 import pandas as pd
 
-from hiermodels.collapsed import is_collapsible
+from hiermodels import naming
 from hiermodels.design import Design, build_design, used_columns
 from hiermodels.design.statistics import DesignStatistics
 from hiermodels.distributed.cluster import cluster, compute
-from hiermodels.distributed.statistics import design_statistics
-from hiermodels.distributed.sums import partition_design, partition_sums
+from hiermodels.distributed.statistics import design_statistics, gibbs_design_statistics
+from hiermodels.distributed.sums import (
+    gibbs_shifts,
+    partition_design,
+    partition_gibbs,
+    partition_sums,
+)
 from hiermodels.errors import DataError, SpecError
 from hiermodels.spec.terms import GroupFactor
-from hiermodels.sufficient_statistics import SHIFT_ROWS, RowSums, first_rows_shifts
+from hiermodels.sufficient_statistics import SHIFT_ROWS, first_rows_shifts
 
 __all__ = ["statistics_design"]
 
@@ -46,12 +52,23 @@ def _unsupported(parsed, family: str, formula: str, missing: str) -> str | None:
         return f"missing={missing!r}: drop incomplete rows in Dask first (ddf.dropna())"
     if parsed.offsets or parsed.autocor is not None or parsed.response.additions:
         return "offsets, ar() and response additions (se(), weights(), cens()) need the rows"
-    if len(parsed.group_terms) != 1 or not isinstance(parsed.group_terms[0].factor, GroupFactor):
-        return (
-            "it has more or fewer than one grouping factor, or a multiple-membership one; "
-            "sums are implemented for the varying intercepts and slopes of one factor"
-        )
+    if not parsed.group_terms or not all(
+        isinstance(t.factor, GroupFactor) for t in parsed.group_terms
+    ):
+        return "it has no grouping factor, or a multiple-membership one"
     return None
+
+
+def _check_groups(template: Design, formula: str) -> None:
+    """One factor (intercepts and slopes), or several factors with intercepts only."""
+    groups = template.groups
+    if len(groups) > 1 and any(tuple(g.terms) != (naming.INTERCEPT,) for g in groups):
+        raise SpecError(
+            "This model cannot be fitted from a Dask DataFrame: from sums, several grouping "
+            "factors (crossed or nested) may have varying intercepts only (the Gibbs "
+            f"sampler); this model has {[f'{g.name}: {list(g.terms)}' for g in groups]}. Fit "
+            "it in memory (hm.Model(formula, ddf.compute())).\n    " + formula
+        )
 
 
 def _pilot(ddf, parsed, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -129,18 +146,20 @@ def statistics_design(
         pilot, head = _pilot(ddf, parsed, columns)
         template = build_design(parsed, pilot, family=family, formula=formula)
         _check_stateless(template, formula)
-        factor = template.groups[0].name
-        if not is_collapsible(template.groups[0]):  # pragma: no cover - refused above
-            raise SpecError(f"The factor {factor!r} cannot be integrated out.")
-        shifts = first_rows_shifts(partition_design(head, template, spec, family))
-        sums = _reduce(ddf[columns], template, spec, family, factor, shifts)
-    stats: DesignStatistics = design_statistics(
-        sums,
-        template,
-        factor,
-        shifts,
-        source=f"a Dask DataFrame of {ddf.npartitions} partitions",
-    )
+        _check_groups(template, formula)
+        first = partition_design(head, template, spec, family)
+        shifts = first_rows_shifts(first)
+        source = f"a Dask DataFrame of {ddf.npartitions} partitions"
+        if len(template.groups) > 1:  # crossed or nested intercepts: the Gibbs sampler
+            centre, shift = gibbs_shifts(first)
+            task = functools.partial(partition_gibbs, centre=centre, shift=shift)
+            sums = _reduce(ddf[columns], task, template, spec, family, shifts)
+            stats = gibbs_design_statistics(sums, template, shifts, source=source)
+        else:
+            factor = template.groups[0].name
+            task = functools.partial(partition_sums, factor=factor)
+            sums = _reduce(ddf[columns], task, template, spec, family, shifts)
+            stats = design_statistics(sums, template, factor, shifts, source=source)
     return _without_rows(template, stats)
 
 
@@ -156,13 +175,14 @@ def _check_stateless(template: Design, formula: str) -> None:
         )
 
 
-def _reduce(ddf, template, spec, family, factor, shifts) -> RowSums:
-    """Each partition's sums on the workers, added up in a tree."""
+def _reduce(ddf, function, template, spec, family, shifts):
+    """``function(partition, template, spec, family, shifts)`` of each partition on the
+    workers, added up in a tree."""
     import dask
 
-    task = dask.delayed(partition_sums, pure=True)
+    task = dask.delayed(function, pure=True)
     shared = [dask.delayed(x, pure=True) for x in (template, spec)]
-    parts = [task(p, *shared, family, factor, shifts) for p in ddf.to_delayed()]
+    parts = [task(p, *shared, family, shifts=shifts) for p in ddf.to_delayed()]
     while len(parts) > 1:  # pairwise: the reduction's depth grows as log(partitions)
         pairs = [parts[i : i + 2] for i in range(0, len(parts), 2)]
         parts = [

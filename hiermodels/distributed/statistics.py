@@ -20,8 +20,13 @@ True
 
 from __future__ import annotations
 
+import numpy as np
+
 from hiermodels.design import Design
 from hiermodels.design.statistics import DesignStatistics
+from hiermodels.distributed.sums import GibbsSums
+from hiermodels.gibbs.statistics import nested_pairs
+from hiermodels.kernels.exact_sums import moments_from_sums
 from hiermodels.sufficient_statistics import (
     RowSums,
     Shifts,
@@ -29,7 +34,7 @@ from hiermodels.sufficient_statistics import (
     statistics_from_sums,
 )
 
-__all__ = ["design_statistics"]
+__all__ = ["design_statistics", "gibbs_design_statistics"]
 
 
 def design_statistics(
@@ -42,4 +47,26 @@ def design_statistics(
         collapsed=collapsed,
         source=source,
         **column_moments(sums, template, factor, shifts),
+    )
+
+
+def gibbs_design_statistics(
+    sums: GibbsSums, template: Design, shifts: Shifts, *, source: str
+) -> DesignStatistics:
+    """The Gibbs statistics, nested pairs and column moments of all rows."""
+    stats = sums.statistics
+    n = stats.n_obs
+    origin = np.concatenate([shifts.origin["y"], shifts.origin["fixed"]])
+    mean, sd = moments_from_sums(sums.moments.value()[0], n, origin)
+    return DesignStatistics(
+        n_obs=int(n),
+        y_mean=float(mean[0]),
+        y_sd=float(sd[0]),
+        column_mean=mean[1:],
+        column_sd=sd[1:],
+        group_column_sd={},  # intercepts only: their default prior needs no column SD
+        collapsed=None,
+        source=source,
+        gibbs=stats,
+        nested=frozenset(nested_pairs(stats)),
     )

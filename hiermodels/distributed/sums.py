@@ -13,8 +13,8 @@ Examples
 >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 5.0], "g": ["a", "a", "b", "b"]})
 >>> model = hm.Model("y ~ 1 + (1 | g)", df)
 >>> shifts = first_rows_shifts(model.design)
->>> parts = [partition_sums(df.iloc[i : i + 2], model.design, model.spec, "gaussian", "g",
-...                         shifts) for i in (0, 2)]
+>>> parts = [partition_sums(df.iloc[i : i + 2], model.design, model.spec, "gaussian",
+...                         factor="g", shifts=shifts) for i in (0, 2)]
 >>> stats = statistics_from_sums(parts[0] + parts[1], model.design, "g", shifts)
 >>> stats.counts.tolist(), stats.Zty[:, 0].tolist()
 ([2, 2], [-2.5, 2.5])
@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,8 @@ import pandas as pd
 from hiermodels.design import Design, prediction_design
 from hiermodels.design.response import response_values
 from hiermodels.errors import DataError
+from hiermodels.gibbs.statistics import GibbsStatistics, add_statistics, gibbs_statistics
+from hiermodels.kernels.exact_sums import LevelSums
 from hiermodels.sufficient_statistics import RowSums, Shifts, row_sums
 
 __all__ = ["partition_design", "partition_sums"]
@@ -53,7 +56,38 @@ def partition_design(frame: pd.DataFrame, template: Design, spec, family: str) -
 
 
 def partition_sums(
-    frame: pd.DataFrame, template: Design, spec, family: str, factor: str, shifts: Shifts
+    frame: pd.DataFrame, template: Design, spec, family: str, *, factor: str, shifts: Shifts
 ) -> RowSums:
     """The exact sums of one partition's rows."""
     return row_sums(partition_design(frame, template, spec, family), factor, shifts)
+
+
+@dataclass(frozen=True, eq=False)
+class GibbsSums:
+    """The Gibbs sampler's statistics of some rows, and exact sums for the column moments
+    (``y`` and the fixed columns less the first row's, then their squares)."""
+
+    statistics: GibbsStatistics
+    moments: LevelSums
+
+    def __add__(self, other: GibbsSums) -> GibbsSums:
+        both = add_statistics(self.statistics, other.statistics), self.moments + other.moments
+        return GibbsSums(*both)
+
+
+def gibbs_shifts(first: Design) -> tuple[np.ndarray | None, np.ndarray]:
+    """The centre of the slopes and the least-squares coefficients of the first rows: every
+    partition's Gibbs statistics use these (:func:`hiermodels.gibbs.statistics`)."""
+    stats = gibbs_statistics(first)
+    return stats.centre, stats.shift
+
+
+def partition_gibbs(
+    frame: pd.DataFrame, template: Design, spec, family: str, *, centre, shift, shifts: Shifts
+) -> GibbsSums:
+    """The Gibbs statistics of one partition's rows (with the shared ``centre``, ``shift``)."""
+    design = partition_design(frame, template, spec, family)
+    raw = np.column_stack([design.y.astype(float), design.fixed.matrix])
+    raw = raw - np.concatenate([shifts.origin["y"], shifts.origin["fixed"]])
+    moments = LevelSums.of(np.concatenate([raw, raw * raw], axis=1), np.zeros(len(raw), int), 1)
+    return GibbsSums(gibbs_statistics(design, centre=centre, shift=shift), moments)

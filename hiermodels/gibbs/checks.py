@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hiermodels import naming
-from hiermodels.collapsed import fixed_columns, is_collapsible, is_nested
+from hiermodels.collapsed import is_collapsible, is_nested
 from hiermodels.design import Design
 from hiermodels.design.known_covariance import refuse_known_covariance
 from hiermodels.errors import SpecError
@@ -47,9 +47,15 @@ def check_gibbs(design: Design, family: str, link: str) -> None:
             )
     small = small_factors(design)
     large = [g for g in design.groups if g.name not in small]
+    stats = design.statistics  # rows not held: nesting from the reduced cross-tabulations
     for inner in large:
         for outer in large:
-            if inner is not outer and is_nested(inner, outer):
+            nested = (
+                is_nested(inner, outer)
+                if stats is None
+                else (inner.name, outer.name) in stats.nested
+            )
+            if inner is not outer and nested:
                 raise SpecError(
                     f"method='gibbs' updates factors of more than {SMALL_FACTOR_LEVELS} levels "
                     f"one at a time, which mixes slowly when one is nested in another; "
@@ -68,7 +74,7 @@ BLOCK_MAX = 64
 
 def small_factors(design: Design) -> set[str]:
     """The factors that join the fixed coefficients in the Gaussian block."""
-    size = len(fixed_columns(design)[0][0])
+    size = len(design.fixed.names)  # the columns of fixed_columns(design)
     small = set()
     for g in sorted(design.groups, key=lambda g: g.n_levels):
         if g.n_levels <= SMALL_FACTOR_LEVELS and size + g.n_levels <= BLOCK_MAX:

@@ -69,8 +69,11 @@ def _sample(stats: GibbsStatistics, design, priors, *, draws, tune, chains, seed
     groups = _count_groups(stats)
 
     # Dispersed starting points: least squares for the fixed part, scales ~ sd(y).
-    y = design.y.astype(float) - (design.offset if design.offset is not None else 0.0)
-    y_sd = float(np.std(y)) or 1.0
+    if design.statistics is None:
+        y = design.y.astype(float) - (design.offset if design.offset is not None else 0.0)
+        y_sd = float(np.std(y)) or 1.0
+    else:  # rows not held (hiermodels.distributed)
+        y_sd = design.statistics.y_sd or 1.0
     theta = np.zeros((C, P))
     u = np.zeros((J, C))
     LU = np.zeros((len(stats.large), P, C))

@@ -24,7 +24,7 @@ from hiermodels.collapsed import fixed_columns
 from hiermodels.design import Design
 from hiermodels.gibbs.checks import small_factors
 
-__all__ = ["GibbsStatistics", "gibbs_statistics"]
+__all__ = ["GibbsStatistics", "add_statistics", "gibbs_statistics", "nested_pairs"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,14 +67,31 @@ class GibbsStatistics:
         return len(self.counts)
 
 
-def gibbs_statistics(design: Design) -> GibbsStatistics:
-    """The statistics of a design that :func:`check_gibbs` accepts."""
+def gibbs_statistics(
+    design: Design, *, centre: np.ndarray | None = None, shift: np.ndarray | None = None
+) -> GibbsStatistics:
+    """The statistics of a design that :func:`check_gibbs` accepts.
+
+    A design without rows returns the statistics computed where its rows are
+    (:mod:`hiermodels.distributed`). Given ``centre`` and ``shift`` (as for the partitions
+    of a Dask DataFrame, from its first rows) the slopes are centred on ``centre`` and
+    ``y`` less ``F shift``: the statistics of any split of the rows then add up
+    (:func:`add_statistics`).
+    """
     import scipy.sparse as sp
 
-    F, centre = fixed_columns(design)
+    if design.statistics is not None:
+        return design.statistics.gibbs
+    F, own_centre = fixed_columns(design)
+    if centre is not None and design.fixed.has_intercept:
+        slopes = F[:, 1:] + own_centre - centre if own_centre is not None else F[:, 1:]
+        F = np.column_stack([F[:, 0], slopes])
+    else:
+        centre = own_centre
     N, p = F.shape
     y = design.y.astype(float) - (design.offset if design.offset is not None else 0.0)
-    shift = np.linalg.lstsq(F, y, rcond=None)[0] if p else np.zeros(0)
+    if shift is None:
+        shift = np.linalg.lstsq(F, y, rcond=None)[0] if p else np.zeros(0)
     y = y - F @ shift
     names = set(small_factors(design))
     groups = sorted(design.groups, key=lambda g: g.n_levels)
@@ -130,3 +147,49 @@ def _csr(matrix):
     out.eliminate_zeros()
     out.sort_indices()
     return out
+
+
+def add_statistics(a: GibbsStatistics, b: GibbsStatistics) -> GibbsStatistics:
+    """The statistics of the rows of ``a`` and ``b`` together (same centre and shift)."""
+    import dataclasses
+
+    import scipy.sparse as sp
+
+    def csr(s, name, shape):
+        ptr, col, val = (getattr(s, f"{name}_{k}") for k in ("ptr", "col", "val"))
+        return sp.csr_matrix((val, col, ptr), shape=shape)
+
+    levels = a.n_levels
+    L = _csr(csr(a, "L", (levels, a.n_block)) + csr(b, "L", (levels, b.n_block)))
+    X = _csr(csr(a, "X", (levels, levels)) + csr(b, "X", (levels, levels)))
+    return dataclasses.replace(
+        a,
+        n_obs=a.n_obs + b.n_obs,
+        counts=a.counts + b.counts,
+        Y=a.Y + b.Y,
+        L_ptr=L.indptr.astype(np.int64),
+        L_col=L.indices.astype(np.int64),
+        L_val=L.data.astype(float),
+        X_ptr=X.indptr.astype(np.int64),
+        X_col=X.indices.astype(np.int64),
+        X_val=X.data.astype(float),
+        BtB=a.BtB + b.BtB,
+        Bty=a.Bty + b.Bty,
+        yy=a.yy + b.yy,
+    )
+
+
+def nested_pairs(stats: GibbsStatistics) -> set[tuple[str, str]]:
+    """``(inner, outer)`` large factors whose every level meets one level of the outer."""
+    import scipy.sparse as sp
+
+    X = sp.csr_matrix((stats.X_val, stats.X_col, stats.X_ptr), shape=(stats.n_levels,) * 2)
+    start = stats.level_start
+    pairs = set()
+    for i, inner in enumerate(stats.large):
+        for o, outer in enumerate(stats.large):
+            if i != o:
+                block = X[start[i] : start[i + 1], start[o] : start[o + 1]]
+                if np.all(np.diff(block.indptr) == 1):
+                    pairs.add((inner, outer))
+    return pairs

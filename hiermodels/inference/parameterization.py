@@ -123,10 +123,17 @@ def choose_collapsed_factor(
     """The factor ``method`` integrates out; see :meth:`hiermodels.Model.collapsed_factor`."""
     if method not in _METHODS:
         raise SpecError(f"Unknown method {method!r}; valid choices are {list(_METHODS)}.")
-    if design.statistics is not None and method in ("full", "gibbs"):
+    stats = design.statistics
+    if stats is not None and stats.gibbs is not None and method != "gibbs":
         raise SpecError(
             f"method={method!r} needs the model's rows, and this model holds only sums over "
-            f"them ({design.statistics.source}); valid choices here are 'auto' and "
+            f"them ({stats.source}); valid choices here are 'auto' and 'gibbs' (the Gibbs "
+            "sampler runs on the sums)."
+        )
+    if stats is not None and stats.gibbs is None and method in ("full", "gibbs"):
+        raise SpecError(
+            f"method={method!r} needs the model's rows, and this model holds only sums over "
+            f"them ({stats.source}); valid choices here are 'auto' and "
             "'marginal' (the group effects integrated out, then drawn exactly)."
         )
     if method in ("full", "gibbs"):

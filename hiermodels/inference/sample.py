@@ -90,6 +90,8 @@ def sample_posterior(
         target_accept=target_accept,
         sampler_kwargs=None if method == "gibbs" else sampler_kwargs,
     )
+    if method == "auto" and getattr(model.design.statistics, "gibbs", None) is not None:
+        method = "gibbs"  # crossed or nested intercepts from sums (hiermodels.distributed)
     factor = model.collapsed_factor(method)
     seed = resolve_seed(random_seed)
     used_method = "gibbs" if method == "gibbs" else "full" if factor is None else "marginal"

@@ -3,7 +3,8 @@
 For a gaussian model whose one grouping factor's effects are integrated out
 (:mod:`hiermodels.collapsed`), the likelihood depends on the rows only through sums per
 level and overall; for crossed or nested varying intercepts, the Gibbs sampler runs on
-per-level sums and the cross-tabulations of the levels (:mod:`hiermodels.gibbs`). ``hm.Model(formula, ddf)`` with a ``dask.dataframe.DataFrame``, or
+per-level sums and the cross-tabulations of the levels (:mod:`hiermodels.gibbs`).
+``hm.Model(formula, ddf)`` with a ``dask.dataframe.DataFrame``, or
 :func:`hiermodels.Model.from_parquet`, computes those sums where the partitions live
 and keeps only them: sampling, the conditional group effects, summaries and variance
 components then cost the same whatever the number of rows. Computations that need the

@@ -89,6 +89,16 @@ def cholesky(A, L):
 
 
 @_jit
+def forward_solve(L, b, out):
+    """``out = L^-1 b`` for lower-triangular ``L``."""
+    for i in range(len(b)):
+        v = b[i]
+        for j in range(i):
+            v -= L[i, j] * out[j]
+        out[i] = v / L[i, i]
+
+
+@_jit
 def block_marginal(x, s2, BtB, b, precision, start, stop, Q, L):
     """log p(residuals | tau), the block integrated out, at ``x = log tau`` of the small
     factor in columns ``start:stop``: ``1/2 log|Lambda| - 1/2 log|Q| + 1/2 b'Q^-1 b`` with
@@ -101,14 +111,11 @@ def block_marginal(x, s2, BtB, b, precision, start, stop, Q, L):
         Q[i, i] += inner if start <= i < stop else precision[i]
     if not cholesky(Q, L):
         return -np.inf
+    z = np.empty(k)
+    forward_solve(L, b, z)
     logdet = 0.0
     quad = 0.0
-    z = np.empty(k)
     for i in range(k):
-        v = b[i]
-        for j in range(i):
-            v -= L[i, j] * z[j]
-        z[i] = v / L[i, i]
         logdet += math.log(L[i, i])
         quad += z[i] * z[i]
     return -(stop - start) * x - logdet + 0.5 * quad
@@ -164,11 +171,7 @@ def _draw_block(rng, Q, b, L, out):
     if not cholesky(Q, L):
         return False
     w = np.empty(k)
-    for i in range(k):
-        v = b[i]
-        for j in range(i):
-            v -= L[i, j] * w[j]
-        w[i] = v / L[i, i]
+    forward_solve(L, b, w)
     for i in range(k):
         w[i] += rng.standard_normal()
     for i in range(k - 1, -1, -1):

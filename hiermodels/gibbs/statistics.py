@@ -128,16 +128,21 @@ def gibbs_statistics(
         level_start=level_start.astype(np.int64),
         counts=np.asarray(Z.sum(axis=0)).ravel(),
         Y=Zt @ y,
-        L_ptr=L.indptr.astype(np.int64),
-        L_col=L.indices.astype(np.int64),
-        L_val=L.data.astype(float),
-        X_ptr=X.indptr.astype(np.int64),
-        X_col=X.indices.astype(np.int64),
-        X_val=X.data.astype(float),
+        **_triples("L", L),
+        **_triples("X", X),
         BtB=np.ascontiguousarray(BtB, dtype=float),
         Bty=np.asarray(B.T @ y, dtype=float),
         yy=float(y @ y),
     )
+
+
+def _triples(name: str, matrix) -> dict[str, np.ndarray]:
+    """The CSR triple of ``matrix`` as the fields ``<name>_ptr``, ``_col``, ``_val``."""
+    return {
+        f"{name}_ptr": matrix.indptr.astype(np.int64),
+        f"{name}_col": matrix.indices.astype(np.int64),
+        f"{name}_val": matrix.data.astype(float),
+    }
 
 
 def _csr(matrix):
@@ -167,12 +172,8 @@ def add_statistics(a: GibbsStatistics, b: GibbsStatistics) -> GibbsStatistics:
         n_obs=a.n_obs + b.n_obs,
         counts=a.counts + b.counts,
         Y=a.Y + b.Y,
-        L_ptr=L.indptr.astype(np.int64),
-        L_col=L.indices.astype(np.int64),
-        L_val=L.data.astype(float),
-        X_ptr=X.indptr.astype(np.int64),
-        X_col=X.indices.astype(np.int64),
-        X_val=X.data.astype(float),
+        **_triples("L", L),
+        **_triples("X", X),
         BtB=a.BtB + b.BtB,
         Bty=a.Bty + b.Bty,
         yy=a.yy + b.yy,

@@ -194,8 +194,15 @@ def test_crossed_intercepts_run_the_gibbs_sampler_on_the_sums(crossed_models):
         assert abs(float(z)) < 0.3, name
     with pytest.raises(SpecError, match="'auto' and 'gibbs'"):
         dask_model.fit(method="marginal")
-    with pytest.raises(SpecError, match="one grouping factor"):
-        dask_model.optimize()
+    for criterion in ("reml", "ml"):  # from the cross-tabulations, as lmer from the rows
+        want, got = memory.optimize(criterion=criterion), dask_model.optimize(criterion=criterion)
+        assert got.loglik == pytest.approx(want.loglik, rel=1e-9)
+        np.testing.assert_allclose(
+            got.fixed_effects["estimate"], want.fixed_effects["estimate"], rtol=1e-6
+        )
+        np.testing.assert_allclose(
+            got.variance_components["estimate"], want.variance_components["estimate"], rtol=1e-4
+        )
 
 
 def test_several_factors_with_slopes_are_refused(client):

@@ -180,16 +180,24 @@ def _reduce(ddf, function, template, spec, family, shifts):
     workers, added up in a tree."""
     import dask
 
-    task = dask.delayed(function, pure=True)
-    shared = [dask.delayed(x, pure=True) for x in (template, spec)]
-    parts = [task(p, *shared, family, shifts=shifts) for p in ddf.to_delayed()]
+    task = dask.delayed(_unless_empty, pure=True)
+    shared = [dask.delayed(x, pure=True) for x in (function, template, spec)]
+    parts = [task(p, *shared, family, shifts) for p in ddf.to_delayed()]
     while len(parts) > 1:  # pairwise: the reduction's depth grows as log(partitions)
         pairs = [parts[i : i + 2] for i in range(0, len(parts), 2)]
-        parts = [
-            dask.delayed(sum)(pair[1:], pair[0]) if len(pair) > 1 else pair[0] for pair in pairs
-        ]
+        parts = [dask.delayed(_add)(*pair) if len(pair) > 1 else pair[0] for pair in pairs]
     (total,) = compute(parts[0])
     return total
+
+
+def _unless_empty(frame, function, template, spec, family, shifts):
+    """``function``'s sums of a partition, ``None`` for an empty one."""
+    return function(frame, template, spec, family, shifts=shifts) if len(frame) else None
+
+
+def _add(a, b):
+    """``a + b``, where ``None`` is the sums of no rows."""
+    return b if a is None else a if b is None else a + b
 
 
 def _without_rows(design: Design, stats: DesignStatistics) -> Design:

@@ -60,8 +60,13 @@ def check_gibbs(design: Design, family: str, link: str) -> None:
                     f"method='gibbs' updates factors of more than {SMALL_FACTOR_LEVELS} levels "
                     f"one at a time, which mixes slowly when one is nested in another; "
                     f"{inner.name!r} ({inner.n_levels} levels) is nested in {outer.name!r} "
-                    f"({outer.n_levels} levels). Use method='auto', which integrates the "
-                    "inner factor out."
+                    f"({outer.n_levels} levels). "
+                    + (
+                        "Use method='auto', which integrates the inner factor out."
+                        if stats is None
+                        else "Fit it in memory (hm.Model(formula, ddf.compute())) with "
+                        "method='auto', which integrates the inner factor out."
+                    )
                 )
 
 

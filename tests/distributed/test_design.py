@@ -11,6 +11,7 @@ import hiermodels as hm
 from hiermodels.collapsed import collapsed_statistics
 from hiermodels.errors import DataError, RowsNotHeldError, SpecError
 
+dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
@@ -208,3 +209,12 @@ def test_crossed_intercepts_run_the_gibbs_sampler_on_the_sums(crossed_models):
 def test_several_factors_with_slopes_are_refused(client):
     with pytest.raises(SpecError, match="intercepts only"):
         hm.Model("y ~ x + (x | site) + (1 | rater)", dd.from_pandas(crossed(), npartitions=2))
+
+
+def test_empty_partitions_add_nothing(client, models, frames):
+    df = frames[0]
+    parts = [df.iloc[:0], df.iloc[:1000], df.iloc[:0], df.iloc[1000:]]
+    ddf = dd.from_delayed([dask.delayed(p) for p in parts], meta=df.iloc[:0])
+    model = hm.Model(FORMULA, ddf)
+    a = collapsed_statistics(models[0].design, "g")
+    assert np.array_equal(collapsed_statistics(model.design, "g").FtF, a.FtF)

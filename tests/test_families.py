@@ -150,7 +150,8 @@ def new_family_fits():
                 df, _ = family_cases.simulate(case)
                 seed = family_cases.CASES[case][0]
                 model = hm.Model(family_cases.FORMULA, df, family=case)
-            fits[case] = model.fit(random_seed=seed, **family_cases.SAMPLING)
+            options = {**family_cases.SAMPLING, **family_cases.EXTRA_SAMPLING.get(case, {})}
+            fits[case] = model.fit(random_seed=seed, **options)
         return fits[case]
 
     return fit_case

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -89,11 +88,13 @@ def _pilot(ddf, parsed, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]
             "DataFrame needs complete rows: drop them first, e.g. "
             f"ddf.dropna(subset={sorted(bad)})."
         )
-    with warnings.catch_warnings():  # dask warns when the first partition is shorter
-        warnings.simplefilter("ignore", UserWarning)
-        head = ddf[columns].head(SHIFT_ROWS, npartitions=1)  # the first rows, as in memory
-    if len(head) < SHIFT_ROWS:  # a short first partition: read on (all partitions' heads)
-        head = ddf[columns].head(SHIFT_ROWS, npartitions=-1)
+    # the first rows, as in memory: from the first partition, or from all when it is short
+    # (map_partitions, not ddf.head, which warns on the workers when rows are few)
+    first_rows = functools.partial(pd.DataFrame.head, n=SHIFT_ROWS)
+    (head,) = compute(ddf[columns].partitions[0].map_partitions(first_rows))
+    if len(head) < SHIFT_ROWS:
+        (head,) = compute(ddf[columns].map_partitions(first_rows))
+        head = head.iloc[:SHIFT_ROWS]
     frames = [head]
     for subset, values in zip(subsets, distinct):
         # one full row per distinct value: the first row of the head, relabelled

@@ -37,6 +37,7 @@ import numpy as np
 
 from hiermodels import naming
 from hiermodels.design import Design, GroupDesign
+from hiermodels.design.statistics import column_means
 from hiermodels.errors import SpecError
 from hiermodels.kernels.conditional_draws import conditional_draws
 from hiermodels.kernels.covariance import correlation_root
@@ -52,7 +53,6 @@ __all__ = [
     "collapsed_statistics",
     "collapsible_factor",
     "conditional_group_effects",
-    "draw_gaussian",
     "fixed_columns",
     "is_collapsible",
     "is_nested",
@@ -113,8 +113,7 @@ def fixed_columns(design: Design) -> tuple[np.ndarray, np.ndarray | None]:
     centre = None
     if design.fixed.has_intercept:
         if slope_idx:
-            held = design.statistics is None  # else the means of rows not held
-            centre = slopes.mean(axis=0) if held else design.statistics.column_mean[slope_idx]
+            centre = column_means(design, slope_idx)
             slopes = slopes - centre
         slopes = np.column_stack([np.ones(len(slopes)), slopes])
     return slopes, centre
@@ -232,25 +231,6 @@ def conditional_group_effects(
         conditional_draws(np.ascontiguousarray(L[:, sl]), sigma[:, sl] ** 2, ZtZ, Ztr, noise, block)
         out[:, sl] = block
     return out
-
-
-def draw_gaussian(precision: np.ndarray, linear: np.ndarray, rng) -> np.ndarray:
-    """One draw of ``N(precision^-1 linear, precision^-1)`` per leading index.
-
-    ``precision`` has shape (..., k, k) and ``linear`` (..., k). With ``precision = M M'``
-    (Cholesky), ``M'^-1 z`` for standard normal ``z`` has covariance ``precision^-1``.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> x = draw_gaussian(np.full((20000, 1, 1), 4.0), np.full((20000, 1), 2.0), rng)
-    >>> round(float(x.mean()), 1), round(float(x.std()), 1)
-    (0.5, 0.5)
-    """
-    chol = np.linalg.cholesky(precision)
-    mean = np.linalg.solve(precision, linear[..., None])[..., 0]
-    noise = rng.standard_normal(mean.shape)
-    return mean + np.linalg.solve(np.swapaxes(chol, -1, -2), noise[..., None])[..., 0]
 
 
 def _centred_coefficients(beta: np.ndarray, design: Design, centre) -> np.ndarray:

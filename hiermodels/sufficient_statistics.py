@@ -96,7 +96,7 @@ class RowSums:
 
     per_level: LevelSums  # (J, ...) counts, Z'1, Z'Z, Z'G, Z'y, flattened
     overall: LevelSums  # (1, ...) G'G, G'1, G'y, y'y, sum y
-    moments: LevelSums  # (1, 2K) sums of y, X, Z (minus the origin), then of their squares
+    moments: LevelSums  # (1, 2K) sums of y, X, Z (minus the origin), then squares; or (1, 0)
     q: int
     p: int
 
@@ -131,12 +131,19 @@ def first_rows_shifts(design: Design) -> Shifts:
 
 
 def row_sums(
-    design: Design, factor: str, shifts: Shifts, *, weights: np.ndarray | None = None
+    design: Design,
+    factor: str,
+    shifts: Shifts,
+    *,
+    weights: np.ndarray | None = None,
+    moments: bool = False,
 ) -> RowSums:
     """The exact sums of ``design``'s rows (times ``weights``, if given).
 
     One compiled pass finds the range of the terms' limbs, a second adds them up; the
-    terms (``w Z_a Z_b``, ``w Z_a G_k``, ...) are formed per row and never stored.
+    terms (``w Z_a Z_b``, ``w Z_a G_k``, ...) are formed per row and never stored. With
+    ``moments`` also the sums for :func:`column_moments` (a model without rows needs them
+    for its default priors; rows in memory give those directly).
     """
     slopes = _slopes(design)
     G = slopes
@@ -146,9 +153,11 @@ def row_sums(
     g = design.group(factor)
     n = len(y)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    o = shifts.origin
-    raw = np.column_stack([design.y.astype(float), design.fixed.matrix, g.Z])
-    raw = raw - np.concatenate([o["y"], o["fixed"], o[g.name]])
+    raw = np.empty((n, 0))
+    if moments:
+        o = shifts.origin
+        raw = np.column_stack([design.y.astype(float), design.fixed.matrix, g.Z])
+        raw = raw - np.concatenate([o["y"], o["fixed"], o[g.name]])
     arrays = [np.ascontiguousarray(a, dtype=float) for a in (G, g.Z, y, w, raw)]
     codes = np.ascontiguousarray(g.codes[:, 0], dtype=np.int64)
     q, p, r = g.Z.shape[1], G.shape[1], raw.shape[1]
@@ -284,10 +293,10 @@ def statistics_from_sums(
     )
 
 
-def column_moments(sums: RowSums, design: Design, factor: str, shifts: Shifts) -> dict:
-    """Means and SDs (``ddof=0``) of the response and of the fixed and varying columns,
-    computed as :func:`hiermodels.parameters.model_priors` computes them from rows."""
-    n = float(sums.per_level.value()[:, 0].sum())
+def column_moments(sums: RowSums, design: Design, factor: str, shifts: Shifts, n: float) -> dict:
+    """Means and SDs (``ddof=0``) of the response and of the fixed and varying columns of
+    ``n`` rows, as :func:`hiermodels.parameters.model_priors` computes them from rows
+    (``sums`` from :func:`row_sums` with ``moments``)."""
     g = design.group(factor)
     o = shifts.origin
     origin = np.concatenate([o["y"], o["fixed"], o[g.name]])

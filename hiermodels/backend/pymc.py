@@ -57,6 +57,7 @@ from hiermodels.backend.priors import (
 from hiermodels.backend.refit import REFIT_WEIGHTS, collapsed_data
 from hiermodels.backend.shear import ShearPlan, marginal_covariance, shear_plan
 from hiermodels.design import Design
+from hiermodels.design.statistics import column_means
 from hiermodels.errors import PriorError
 from hiermodels.families import Family, get_family
 from hiermodels.families.links import inverse_link_tensor as inverse_link
@@ -280,10 +281,7 @@ def build_model(
         if thresholds_c is not None and plan.coefficients:
             sheared = thresholds_c
         has_level = intercept_c is not None or thresholds_c is not None
-        centre = None
-        if slope_idx and has_level:  # the column means (from sums when no rows are held)
-            stats = design.statistics
-            centre = X[:, slope_idx].mean(axis=0) if stats is None else stats.column_mean[slope_idx]
+        centre = column_means(design, slope_idx) if (slope_idx and has_level) else None
         centre_data = None if centre is None else pm.Data(naming.data_name("centre"), centre)
         # the number of rows stays symbolic: a model of the same structure on more or
         # fewer rows reuses the compiled code (hiermodels.cached_entry)

@@ -29,7 +29,7 @@ import numpy as np
 
 from hiermodels.errors import RowsNotHeldError
 
-__all__ = ["DesignStatistics", "require_rows"]
+__all__ = ["DesignStatistics", "column_means", "require_rows"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,3 +86,11 @@ def require_rows(design, what: str) -> None:
         "(hm.Model(formula, ddf.compute())) or on a sample of them "
         "(hm.Model(formula, ddf.sample(frac=0.01).compute())), then ask again."
     )
+
+
+def column_means(design, columns: list[int]) -> np.ndarray:
+    """The means of the fixed ``columns`` over the rows, held or not (the centre of the
+    slopes)."""
+    if design.statistics is None:
+        return design.fixed.matrix[:, columns].mean(axis=0)
+    return design.statistics.column_mean[columns]

@@ -10,8 +10,8 @@ Examples
 ...                    "g": ["a", "a", "b", "b"]})
 >>> design = hm.Model("y ~ x + (1 | g)", df).design
 >>> shifts = first_rows_shifts(design)
->>> stats = design_statistics(row_sums(design, "g", shifts), design, "g", shifts,
-...                           source="one frame")
+>>> sums = row_sums(design, "g", shifts, moments=True)
+>>> stats = design_statistics(sums, design, "g", shifts, source="one frame")
 >>> bool(np.array_equal(stats.collapsed.FtF, collapsed_statistics(design, "g").FtF))
 True
 >>> stats.y_mean, round(stats.y_sd, 4)
@@ -46,7 +46,7 @@ def design_statistics(
         n_obs=collapsed.n_obs,
         collapsed=collapsed,
         source=source,
-        **column_moments(sums, template, factor, shifts),
+        **column_moments(sums, template, factor, shifts, collapsed.n_obs),
     )
 
 

@@ -32,7 +32,7 @@ from hiermodels.design import Design, prediction_design
 from hiermodels.design.response import response_values
 from hiermodels.errors import DataError
 from hiermodels.gibbs.statistics import GibbsStatistics, add_statistics, gibbs_statistics
-from hiermodels.kernels.exact_sums import LevelSums
+from hiermodels.kernels.exact_sums import LevelSums, moment_sums
 from hiermodels.sufficient_statistics import RowSums, Shifts, row_sums
 
 __all__ = ["partition_design", "partition_sums"]
@@ -59,7 +59,8 @@ def partition_sums(
     frame: pd.DataFrame, template: Design, spec, family: str, *, factor: str, shifts: Shifts
 ) -> RowSums:
     """The exact sums of one partition's rows."""
-    return row_sums(partition_design(frame, template, spec, family), factor, shifts)
+    design = partition_design(frame, template, spec, family)
+    return row_sums(design, factor, shifts, moments=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,6 +89,5 @@ def partition_gibbs(
     """The Gibbs statistics of one partition's rows (with the shared ``centre``, ``shift``)."""
     design = partition_design(frame, template, spec, family)
     raw = np.column_stack([design.y.astype(float), design.fixed.matrix])
-    raw = raw - np.concatenate([shifts.origin["y"], shifts.origin["fixed"]])
-    moments = LevelSums.of(np.concatenate([raw, raw * raw], axis=1), np.zeros(len(raw), int), 1)
+    moments = moment_sums(raw, np.concatenate([shifts.origin["y"], shifts.origin["fixed"]]))
     return GibbsSums(gibbs_statistics(design, centre=centre, shift=shift), moments)

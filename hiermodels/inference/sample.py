@@ -123,7 +123,7 @@ def sample_posterior(
         start = time.perf_counter()
         tree = add_conditional_effects(model.design, tree, factor, seed)
         timings["conditional_draws"] = time.perf_counter() - start
-    if log_likelihood and model.design.statistics is not None:
+    if log_likelihood:
         require_rows(model.design, "The pointwise log-likelihood (log_likelihood=True)")
     if log_likelihood is None:
         size = model.design.n_obs * draws * chains

@@ -28,7 +28,14 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-__all__ = ["LevelSums", "add_value", "exact_moments", "limb_span", "moments_from_sums"]
+__all__ = [
+    "LevelSums",
+    "add_value",
+    "exact_moments",
+    "limb_span",
+    "moment_sums",
+    "moments_from_sums",
+]
 
 _LIMB = 16  # bits per limb
 
@@ -95,10 +102,14 @@ def exact_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     values = np.asarray(values, dtype=float).reshape(len(values), -1)
     origin = values[0] if len(values) else np.zeros(values.shape[1])
+    return moments_from_sums(moment_sums(values, origin).value()[0], len(values), origin)
+
+
+def moment_sums(values: np.ndarray, origin: np.ndarray) -> LevelSums:
+    """Exact sums of ``values - origin`` (rows, K), then of their squares: (1, 2K)."""
     shifted = values - origin
     both = np.concatenate([shifted, shifted * shifted], axis=1)
-    sums = LevelSums.of(both, np.zeros(len(values), dtype=np.int64), 1).value()[0]
-    return moments_from_sums(sums, len(values), origin)
+    return LevelSums.of(both, np.zeros(len(values), dtype=np.int64), 1)
 
 
 def moments_from_sums(

@@ -19,6 +19,7 @@ from hiermodels import naming
 from hiermodels.design import Design, GroupDesign
 from hiermodels.design.statistics import require_rows
 from hiermodels.families.links import inverse_link
+from hiermodels.kernels.group_sums import add_group_effects
 
 __all__ = ["group_contribution", "inverse_link", "linear_predictor"]
 
@@ -77,23 +78,30 @@ def fixed_coefficients(posterior, names: tuple[str, ...]) -> np.ndarray:
     return np.stack(cols, axis=-1)
 
 
-def linear_predictor(posterior, design: Design, *, chunk: int = 250) -> np.ndarray:
+def linear_predictor(posterior, design: Design) -> np.ndarray:
     """The linear predictor for every draw and row, shape (chain, draw, rows).
 
-    ``posterior`` is the posterior dataset (or a dataset with the same variables);
-    draws are processed in chunks to bound memory.
+    ``posterior`` is the posterior dataset (or a dataset with the same variables). The
+    result is filled in place, chain by chain, with no temporaries of its size.
     """
     require_rows(design, "The linear predictor of the fitted rows")
     beta = fixed_coefficients(posterior, design.fixed.names)
-    effects = {g.name: posterior[naming.effects_name(g.name)].values for g in design.groups}
     n_chain, n_draw = beta.shape[:2]
     out = np.empty((n_chain, n_draw, design.n_obs))
-    for start in range(0, n_draw, chunk):
-        stop = min(start + chunk, n_draw)
-        eta = beta[:, start:stop] @ design.fixed.matrix.T
-        if design.offset is not None:
-            eta = eta + design.offset
-        for g in design.groups:
-            eta = eta + group_contribution(effects[g.name][:, start:stop], g)
-        out[:, start:stop] = eta
+    X = np.ascontiguousarray(design.fixed.matrix, dtype=float)
+    for c in range(n_chain):
+        np.matmul(np.ascontiguousarray(beta[c]), X.T, out=out[c])
+    if design.offset is not None:
+        out += design.offset
+    for g in design.groups:
+        effects = posterior[naming.effects_name(g.name)].values
+        intercept_only = g.terms == (naming.INTERCEPT,)
+        Z = np.ones((design.n_obs, 1)) if intercept_only else np.ascontiguousarray(g.Z, float)
+        add_group_effects(
+            out,
+            np.ascontiguousarray(effects, dtype=float),
+            np.ascontiguousarray(g.codes, dtype=np.int64),
+            Z,
+            np.ascontiguousarray(g.weights, dtype=float),
+        )
     return out

@@ -245,8 +245,13 @@ def run_sampler(
     target_accept: float | None,
     progressbar: bool,
     sampler_kwargs: dict | None = None,
+    compiled=None,
 ) -> tuple[xr.DataTree, dict[str, float]]:
-    """Sample ``model``; return the posterior and sample stats, and timings in seconds."""
+    """Sample ``model``; return the posterior and sample stats, and timings in seconds.
+
+    ``compiled``: nutpie's compiled model to sample instead of compiling ``model`` (a
+    kernel model, :mod:`hiermodels.kernel_entry`); ``model`` still names the draws.
+    """
     seed = resolve_seed(random_seed)
     try:
         return _run(
@@ -260,6 +265,7 @@ def run_sampler(
             target_accept,
             progressbar,
             sampler_kwargs,
+            compiled,
         )
     except TypeError as err:
         if sampler_kwargs and "argument" in str(err):
@@ -332,12 +338,22 @@ def nutpie_sample(
 
 
 def _run(
-    model, sampler, draws, tune, chains, cores, seed, target_accept, progressbar, sampler_kwargs
+    model,
+    sampler,
+    draws,
+    tune,
+    chains,
+    cores,
+    seed,
+    target_accept,
+    progressbar,
+    sampler_kwargs,
+    compiled=None,
 ):
     timings: dict[str, float] = {}
     if sampler == "nutpie":
         start = time.perf_counter()
-        compiled = compiled_for(model)
+        compiled = compiled if compiled is not None else compiled_for(model)
         timings["compile"] = time.perf_counter() - start
         start = time.perf_counter()
         tree = nutpie_sample(

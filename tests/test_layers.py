@@ -218,6 +218,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.working_pilot",
             "hiermodels.sampling",
             "hiermodels.cached_entry",
+            "hiermodels.kernel_entry",
+            "hiermodels.collapsed_layout",
             "hiermodels.manifests",
             "hiermodels.graph_key",
             "hiermodels.convergence",

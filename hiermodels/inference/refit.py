@@ -91,6 +91,21 @@ class RowRefits:
             )
         return refit_data(self.model.design, keep, self.factor)
 
+    def _kernel_model(self, keep: np.ndarray):
+        """The refit on the compiled kernel (:mod:`hiermodels.kernel_entry`) from the
+        training rows' statistics, or None when the kernel does not cover the model."""
+        from hiermodels.collapsed import collapsed_statistics
+        from hiermodels.kernel_entry import compile_collapsed
+
+        if self.factor is None:
+            return None
+        design = self.model.design
+        weights = np.asarray(keep, dtype=float)
+        stats = collapsed_statistics(design, self.factor, row_weights=weights)
+        return compile_collapsed(
+            self.pymc_model, design, self.model.priors, self.factor, stats=stats
+        )
+
     def posterior(
         self,
         keep: np.ndarray,
@@ -132,11 +147,14 @@ class RowRefits:
             sampler_kwargs=sampler_kwargs,
         )
         seed = resolve_seed(random_seed)
-        compiled = compiled_for(self.pymc_model)
-        used = {var.name for var in compiled.shared_var_keys}  # nutpie drops unused data
-        data = {k: v for k, v in self.data(keep).items() if k in used}
+        data = self.data(keep)
+        compiled = self._kernel_model(keep)
+        if compiled is None:  # the PyMC graph, compiled once, with the refit's data
+            compiled = compiled_for(self.pymc_model)
+            used = {var.name for var in compiled.shared_var_keys}  # nutpie drops unused data
+            compiled = compiled.with_data(**{k: v for k, v in data.items() if k in used})
         tree = nutpie_sample(
-            compiled.with_data(**data),
+            compiled,
             draws=draws,
             tune=tune,
             chains=chains,

@@ -24,6 +24,7 @@ from hiermodels.errors import SamplerError
 from hiermodels.families import get_family
 from hiermodels.gibbs import check_gibbs, sample_gibbs
 from hiermodels.inference.distributional import distributional_draws
+from hiermodels.kernel_entry import compile_collapsed
 from hiermodels.kernels.ar1 import ar1_loo_log_likelihood
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.pointwise import log_likelihood as _log_likelihood
@@ -95,6 +96,7 @@ def sample_posterior(
     factor = model.collapsed_factor(method)
     seed = resolve_seed(random_seed)
     used_method = "gibbs" if method == "gibbs" else "full" if factor is None else "marginal"
+    compiled = None
     if method == "gibbs":
         tree, timings = _sample_gibbs(
             model,
@@ -107,8 +109,13 @@ def sample_posterior(
             progressbar=progressbar,
         )
     else:
+        pymc_model = model.pymc_model if factor is None else model.collapsed_model(factor)
+        if factor is not None and sampler == "nutpie":
+            start = time.perf_counter()
+            compiled = compile_collapsed(pymc_model, model.design, model.priors, factor)
+            timings_kernel = time.perf_counter() - start
         tree, timings = run_sampler(
-            model.pymc_model if factor is None else model.collapsed_model(factor),
+            pymc_model,
             sampler=sampler,
             draws=draws,
             tune=tune,
@@ -118,7 +125,10 @@ def sample_posterior(
             target_accept=target_accept,
             progressbar=progressbar,
             sampler_kwargs=autocor_sampler_kwargs(model.design, sampler, sampler_kwargs),
+            compiled=compiled,
         )
+        if compiled is not None:
+            timings["compile"] = timings_kernel
     if factor is not None:
         start = time.perf_counter()
         tree = add_conditional_effects(model.design, tree, factor, seed)
@@ -137,6 +147,7 @@ def sample_posterior(
             "sampler": "gibbs" if method == "gibbs" else sampler,
             "method": used_method,
             "collapsed_factor": factor or "",
+            "log_density": "kernel" if compiled is not None else "pymc_graph",
             "tune": tune,
             **{f"seconds_{k}": v for k, v in timings.items()},
         }

@@ -1,0 +1,383 @@
+"""The collapsed gaussian log-density and its gradient, compiled once per installation.
+
+One compiled function serves every gaussian model with one grouping factor whose
+effects are integrated out (:mod:`hiermodels.collapsed`): varying intercepts or
+slopes, correlated (LKJ) or not, any number of fixed columns and levels. The model's
+structure and data come in two flat arrays, ``ints`` and ``floats``, laid out by
+:mod:`hiermodels.collapsed_layout`; nothing about a model is compiled, so a new formula
+or data set samples without numba compiling anything (:mod:`hiermodels.kernel_entry`).
+The PyMC model (:mod:`hiermodels.backend.collapsed`) stays the specification: a test
+checks the density and gradient against PyMC's at random points.
+
+With ``Sigma = L L'``, ``A_j = I + L' S_j L / s2`` (``S_j = Z_j'Z_j``, ``s2 = sigma^2``),
+``c_j = Z_j'y_j - Z_j'F_j theta`` and ``u_j = A_j^-1 L' c_j``, the log-likelihood is
+``-1/2 [n log(2 pi s2) + sum_j log|A_j| + r'r / s2 - sum_j c_j'L u_j / s2^2]`` and::
+
+    d/dL     = -sum_j S_j L A_j^-1 / s2 + sum_j c_j u_j' / s2^2 - sum_j S_j L u_j u_j' / s2^3
+    d/ds2    = -1/2 [n / s2 - sum_j (q - tr A_j^-1) / s2 - r'r / s2^2
+                     - sum_j u_j'(A_j - I)u_j / s2^3 + 2 sum_j c_j'L u_j / s2^3]
+    d/dtheta = -1/2 [(2 F'F theta - 2 F'y) / s2 + 2 sum_j (Z_j'F_j)' L u_j / s2^2]
+
+Priors follow PyMC's densities, with the log-Jacobians of its transforms (log for SDs and
+sigma; the packed Cholesky factor of ``LKJCholeskyCov`` with its diagonal on the log
+scale).
+
+Layout of ``ints``: ``[n_dim, q, p, J, n_blocks, sigma_x, stats_at, expand_at]``, the
+``p`` positions of the coefficients in ``x``, then per block ``[kind, size, x_start,
+floats_at, terms...]`` (kind 0: one SD on the log scale; 1: an LKJ block). ``floats``:
+``[y'y, n, y_mean, sigma prior (4), coefficients' constant]``, the coefficients' prior
+means and SDs, per block ``[eta, normalising constant]`` (LKJ) and per term a positive
+prior ``[kind, constant, a, b]``, and from ``stats_at`` the statistics ``S`` (J, q, q),
+``Z'F`` (J, q, p), ``Z'y`` (J, q), ``F'F`` (p, p), ``F'y`` (p) and the centre of the
+slopes. Positive priors: 0 HalfNormal(a), 1 Exponential(a), 2 HalfCauchy(a),
+3 HalfStudentT(nu=a, sigma=b); the constant holds every term without the value.
+
+Examples
+--------
+>>> import numpy as np
+>>> from hiermodels.kernels.collapsed_density import positive_prior
+>>> positive_prior(1, 0.0, 2.0, 0.0, 3.0)  # Exponential(2) at 3, without log(2)
+(-6.0, -2.0)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+__all__ = ["HEADER", "collapsed_expand", "collapsed_log_density", "positive_prior"]
+
+#: Entries of the ``ints`` header.
+HEADER = 8
+#: Expand operations (see :func:`collapsed_expand`).
+COPY, EXP, PACKED, SD, COR, INTERCEPT = 0, 1, 2, 3, 4, 5
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+@numba.njit(cache=True)
+def positive_prior(kind, const, a, b, s):
+    """Log-density of a positive prior at ``s`` (``const`` added) and its derivative."""
+    if kind == 0:  # HalfNormal(sigma=a)
+        return const - 0.5 * s * s / (a * a), -s / (a * a)
+    if kind == 1:  # Exponential(lam=a)
+        return const - a * s, -a
+    if kind == 2:  # HalfCauchy(beta=a)
+        t = s / a
+        return const - math.log1p(t * t), -2.0 * s / (a * a + s * s)
+    scale = a * b * b  # HalfStudentT(nu=a, sigma=b)
+    return const - 0.5 * (a + 1.0) * math.log1p(s * s / scale), -(a + 1.0) * s / (scale + s * s)
+
+
+@numba.njit(cache=True)
+def _fill_root(x, ints, L):
+    """``L`` (q x q) from the blocks: exp of the SDs, the LKJ blocks' packed entries."""
+    L[:, :] = 0.0
+    p, n_blocks = ints[2], ints[4]
+    at = HEADER + p
+    for _ in range(n_blocks):
+        kind, size, x0 = ints[at], ints[at + 1], ints[at + 2]
+        terms = ints[at + 4 : at + 4 + size]
+        if kind == 0:
+            L[terms[0], terms[0]] = math.exp(x[x0])
+        else:
+            k = x0
+            for i in range(size):
+                for m in range(i + 1):
+                    L[terms[i], terms[m]] = math.exp(x[k]) if m == i else x[k]
+                    k += 1
+        at += 4 + size
+
+
+@numba.njit(cache=True)
+def _scale_priors(x, grad, ints, floats, L, G):
+    """Add the SD and LKJ priors (with Jacobians) to the log-density; with ``G`` the
+    likelihood's gradient with respect to ``L``, write the blocks' gradients."""
+    p, n_blocks = ints[2], ints[4]
+    at = HEADER + p
+    logp = 0.0
+    for _ in range(n_blocks):
+        kind, size, x0, fo = ints[at], ints[at + 1], ints[at + 2], ints[at + 3]
+        terms = ints[at + 4 : at + 4 + size]
+        at += 4 + size
+        if kind == 0:
+            t = terms[0]
+            s = L[t, t]
+            lp, d = positive_prior(floats[fo], floats[fo + 1], floats[fo + 2], floats[fo + 3], s)
+            logp += lp + x[x0]
+            grad[x0] = (G[t, t] + d) * s + 1.0
+            continue
+        eta, norm = floats[fo], floats[fo + 1]
+        logp += norm
+        k = x0
+        for i in range(size):
+            ti = terms[i]
+            ss = 0.0
+            for m in range(i + 1):
+                ss += L[ti, terms[m]] ** 2
+            sd = math.sqrt(ss)
+            diag = L[ti, ti]
+            shape = 2.0 * eta - 3.0 + size - i + 1.0  # LKJ and the Jacobian of corr
+            q_at = fo + 2 + 4 * i
+            lp, d = positive_prior(
+                floats[q_at], floats[q_at + 1], floats[q_at + 2], floats[q_at + 3], sd
+            )
+            logp += shape * math.log(diag / sd) - i * math.log(sd) + lp
+            radial = (d - i / sd) / sd - shape / ss  # per unit of L[i, m]
+            for m in range(i + 1):
+                value = L[ti, terms[m]]
+                g = G[ti, terms[m]] + radial * value
+                if m == i:
+                    g += shape / diag
+                    logp += x[k]
+                    grad[k] = g * value + 1.0
+                else:
+                    grad[k] = g
+                k += 1
+    return logp
+
+
+@numba.njit(cache=True)
+def _cholesky_solves(A, rhs, M, w, u):
+    """``A = M M'`` (lower ``M``), ``w = M^-1 rhs``, ``u = M'^-1 w``; returns log|A|."""
+    q = A.shape[0]
+    logdet = 0.0
+    for i in range(q):
+        for k in range(i + 1):
+            acc = A[i, k]
+            for m in range(k):
+                acc -= M[i, m] * M[k, m]
+            M[i, k] = math.sqrt(acc) if i == k else acc / M[k, k]
+        logdet += 2.0 * math.log(M[i, i])
+        acc = rhs[i]
+        for m in range(i):
+            acc -= M[i, m] * w[m]
+        w[i] = acc / M[i, i]
+    for i in range(q - 1, -1, -1):
+        acc = w[i]
+        for m in range(i + 1, q):
+            acc -= M[m, i] * u[m]
+        u[i] = acc / M[i, i]
+    return logdet
+
+
+@numba.njit(cache=True)
+def _inverse_from_root(M, out):
+    """``out = (M M')^-1`` for lower triangular ``M``."""
+    q = M.shape[0]
+    Minv = np.zeros((q, q))
+    for col in range(q):
+        for i in range(col, q):
+            acc = 1.0 if i == col else 0.0
+            for m in range(col, i):
+                acc -= M[i, m] * Minv[m, col]
+            Minv[i, col] = acc / M[i, i]
+    for a in range(q):
+        for b in range(q):
+            acc = 0.0
+            for m in range(max(a, b), q):
+                acc += Minv[m, a] * Minv[m, b]
+            out[a, b] = acc
+
+
+@numba.njit(cache=True)
+def _likelihood(theta, s2, L, G, g_theta, ints, floats):
+    """The collapsed log-likelihood; fills ``G`` (d/dL), ``g_theta``; returns
+    ``(loglik, d loglik / d s2)``."""
+    q, p, J = ints[1], ints[2], ints[3]
+    at = ints[6]
+    S = floats[at : at + J * q * q].reshape((J, q, q))
+    at += J * q * q
+    ZtF = floats[at : at + J * q * p].reshape((J, q, p))
+    at += J * q * p
+    Zty = floats[at : at + J * q].reshape((J, q))
+    at += J * q
+    FtF = floats[at : at + p * p].reshape((p, p))
+    Fty = floats[at + p * p : at + p * p + p]
+    yty, n = floats[0], floats[1]
+    rr = yty
+    for k in range(p):
+        acc = 0.0
+        for m in range(p):
+            acc += FtF[k, m] * theta[m]
+        rr += theta[k] * acc - 2.0 * Fty[k] * theta[k]
+        g_theta[k] = -0.5 * (2.0 * acc - 2.0 * Fty[k]) / s2
+    SL = np.empty((q, q))
+    A = np.empty((q, q))
+    M = np.empty((q, q))
+    Ainv = np.empty((q, q))
+    c = np.empty(q)
+    Lc = np.empty(q)
+    w = np.empty(q)
+    u = np.empty(q)
+    P = np.zeros((q, q))  # sum_j S_j L A_j^-1
+    Q = np.zeros((q, q))  # sum_j c_j u_j'
+    R = np.zeros((q, q))  # sum_j S_j L u_j u_j'
+    logdet = explained = trace_part = quadratic = 0.0
+    for j in range(J):
+        for a in range(q):
+            acc = Zty[j, a]
+            for k in range(p):
+                acc -= ZtF[j, a, k] * theta[k]
+            c[a] = acc
+            for col in range(q):
+                acc = 0.0
+                for b in range(q):
+                    acc += S[j, a, b] * L[b, col]
+                SL[a, col] = acc
+        for k in range(q):
+            acc = 0.0
+            for a in range(q):
+                acc += L[a, k] * c[a]
+            Lc[k] = acc
+            for col in range(q):
+                acc = 0.0
+                for a in range(q):
+                    acc += L[a, k] * SL[a, col]
+                A[k, col] = acc / s2 + (1.0 if k == col else 0.0)
+        logdet += _cholesky_solves(A, Lc, M, w, u)
+        _inverse_from_root(M, Ainv)
+        for a in range(q):
+            explained += w[a] * w[a]
+            trace_part += 1.0 - Ainv[a, a]
+            Au = 0.0
+            for b in range(q):
+                Au += A[a, b] * u[b]
+            quadratic += u[a] * (Au - u[a])
+        for a in range(q):
+            SLu = 0.0
+            for b in range(q):
+                SLu += SL[a, b] * u[b]
+                acc = 0.0
+                for m in range(q):
+                    acc += SL[a, m] * Ainv[m, b]
+                P[a, b] += acc
+            for b in range(q):
+                Q[a, b] += c[a] * u[b]
+                R[a, b] += SLu * u[b]
+        for k in range(p):  # d explained / d theta = -2 (Z'F)' L u
+            acc = 0.0
+            for a in range(q):
+                Lu = 0.0
+                for b in range(q):
+                    Lu += L[a, b] * u[b]
+                acc += ZtF[j, a, k] * Lu
+            g_theta[k] += -acc / (s2 * s2)
+    for a in range(q):
+        for b in range(q):
+            G[a, b] = -P[a, b] / s2 + Q[a, b] / s2**2 - R[a, b] / s2**3
+    loglik = -0.5 * (n * _LOG_2PI + n * math.log(s2) + logdet + rr / s2 - explained / s2**2)
+    d_s2 = -0.5 * (
+        n / s2 - trace_part / s2 - rr / s2**2 - quadratic / s2**3 + 2.0 * explained / s2**3
+    )
+    return loglik, d_s2
+
+
+@numba.njit(cache=True)
+def collapsed_log_density(x, grad, ints, floats):
+    """The log-density at the unconstrained point ``x``; fills ``grad``."""
+    q, p, sigma_x = ints[1], ints[2], ints[5]
+    grad[:] = 0.0
+    L = np.empty((q, q))
+    _fill_root(x, ints, L)
+    theta = np.empty(p)
+    for k in range(p):
+        theta[k] = x[ints[HEADER + k]]
+    if p > 0:
+        theta[0] -= floats[2]  # the intercept absorbs the response's mean
+    sigma = math.exp(x[sigma_x])
+    G = np.empty((q, q))
+    g_theta = np.empty(p)
+    logp, d_s2 = _likelihood(theta, sigma * sigma, L, G, g_theta, ints, floats)
+    logp += _scale_priors(x, grad, ints, floats, L, G)
+    lp, d = positive_prior(floats[3], floats[4], floats[5], floats[6], sigma)
+    logp += lp + x[sigma_x]
+    grad[sigma_x] = (2.0 * sigma * d_s2 + d) * sigma + 1.0
+    logp += floats[7]
+    for k in range(p):
+        i = ints[HEADER + k]
+        mean, sd = floats[8 + k], floats[8 + p + k]
+        z = (x[i] - mean) / sd
+        logp -= 0.5 * z * z
+        grad[i] = g_theta[k] - z / sd
+    return logp
+
+
+@numba.njit(cache=True)
+def collapsed_expand(x, out, ints, floats):
+    """The draw's values on the constrained scale, as nutpie's expand function.
+
+    The program from ``ints[7]``: ``n_ops``, then per operation ``[op, out_at, size,
+    arg]``: COPY and EXP ``size`` entries of ``x`` from ``arg``; PACKED the packed LKJ
+    factor of ``size`` rows from ``arg``; SD and COR the ``q`` SDs and the correlation
+    matrix; INTERCEPT the intercept at uncentred slopes (``arg``: where the centre is in
+    ``floats``).
+    """
+    q, p = ints[1], ints[2]
+    L = np.empty((q, q))
+    _fill_root(x, ints, L)
+    at = ints[7]
+    for _ in range(ints[at]):
+        op, o, size, arg = ints[at + 1], ints[at + 2], ints[at + 3], ints[at + 4]
+        at += 4
+        if op == COPY:
+            out[o : o + size] = x[arg : arg + size]
+        elif op == EXP:
+            for k in range(size):
+                out[o + k] = math.exp(x[arg + k])
+        elif op == PACKED:
+            k = 0
+            for i in range(size):
+                for m in range(i + 1):
+                    out[o + k] = math.exp(x[arg + k]) if m == i else x[arg + k]
+                    k += 1
+        elif op == SD:
+            _block_sds(L, ints, out[o : o + q])
+        elif op == COR:
+            sd = np.empty(q)
+            for a in range(q):
+                sd[a] = math.sqrt(np.sum(L[a] ** 2))
+            for a in range(q):
+                for b in range(q):
+                    acc = 0.0
+                    for m in range(q):
+                        acc += L[a, m] * L[b, m]
+                    same = _same_block(ints, a, b)
+                    out[o + a * q + b] = acc / (sd[a] * sd[b]) if same else (1.0 if a == b else 0.0)
+        else:  # INTERCEPT
+            value = x[ints[HEADER]]
+            for k in range(1, p):
+                value -= floats[arg + k - 1] * x[ints[HEADER + k]]
+            out[o] = value
+
+
+@numba.njit(cache=True)
+def _block_sds(L, ints, out):
+    """The SDs in the blocks' order (as the PyMC model concatenates them)."""
+    p, n_blocks = ints[2], ints[4]
+    at = HEADER + p
+    k = 0
+    for _ in range(n_blocks):
+        size = ints[at + 1]
+        for i in range(size):
+            t = ints[at + 4 + i]
+            out[k] = math.sqrt(np.sum(L[t] ** 2))
+            k += 1
+        at += 4 + size
+
+
+@numba.njit(cache=True)
+def _same_block(ints, a, b):
+    p, n_blocks = ints[2], ints[4]
+    at = HEADER + p
+    for _ in range(n_blocks):
+        size = ints[at + 1]
+        has_a = has_b = False
+        for i in range(size):
+            has_a = has_a or ints[at + 4 + i] == a
+            has_b = has_b or ints[at + 4 + i] == b
+        if has_a and has_b:
+            return True
+        at += 4 + size
+    return False

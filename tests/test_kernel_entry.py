@@ -1,0 +1,91 @@
+"""Collapsed gaussian models sample on the compiled kernel, with nothing compiled per model,
+and the same seed gives the same draws whether numba compiled the kernel cold or loaded it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import hiermodels as hm
+from hiermodels.kernel_entry import compile_collapsed, entry_points
+
+_FIT_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    import numpy as np
+    import hiermodels as hm
+    from hiermodels.kernel_entry import entry_points
+
+    model = hm.Model("Reaction ~ Days + (Days | Subject)", hm.datasets.load("sleepstudy"))
+    fit = model.fit(draws=200, tune=200, chains=2, cores=1, random_seed=9, progressbar=False)
+    assert fit.idata.attrs["log_density"] == "kernel"
+    post = fit.idata["posterior"]
+    np.save(sys.argv[1], np.concatenate(
+        [post[v].values.reshape(2, 200, -1) for v in sorted(post.data_vars)], axis=-1))
+    logp, expand = entry_points()
+    np.save(sys.argv[1] + ".hits.npy", np.array([logp.cache_hits, expand.cache_hits]))
+    """
+)
+
+
+def _fit_in_fresh_process(script, out, cache):
+    env = dict(os.environ)
+    env["PYTENSOR_FLAGS"] = f"base_compiledir={cache / 'pytensor'}"
+    env["NUMBA_CACHE_DIR"] = str(cache / "numba")
+    env["PYTHONWARNINGS"] = "ignore"
+    subprocess.run([sys.executable, str(script), str(out)], env=env, check=True, timeout=900)
+    return np.load(out), np.load(str(out) + ".hits.npy")
+
+
+@pytest.mark.slow
+def test_same_seed_same_draws_from_a_cold_and_a_warm_kernel_cache(tmp_path):
+    script = tmp_path / "fit.py"
+    script.write_text(_FIT_SCRIPT)
+    cache = tmp_path / "cache"  # empty: the first process compiles the kernel cold
+    cold, cold_hits = _fit_in_fresh_process(script, tmp_path / "cold.npy", cache)
+    warm, warm_hits = _fit_in_fresh_process(script, tmp_path / "warm.npy", cache)
+    assert cold.shape == warm.shape and cold.shape[:2] == (2, 200)
+    np.testing.assert_array_equal(cold, warm)
+    assert cold_hits.tolist() == [0, 0]  # compiled in the first process ...
+    assert warm_hits.tolist() == [1, 1]  # ... and loaded from the disk in the second
+
+
+@pytest.fixture(scope="module")
+def sleepstudy():
+    return hm.Model("Reaction ~ Days + (Days | Subject)", hm.datasets.load("sleepstudy"))
+
+
+def test_a_collapsed_gaussian_fit_uses_the_kernel_and_matches_lme4(sleepstudy):
+    fit = sleepstudy.fit(draws=500, tune=500, chains=2, random_seed=3, progressbar=False)
+    assert fit.idata.attrs["log_density"] == "kernel"
+    post = fit.idata["posterior"]
+    # lme4 REML (tests/reference): Intercept 251.405 (SE 6.825), Days 10.467 (SE 1.546)
+    for value, name in ((251.405, "Intercept"), (10.467, None)):
+        draws = post[name].values if name else post["b"].values[..., 0]
+        assert abs(draws.mean() - value) < 0.5 * draws.std()
+    assert set(post.data_vars) >= {"sd_Subject", "cor_Subject", "sigma", "r_Subject"}
+
+
+def test_the_kernel_model_is_the_pymc_models_layout(sleepstudy):
+    """The compiled kernel model names and shapes its draws as PyMC's model does."""
+    pymc_model = sleepstudy.collapsed_model("Subject")
+    compiled = compile_collapsed(pymc_model, sleepstudy.design, sleepstudy.priors, "Subject")
+    names, _, shapes = compiled.shape_info
+    free = [pymc_model.rvs_to_values[v].name for v in pymc_model.free_RVs]
+    assert names[: len(free)] == free
+    assert dict(zip(names, shapes, strict=True))["cor_Subject"] == (2, 2)
+    assert compiled.compiled_logp_func is entry_points()[0]  # one entry point for all
+
+
+def test_other_data_of_another_structure_reuse_the_entry_points():
+    radon = hm.Model("log_radon ~ floor + (1 | county)", hm.datasets.load("radon"))
+    compiled = compile_collapsed(
+        radon.collapsed_model("county"), radon.design, radon.priors, "county"
+    )
+    assert compiled.n_dim == 4
+    assert compiled.compiled_expand_func is entry_points()[1]

@@ -220,6 +220,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.cached_entry",
             "hiermodels.kernel_entry",
             "hiermodels.collapsed_layout",
+            "hiermodels.intercept_layout",
             "hiermodels.manifests",
             "hiermodels.graph_key",
             "hiermodels.convergence",

@@ -24,7 +24,7 @@ from hiermodels.errors import SamplerError
 from hiermodels.families import get_family
 from hiermodels.gibbs import check_gibbs, sample_gibbs
 from hiermodels.inference.distributional import distributional_draws
-from hiermodels.kernel_entry import compile_collapsed
+from hiermodels.kernel_entry import compile_collapsed, compile_intercepts
 from hiermodels.kernels.ar1 import ar1_loo_log_likelihood
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.pointwise import log_likelihood as _log_likelihood
@@ -110,9 +110,13 @@ def sample_posterior(
         )
     else:
         pymc_model = model.pymc_model if factor is None else model.collapsed_model(factor)
-        if factor is not None and sampler == "nutpie":
+        if sampler == "nutpie":  # a structure-generic kernel, when one covers the model
             start = time.perf_counter()
-            compiled = compile_collapsed(pymc_model, model.design, model.priors, factor)
+            compiled = (
+                compile_intercepts(pymc_model, model)
+                if factor is None
+                else compile_collapsed(pymc_model, model.design, model.priors, factor)
+            )
             timings_kernel = time.perf_counter() - start
         tree, timings = run_sampler(
             pymc_model,

@@ -47,6 +47,8 @@ import math
 import numba
 import numpy as np
 
+from hiermodels.kernels.collapsed_levels import levels, levels_one_term, levels_two_terms
+
 __all__ = ["HEADER", "collapsed_expand", "collapsed_log_density", "positive_prior"]
 
 #: Entries of the ``ints`` header.
@@ -56,7 +58,7 @@ COPY, EXP, PACKED, SD, COR, INTERCEPT = 0, 1, 2, 3, 4, 5
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
-@numba.njit(cache=True)
+@numba.njit
 def positive_prior(kind, const, a, b, s):
     """Log-density of a positive prior at ``s`` (``const`` added) and its derivative."""
     if kind == 0:  # HalfNormal(sigma=a)
@@ -70,7 +72,7 @@ def positive_prior(kind, const, a, b, s):
     return const - 0.5 * (a + 1.0) * math.log1p(s * s / scale), -(a + 1.0) * s / (scale + s * s)
 
 
-@numba.njit(cache=True)
+@numba.njit
 def _fill_root(x, ints, L):
     """``L`` (q x q) from the blocks: exp of the SDs, the LKJ blocks' packed entries."""
     L[:, :] = 0.0
@@ -90,7 +92,7 @@ def _fill_root(x, ints, L):
         at += 4 + size
 
 
-@numba.njit(cache=True)
+@numba.njit
 def _scale_priors(x, grad, ints, floats, L, G):
     """Add the SD and LKJ priors (with Jacobians) to the log-density; with ``G`` the
     likelihood's gradient with respect to ``L``, write the blocks' gradients."""
@@ -138,50 +140,7 @@ def _scale_priors(x, grad, ints, floats, L, G):
     return logp
 
 
-@numba.njit(cache=True)
-def _cholesky_solves(A, rhs, M, w, u):
-    """``A = M M'`` (lower ``M``), ``w = M^-1 rhs``, ``u = M'^-1 w``; returns log|A|."""
-    q = A.shape[0]
-    logdet = 0.0
-    for i in range(q):
-        for k in range(i + 1):
-            acc = A[i, k]
-            for m in range(k):
-                acc -= M[i, m] * M[k, m]
-            M[i, k] = math.sqrt(acc) if i == k else acc / M[k, k]
-        logdet += 2.0 * math.log(M[i, i])
-        acc = rhs[i]
-        for m in range(i):
-            acc -= M[i, m] * w[m]
-        w[i] = acc / M[i, i]
-    for i in range(q - 1, -1, -1):
-        acc = w[i]
-        for m in range(i + 1, q):
-            acc -= M[m, i] * u[m]
-        u[i] = acc / M[i, i]
-    return logdet
-
-
-@numba.njit(cache=True)
-def _inverse_from_root(M, out):
-    """``out = (M M')^-1`` for lower triangular ``M``."""
-    q = M.shape[0]
-    Minv = np.zeros((q, q))
-    for col in range(q):
-        for i in range(col, q):
-            acc = 1.0 if i == col else 0.0
-            for m in range(col, i):
-                acc -= M[i, m] * Minv[m, col]
-            Minv[i, col] = acc / M[i, i]
-    for a in range(q):
-        for b in range(q):
-            acc = 0.0
-            for m in range(max(a, b), q):
-                acc += Minv[m, a] * Minv[m, b]
-            out[a, b] = acc
-
-
-@numba.njit(cache=True)
+@numba.njit
 def _likelihood(theta, s2, L, G, g_theta, ints, floats):
     """The collapsed log-likelihood; fills ``G`` (d/dL), ``g_theta``; returns
     ``(loglik, d loglik / d s2)``."""
@@ -203,67 +162,16 @@ def _likelihood(theta, s2, L, G, g_theta, ints, floats):
             acc += FtF[k, m] * theta[m]
         rr += theta[k] * acc - 2.0 * Fty[k] * theta[k]
         g_theta[k] = -0.5 * (2.0 * acc - 2.0 * Fty[k]) / s2
-    SL = np.empty((q, q))
-    A = np.empty((q, q))
-    M = np.empty((q, q))
-    Ainv = np.empty((q, q))
-    c = np.empty(q)
-    Lc = np.empty(q)
-    w = np.empty(q)
-    u = np.empty(q)
     P = np.zeros((q, q))  # sum_j S_j L A_j^-1
     Q = np.zeros((q, q))  # sum_j c_j u_j'
     R = np.zeros((q, q))  # sum_j S_j L u_j u_j'
-    logdet = explained = trace_part = quadratic = 0.0
-    for j in range(J):
-        for a in range(q):
-            acc = Zty[j, a]
-            for k in range(p):
-                acc -= ZtF[j, a, k] * theta[k]
-            c[a] = acc
-            for col in range(q):
-                acc = 0.0
-                for b in range(q):
-                    acc += S[j, a, b] * L[b, col]
-                SL[a, col] = acc
-        for k in range(q):
-            acc = 0.0
-            for a in range(q):
-                acc += L[a, k] * c[a]
-            Lc[k] = acc
-            for col in range(q):
-                acc = 0.0
-                for a in range(q):
-                    acc += L[a, k] * SL[a, col]
-                A[k, col] = acc / s2 + (1.0 if k == col else 0.0)
-        logdet += _cholesky_solves(A, Lc, M, w, u)
-        _inverse_from_root(M, Ainv)
-        for a in range(q):
-            explained += w[a] * w[a]
-            trace_part += 1.0 - Ainv[a, a]
-            Au = 0.0
-            for b in range(q):
-                Au += A[a, b] * u[b]
-            quadratic += u[a] * (Au - u[a])
-        for a in range(q):
-            SLu = 0.0
-            for b in range(q):
-                SLu += SL[a, b] * u[b]
-                acc = 0.0
-                for m in range(q):
-                    acc += SL[a, m] * Ainv[m, b]
-                P[a, b] += acc
-            for b in range(q):
-                Q[a, b] += c[a] * u[b]
-                R[a, b] += SLu * u[b]
-        for k in range(p):  # d explained / d theta = -2 (Z'F)' L u
-            acc = 0.0
-            for a in range(q):
-                Lu = 0.0
-                for b in range(q):
-                    Lu += L[a, b] * u[b]
-                acc += ZtF[j, a, k] * Lu
-            g_theta[k] += -acc / (s2 * s2)
+    if q == 1:
+        sums = levels_one_term(theta, s2, L[0, 0], S, ZtF, Zty, P, Q, R, g_theta)
+    elif q == 2:
+        sums = levels_two_terms(theta, s2, L, S, ZtF, Zty, P, Q, R, g_theta)
+    else:
+        sums = levels(theta, s2, L, S, ZtF, Zty, P, Q, R, g_theta)
+    logdet, explained, trace_part, quadratic = sums
     for a in range(q):
         for b in range(q):
             G[a, b] = -P[a, b] / s2 + Q[a, b] / s2**2 - R[a, b] / s2**3
@@ -274,7 +182,7 @@ def _likelihood(theta, s2, L, G, g_theta, ints, floats):
     return loglik, d_s2
 
 
-@numba.njit(cache=True)
+@numba.njit
 def collapsed_log_density(x, grad, ints, floats):
     """The log-density at the unconstrained point ``x``; fills ``grad``."""
     q, p, sigma_x = ints[1], ints[2], ints[5]
@@ -304,7 +212,7 @@ def collapsed_log_density(x, grad, ints, floats):
     return logp
 
 
-@numba.njit(cache=True)
+@numba.njit
 def collapsed_expand(x, out, ints, floats):
     """The draw's values on the constrained scale, as nutpie's expand function.
 
@@ -352,7 +260,7 @@ def collapsed_expand(x, out, ints, floats):
             out[o] = value
 
 
-@numba.njit(cache=True)
+@numba.njit
 def _block_sds(L, ints, out):
     """The SDs in the blocks' order (as the PyMC model concatenates them)."""
     p, n_blocks = ints[2], ints[4]
@@ -367,7 +275,7 @@ def _block_sds(L, ints, out):
         at += 4 + size
 
 
-@numba.njit(cache=True)
+@numba.njit
 def _same_block(ints, a, b):
     p, n_blocks = ints[2], ints[4]
     at = HEADER + p

@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 
 import hiermodels as hm
-from hiermodels.kernel_entry import compile_collapsed, entry_points
+from hiermodels.kernel_entry import COLLAPSED, compile_collapsed, copy_entry_point, entry_point
 
 _FIT_SCRIPT = textwrap.dedent(
     """
     import sys, time
     import numpy as np
     import hiermodels as hm
-    from hiermodels.kernel_entry import entry_points
+    from hiermodels.kernel_entry import COLLAPSED, copy_entry_point, entry_point
 
     model = hm.Model("Reaction ~ Days + (Days | Subject)", hm.datasets.load("sleepstudy"))
     fit = model.fit(draws=200, tune=200, chains=2, cores=1, random_seed=9, progressbar=False)
@@ -27,8 +27,8 @@ _FIT_SCRIPT = textwrap.dedent(
     post = fit.idata["posterior"]
     np.save(sys.argv[1], np.concatenate(
         [post[v].values.reshape(2, 200, -1) for v in sorted(post.data_vars)], axis=-1))
-    logp, expand = entry_points()
-    np.save(sys.argv[1] + ".hits.npy", np.array([logp.cache_hits, expand.cache_hits]))
+    hits = [entry_point(COLLAPSED).cache_hits, copy_entry_point().cache_hits]
+    np.save(sys.argv[1] + ".hits.npy", np.array(hits))
     """
 )
 
@@ -74,18 +74,19 @@ def test_a_collapsed_gaussian_fit_uses_the_kernel_and_matches_lme4(sleepstudy):
 def test_the_kernel_model_is_the_pymc_models_layout(sleepstudy):
     """The compiled kernel model names and shapes its draws as PyMC's model does."""
     pymc_model = sleepstudy.collapsed_model("Subject")
-    compiled = compile_collapsed(pymc_model, sleepstudy.design, sleepstudy.priors, "Subject")
-    names, _, shapes = compiled.shape_info
+    kernel = compile_collapsed(pymc_model, sleepstudy.design, sleepstudy.priors, "Subject")
+    names, _, shapes = kernel.layout.shape_info
     free = [pymc_model.rvs_to_values[v].name for v in pymc_model.free_RVs]
     assert names[: len(free)] == free
     assert dict(zip(names, shapes, strict=True))["cor_Subject"] == (2, 2)
-    assert compiled.compiled_logp_func is entry_points()[0]  # one entry point for all
+    assert kernel.compiled.compiled_logp_func is entry_point(COLLAPSED)  # one for all
 
 
 def test_other_data_of_another_structure_reuse_the_entry_points():
     radon = hm.Model("log_radon ~ floor + (1 | county)", hm.datasets.load("radon"))
-    compiled = compile_collapsed(
+    kernel = compile_collapsed(
         radon.collapsed_model("county"), radon.design, radon.priors, "county"
     )
-    assert compiled.n_dim == 4
-    assert compiled.compiled_expand_func is entry_points()[1]
+    assert kernel.compiled.n_dim == 4
+    assert kernel.compiled.compiled_logp_func is entry_point(COLLAPSED)
+    assert kernel.compiled.compiled_expand_func is copy_entry_point()

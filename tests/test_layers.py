@@ -221,6 +221,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.kernel_entry",
             "hiermodels.collapsed_layout",
             "hiermodels.intercept_layout",
+            "hiermodels.kernel_draws",
             "hiermodels.manifests",
             "hiermodels.graph_key",
             "hiermodels.convergence",

@@ -148,11 +148,13 @@ class RowRefits:
         )
         seed = resolve_seed(random_seed)
         data = self.data(keep)
-        compiled = self._kernel_model(keep)
-        if compiled is None:  # the PyMC graph, compiled once, with the refit's data
+        kernel = self._kernel_model(keep)
+        if kernel is None:  # the PyMC graph, compiled once, with the refit's data
             compiled = compiled_for(self.pymc_model)
             used = {var.name for var in compiled.shared_var_keys}  # nutpie drops unused data
             compiled = compiled.with_data(**{k: v for k, v in data.items() if k in used})
+        else:
+            compiled = kernel.compiled
         tree = nutpie_sample(
             compiled,
             draws=draws,
@@ -164,6 +166,8 @@ class RowRefits:
             sampler_kwargs=sampler_kwargs,
             progressbar=False,
         )
+        if kernel is not None:
+            tree = kernel.complete(tree)
         posterior = tree["posterior"].to_dataset()
         for g in design.groups:
             dim = naming.level_dim(g.name)

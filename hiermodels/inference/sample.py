@@ -96,7 +96,7 @@ def sample_posterior(
     factor = model.collapsed_factor(method)
     seed = resolve_seed(random_seed)
     used_method = "gibbs" if method == "gibbs" else "full" if factor is None else "marginal"
-    compiled = None
+    kernel = None
     if method == "gibbs":
         tree, timings = _sample_gibbs(
             model,
@@ -112,7 +112,7 @@ def sample_posterior(
         pymc_model = model.pymc_model if factor is None else model.collapsed_model(factor)
         if sampler == "nutpie":  # a structure-generic kernel, when one covers the model
             start = time.perf_counter()
-            compiled = (
+            kernel = (
                 compile_intercepts(pymc_model, model)
                 if factor is None
                 else compile_collapsed(pymc_model, model.design, model.priors, factor)
@@ -129,10 +129,11 @@ def sample_posterior(
             target_accept=target_accept,
             progressbar=progressbar,
             sampler_kwargs=autocor_sampler_kwargs(model.design, sampler, sampler_kwargs),
-            compiled=compiled,
+            compiled=None if kernel is None else kernel.compiled,
         )
-        if compiled is not None:
+        if kernel is not None:
             timings["compile"] = timings_kernel
+            tree = kernel.complete(tree)
     if factor is not None:
         start = time.perf_counter()
         tree = add_conditional_effects(model.design, tree, factor, seed)
@@ -151,7 +152,7 @@ def sample_posterior(
             "sampler": "gibbs" if method == "gibbs" else sampler,
             "method": used_method,
             "collapsed_factor": factor or "",
-            "log_density": "kernel" if compiled is not None else "pymc_graph",
+            "log_density": "kernel" if kernel is not None else "pymc_graph",
             "tune": tune,
             **{f"seconds_{k}": v for k, v in timings.items()},
         }

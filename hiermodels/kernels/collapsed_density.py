@@ -49,16 +49,16 @@ import numpy as np
 
 from hiermodels.kernels.collapsed_levels import levels, levels_one_term, levels_two_terms
 
-__all__ = ["HEADER", "collapsed_expand", "collapsed_log_density", "positive_prior"]
+__all__ = ["HEADER", "collapsed_log_density", "positive_prior"]
 
 #: Entries of the ``ints`` header.
 HEADER = 8
-#: Expand operations (see :func:`collapsed_expand`).
+#: Expand operations of the layout's program (:mod:`hiermodels.kernel_draws`).
 COPY, EXP, PACKED, SD, COR, INTERCEPT = 0, 1, 2, 3, 4, 5
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def positive_prior(kind, const, a, b, s):
     """Log-density of a positive prior at ``s`` (``const`` added) and its derivative."""
     if kind == 0:  # HalfNormal(sigma=a)
@@ -72,7 +72,7 @@ def positive_prior(kind, const, a, b, s):
     return const - 0.5 * (a + 1.0) * math.log1p(s * s / scale), -(a + 1.0) * s / (scale + s * s)
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def _fill_root(x, ints, L):
     """``L`` (q x q) from the blocks: exp of the SDs, the LKJ blocks' packed entries."""
     L[:, :] = 0.0
@@ -92,7 +92,7 @@ def _fill_root(x, ints, L):
         at += 4 + size
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def _scale_priors(x, grad, ints, floats, L, G):
     """Add the SD and LKJ priors (with Jacobians) to the log-density; with ``G`` the
     likelihood's gradient with respect to ``L``, write the blocks' gradients."""
@@ -140,7 +140,7 @@ def _scale_priors(x, grad, ints, floats, L, G):
     return logp
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def _likelihood(theta, s2, L, G, g_theta, ints, floats):
     """The collapsed log-likelihood; fills ``G`` (d/dL), ``g_theta``; returns
     ``(loglik, d loglik / d s2)``."""
@@ -182,7 +182,7 @@ def _likelihood(theta, s2, L, G, g_theta, ints, floats):
     return loglik, d_s2
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def collapsed_log_density(x, grad, ints, floats):
     """The log-density at the unconstrained point ``x``; fills ``grad``."""
     q, p, sigma_x = ints[1], ints[2], ints[5]
@@ -210,82 +210,3 @@ def collapsed_log_density(x, grad, ints, floats):
         logp -= 0.5 * z * z
         grad[i] = g_theta[k] - z / sd
     return logp
-
-
-@numba.njit
-def collapsed_expand(x, out, ints, floats):
-    """The draw's values on the constrained scale, as nutpie's expand function.
-
-    The program from ``ints[7]``: ``n_ops``, then per operation ``[op, out_at, size,
-    arg]``: COPY and EXP ``size`` entries of ``x`` from ``arg``; PACKED the packed LKJ
-    factor of ``size`` rows from ``arg``; SD and COR the ``q`` SDs and the correlation
-    matrix; INTERCEPT the intercept at uncentred slopes (``arg``: where the centre is in
-    ``floats``).
-    """
-    q, p = ints[1], ints[2]
-    L = np.empty((q, q))
-    _fill_root(x, ints, L)
-    at = ints[7]
-    for _ in range(ints[at]):
-        op, o, size, arg = ints[at + 1], ints[at + 2], ints[at + 3], ints[at + 4]
-        at += 4
-        if op == COPY:
-            out[o : o + size] = x[arg : arg + size]
-        elif op == EXP:
-            for k in range(size):
-                out[o + k] = math.exp(x[arg + k])
-        elif op == PACKED:
-            k = 0
-            for i in range(size):
-                for m in range(i + 1):
-                    out[o + k] = math.exp(x[arg + k]) if m == i else x[arg + k]
-                    k += 1
-        elif op == SD:
-            _block_sds(L, ints, out[o : o + q])
-        elif op == COR:
-            sd = np.empty(q)
-            for a in range(q):
-                sd[a] = math.sqrt(np.sum(L[a] ** 2))
-            for a in range(q):
-                for b in range(q):
-                    acc = 0.0
-                    for m in range(q):
-                        acc += L[a, m] * L[b, m]
-                    same = _same_block(ints, a, b)
-                    out[o + a * q + b] = acc / (sd[a] * sd[b]) if same else (1.0 if a == b else 0.0)
-        else:  # INTERCEPT
-            value = x[ints[HEADER]]
-            for k in range(1, p):
-                value -= floats[arg + k - 1] * x[ints[HEADER + k]]
-            out[o] = value
-
-
-@numba.njit
-def _block_sds(L, ints, out):
-    """The SDs in the blocks' order (as the PyMC model concatenates them)."""
-    p, n_blocks = ints[2], ints[4]
-    at = HEADER + p
-    k = 0
-    for _ in range(n_blocks):
-        size = ints[at + 1]
-        for i in range(size):
-            t = ints[at + 4 + i]
-            out[k] = math.sqrt(np.sum(L[t] ** 2))
-            k += 1
-        at += 4 + size
-
-
-@numba.njit
-def _same_block(ints, a, b):
-    p, n_blocks = ints[2], ints[4]
-    at = HEADER + p
-    for _ in range(n_blocks):
-        size = ints[at + 1]
-        has_a = has_b = False
-        for i in range(size):
-            has_a = has_a or ints[at + 4 + i] == a
-            has_b = has_b or ints[at + 4 + i] == b
-        if has_a and has_b:
-            return True
-        at += 4 + size
-    return False

@@ -27,7 +27,7 @@ import numpy as np
 __all__ = ["levels", "levels_one_term", "levels_two_terms"]
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def _cholesky_solves(A, rhs, M, w, u):
     """``A = M M'`` (lower ``M``), ``w = M^-1 rhs``, ``u = M'^-1 w``; returns log|A|."""
     q = A.shape[0]
@@ -51,7 +51,7 @@ def _cholesky_solves(A, rhs, M, w, u):
     return logdet
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def _inverse_from_root(M, out, Minv):
     """``out = (M M')^-1`` for lower triangular ``M`` (``Minv``: scratch, q x q)."""
     q = M.shape[0]
@@ -71,7 +71,7 @@ def _inverse_from_root(M, out, Minv):
             out[a, b] = acc
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def levels(theta, s2, L, S, ZtF, Zty, P, Q, R, g_theta):
     """Per-level algebra of the collapsed likelihood: adds to ``P``, ``Q``, ``R`` and
     ``g_theta``; returns the sums of ``log|A_j|``, ``c_j'L u_j``, ``q - tr A_j^-1`` and
@@ -142,7 +142,7 @@ def levels(theta, s2, L, S, ZtF, Zty, P, Q, R, g_theta):
     return logdet, explained, trace_part, quadratic
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def levels_one_term(theta, s2, ell, S, ZtF, Zty, P, Q, R, g_theta):
     """:func:`levels` for one varying term (``L = ell``), in scalars."""
     J, _, p = ZtF.shape
@@ -167,7 +167,7 @@ def levels_one_term(theta, s2, ell, S, ZtF, Zty, P, Q, R, g_theta):
     return logdet, explained, trace_part, quadratic
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def levels_two_terms(theta, s2, L, S, ZtF, Zty, P, Q, R, g_theta):
     """:func:`levels` for two varying terms, the 2 x 2 algebra in scalars."""
     J, _, p = ZtF.shape

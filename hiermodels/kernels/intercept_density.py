@@ -38,7 +38,7 @@ import numpy as np
 
 from hiermodels.kernels.collapsed_density import positive_prior
 
-__all__ = ["FACTOR", "HEADER", "intercept_expand", "intercept_log_density", "softplus"]
+__all__ = ["FACTOR", "HEADER", "intercept_log_density", "softplus"]
 
 HEADER = 8
 FACTOR = 9
@@ -47,7 +47,7 @@ COPY, EXP, EFFECTS, INTERCEPT = 0, 1, 2, 3
 _FLOATS_HEADER = 8
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def softplus(x):
     """``log(1 + exp(x))`` without overflow."""
     if x > 0.0:
@@ -55,7 +55,7 @@ def softplus(x):
     return math.log1p(math.exp(x))
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def _deviations(x, ints, floats, at, sd, dev):
     """Fill ``dev`` (J) with the factor's deviations from its level mean."""
     J, w_x, centred = ints[at], ints[at + 3], ints[at + 4]
@@ -70,7 +70,7 @@ def _deviations(x, ints, floats, at, sd, dev):
     dev[J - 1] = total / math.sqrt(J)
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def _row_log_likelihood(family, eta, y, n, e):
     """Sum of the rows' log-likelihood (without constants); ``e`` = d/d eta."""
     total = 0.0
@@ -86,7 +86,7 @@ def _row_log_likelihood(family, eta, y, n, e):
     return total
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def intercept_log_density(x, grad, ints, floats):
     """The log-density at the unconstrained point ``x``; fills ``grad``."""
     F, P, N, family = ints[1], ints[2], ints[3], ints[4]
@@ -157,7 +157,7 @@ def intercept_log_density(x, grad, ints, floats):
     return logp
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def _factor_log_prior(x, ints, floats, at, f, P, sd):
     """The factor's SD prior (with the log-Jacobian), ``zbar`` and ``w`` (without the
     constants -log(2 pi) / 2, which are in ``floats[2]``)."""
@@ -173,7 +173,7 @@ def _factor_log_prior(x, ints, floats, at, f, P, sd):
     return logp
 
 
-@numba.njit
+@numba.njit(error_model="numpy")
 def _factor_gradient(x, grad, ints, floats, at, f, P, sd, e, d_variance):
     """Write the gradient of one factor's SD, ``zbar`` and ``w``; returns ``J``."""
     J, sd_x, zbar_x, w_x = ints[at], ints[at + 1], ints[at + 2], ints[at + 3]
@@ -215,72 +215,3 @@ def _factor_gradient(x, grad, ints, floats, at, f, P, sd, e, d_variance):
     _, dp = positive_prior(floats[pa], floats[pa + 1], floats[pa + 2], floats[pa + 3], sd)
     grad[sd_x] = (d_sd + dp) * sd + 1.0
     return J
-
-
-@numba.njit
-def _level_means(x, ints, floats, means):
-    """Each factor's level mean: given the intercept for the sheared ones
-    (:func:`hiermodels.backend.shear.conditional_level_means`), ``sd zbar / sqrt J``
-    for the others."""
-    F = ints[1]
-    sheared = [f for f in range(F) if ints[HEADER + FACTOR * f + 5]]
-    n_s = len(sheared)
-    lbar = np.empty(n_s)
-    variance = floats[1]
-    for a in range(n_s):
-        at = HEADER + FACTOR * sheared[a]
-        lbar[a] = math.exp(x[ints[at + 1]]) / math.sqrt(ints[at])
-        variance += lbar[a] ** 2
-    if n_s:
-        root = math.sqrt(variance)
-        v = (x[ints[5]] - floats[0]) / root
-        G = lbar / root
-        H = np.zeros((n_s, n_s))  # chol(I - G G')
-        for a in range(n_s):
-            for b in range(a + 1):
-                acc = (1.0 if a == b else 0.0) - G[a] * G[b]
-                for m in range(b):
-                    acc -= H[a, m] * H[b, m]
-                H[a, b] = math.sqrt(acc) if a == b else acc / H[b, b]
-        for a in range(n_s):
-            acc = G[a] * v
-            for b in range(a + 1):
-                acc += H[a, b] * x[ints[HEADER + FACTOR * sheared[b] + 2]]
-            means[sheared[a]] = lbar[a] * acc
-    for f in range(F):
-        at = HEADER + FACTOR * f
-        if not ints[at + 5]:
-            means[f] = math.exp(x[ints[at + 1]]) * x[ints[at + 2]] / math.sqrt(ints[at])
-
-
-@numba.njit
-def intercept_expand(x, out, ints, floats):
-    """The draw's values: the program from ``ints[7]`` (``[op, out_at, size, arg]``):
-    COPY/EXP ``size`` entries of ``x`` from ``arg``, EFFECTS the level effects of factor
-    ``arg``, INTERCEPT the intercept at uncentred slopes."""
-    F, P = ints[1], ints[2]
-    means = np.empty(F)
-    _level_means(x, ints, floats, means)
-    at = ints[7]
-    for _ in range(ints[at]):
-        op, o, size, arg = ints[at + 1], ints[at + 2], ints[at + 3], ints[at + 4]
-        at += 4
-        if op == COPY:
-            out[o : o + size] = x[arg : arg + size]
-        elif op == EXP:
-            for k in range(size):
-                out[o + k] = math.exp(x[arg + k])
-        elif op == EFFECTS:
-            fa = HEADER + FACTOR * arg
-            _deviations(x, ints, floats, fa, math.exp(x[ints[fa + 1]]), out[o : o + size])
-            for k in range(size):
-                out[o + k] += means[arg]
-        else:
-            value = x[ints[5]]
-            for f in range(F):
-                if ints[HEADER + FACTOR * f + 5]:
-                    value -= means[f]
-            centre = int(floats[7])
-            for k in range(P):
-                value -= floats[centre + k] * x[ints[6] + k]
-            out[o] = value

@@ -14,11 +14,8 @@ import pytest
 
 import hiermodels as hm
 from hiermodels.collapsed_layout import collapsed_layout
-from hiermodels.kernels.collapsed_density import (
-    collapsed_expand,
-    collapsed_log_density,
-    positive_prior,
-)
+from hiermodels.kernel_draws import expand_draws
+from hiermodels.kernels.collapsed_density import collapsed_log_density, positive_prior
 
 
 def _frame() -> pd.DataFrame:
@@ -114,8 +111,7 @@ def test_expanded_draws_equal_pymc_values(kernel_and_pymc):
     layout, _, _, expanded, point = kernel_and_pymc
     rng = np.random.default_rng(1)
     x = layout.start + rng.normal(0.0, 1.0, layout.n_dim)
-    out = np.empty(layout.n_expanded)
-    collapsed_expand(x, out, layout.ints, layout.floats)
+    out = expand_draws(0, layout.ints, layout.floats, x[None], layout.n_expanded)[0]
     expected = np.concatenate([x, *[np.ravel(v) for v in expanded(point(x))]])
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-14)
 

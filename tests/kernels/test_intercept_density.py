@@ -14,7 +14,8 @@ import pytest
 
 import hiermodels as hm
 from hiermodels.intercept_layout import intercept_layout
-from hiermodels.kernels.intercept_density import intercept_expand, intercept_log_density
+from hiermodels.kernel_draws import expand_draws
+from hiermodels.kernels.intercept_density import intercept_log_density
 
 
 def _counts() -> pd.DataFrame:
@@ -110,8 +111,7 @@ def test_log_density_and_gradient_equal_pymc_at_random_points(kernel_and_pymc):
 def test_expanded_draws_equal_pymc_values(kernel_and_pymc):
     layout, _, _, expanded, point = kernel_and_pymc
     x = layout.start + np.random.default_rng(1).normal(0.0, 0.7, layout.n_dim)
-    out = np.empty(layout.n_expanded)
-    intercept_expand(x, out, layout.ints, layout.floats)
+    out = expand_draws(1, layout.ints, layout.floats, x[None], layout.n_expanded)[0]
     expected = np.concatenate([x, *[np.ravel(v) for v in expanded(point(x))]])
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-13)
 

@@ -163,6 +163,9 @@ def _run(variant: str, cache: Path, timeout: float) -> dict:
     env["PYTENSOR_FLAGS"] = f"base_compiledir={cache / 'pytensor'}"
     env["NUMBA_CACHE_DIR"] = str(cache / "numba")
     env["PYTHONPATH"] = str(ROOT)
+    # A user's Python keeps the bytecode of imported modules; this sandbox's environment
+    # switches that off, which would add every module's compile to each import.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     row = {"variant": variant, "load_start": list(os.getloadavg())}
     python = str(BAMBI_PYTHON) if variant == "bambi" else sys.executable
     started = time.perf_counter()

@@ -125,7 +125,8 @@ def expand_draws(
     kind: int, ints: np.ndarray, floats: np.ndarray, x: np.ndarray, n_out: int
 ) -> np.ndarray:
     """The expanded draws (draws, ``n_out``) from unconstrained ones (draws, n_dim):
-    ``kind`` 0 a collapsed gaussian model, 1 a varying-intercept GLMM."""
+    ``kind`` 1 a varying-intercept GLMM, any other a collapsed gaussian model."""
+    kind = 1 if kind == 1 else 0
     module = collapsed if kind == 0 else intercepts
     at = ints[7]
     n_ops = ints[at]

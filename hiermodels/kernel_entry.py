@@ -49,21 +49,29 @@ from hiermodels.kernels import collapsed_density, collapsed_levels, intercept_de
 __all__ = ["KernelModel", "compile_collapsed", "compile_intercepts", "entry_point"]
 
 #: Bump when the entry points' source changes (it is part of their cache key).
-ENTRY_VERSION = "3"
-#: The kernels: code, density function, the modules its code comes from. They raise
-#: nothing (``error_model="numpy"``: a fault in the arithmetic gives inf or nan, which
-#: the entry point reports to nutpie as a bad point), so the entry point has no
-#: ``try``: that cut its compile time by a fifth (collapsed 9.4 -> 7.8 s, cold).
-COLLAPSED, INTERCEPTS = 0, 1
+ENTRY_VERSION = "5"
+#: The kernels: code, the density's call, the functions it names, and the modules its
+#: code comes from. They raise nothing (``error_model="numpy"``: a fault in the
+#: arithmetic gives inf or nan, which the entry point reports to nutpie as a bad point),
+#: so the entry point has no ``try``: that cut its compile time by a fifth (collapsed
+#: 9.4 -> 7.8 s, cold). A collapsed model with one or two varying terms (most) has an
+#: entry point without the loops for more terms, which cost 2 s more to compile.
+COLLAPSED, INTERCEPTS, COLLAPSED_SMALL = 0, 1, 2
+_COLLAPSED_MODULES = (collapsed_density, collapsed_levels)
 _KERNELS = {
     COLLAPSED: (
-        "collapsed_log_density",
-        collapsed_density.collapsed_log_density,
-        (collapsed_density, collapsed_levels),
+        "collapsed_log_density(x, out, ints, floats)",
+        {"collapsed_log_density": collapsed_density.collapsed_log_density},
+        _COLLAPSED_MODULES,
+    ),
+    COLLAPSED_SMALL: (
+        "collapsed_log_density_small(x, out, ints, floats)",
+        {"collapsed_log_density_small": collapsed_density.collapsed_log_density_small},
+        _COLLAPSED_MODULES,
     ),
     INTERCEPTS: (
-        "intercept_log_density",
-        intercept_density.intercept_log_density,
+        "intercept_log_density(x, out, ints, floats)",
+        {"intercept_log_density": intercept_density.intercept_log_density},
         (intercept_density, collapsed_density),
     ),
 }
@@ -78,7 +86,7 @@ def hm_kernel_logp(dim, x_, out_, logp_, user_data_):
     x = carray(x_, (dim,))
     out = carray(out_, (dim,))
     logp = carray(logp_, ())
-    value = DENSITY(x, out, ints, floats)
+    value = DENSITY
     logp[()] = value
     if not np.all(np.isfinite(out)):
         return 3
@@ -134,10 +142,10 @@ def entry_point(kernel: int):
     """The log-density entry point of one kernel (``COLLAPSED`` or ``INTERCEPTS``):
     compiled in the first process of an installation that needs it, then loaded from
     numba's cache."""
-    name, density, modules = _KERNELS[kernel]
-    source = _LOGP_SOURCE.replace("DENSITY", name)
+    call, env, modules = _KERNELS[kernel]
+    source = _LOGP_SOURCE.replace("DENSITY", call)
     sources = [Path(module.__file__).read_text() for module in modules]
-    return _cfunc(source, "hm_kernel_logp", "logp", sources, {name: density})
+    return _cfunc(source, "hm_kernel_logp", "logp", sources, env)
 
 
 @functools.cache
@@ -220,7 +228,8 @@ def compile_collapsed(pymc_model, design, priors, factor: str, *, stats=None):
     Nothing is compiled, so a refit is a new compiled model, not new data for one.
     """
     layout = collapsed_layout(pymc_model, design, priors, factor, stats=stats)
-    return _kernel_model(pymc_model, COLLAPSED, layout)
+    small = layout is not None and layout.ints[1] <= 2  # one or two varying terms
+    return _kernel_model(pymc_model, COLLAPSED_SMALL if small else COLLAPSED, layout)
 
 
 def compile_intercepts(pymc_model, model):

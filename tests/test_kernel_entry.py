@@ -12,14 +12,19 @@ import numpy as np
 import pytest
 
 import hiermodels as hm
-from hiermodels.kernel_entry import COLLAPSED, compile_collapsed, copy_entry_point, entry_point
+from hiermodels.kernel_entry import (
+    COLLAPSED_SMALL,
+    compile_collapsed,
+    copy_entry_point,
+    entry_point,
+)
 
 _FIT_SCRIPT = textwrap.dedent(
     """
     import sys, time
     import numpy as np
     import hiermodels as hm
-    from hiermodels.kernel_entry import COLLAPSED, copy_entry_point, entry_point
+    from hiermodels.kernel_entry import COLLAPSED_SMALL, copy_entry_point, entry_point
 
     model = hm.Model("Reaction ~ Days + (Days | Subject)", hm.datasets.load("sleepstudy"))
     fit = model.fit(draws=200, tune=200, chains=2, cores=1, random_seed=9, progressbar=False)
@@ -27,7 +32,7 @@ _FIT_SCRIPT = textwrap.dedent(
     post = fit.idata["posterior"]
     np.save(sys.argv[1], np.concatenate(
         [post[v].values.reshape(2, 200, -1) for v in sorted(post.data_vars)], axis=-1))
-    hits = [entry_point(COLLAPSED).cache_hits, copy_entry_point().cache_hits]
+    hits = [entry_point(COLLAPSED_SMALL).cache_hits, copy_entry_point().cache_hits]
     np.save(sys.argv[1] + ".hits.npy", np.array(hits))
     """
 )
@@ -79,7 +84,7 @@ def test_the_kernel_model_is_the_pymc_models_layout(sleepstudy):
     free = [pymc_model.rvs_to_values[v].name for v in pymc_model.free_RVs]
     assert names[: len(free)] == free
     assert dict(zip(names, shapes, strict=True))["cor_Subject"] == (2, 2)
-    assert kernel.compiled.compiled_logp_func is entry_point(COLLAPSED)  # one for all
+    assert kernel.compiled.compiled_logp_func is entry_point(COLLAPSED_SMALL)  # one for all
 
 
 def test_other_data_of_another_structure_reuse_the_entry_points():
@@ -88,5 +93,5 @@ def test_other_data_of_another_structure_reuse_the_entry_points():
         radon.collapsed_model("county"), radon.design, radon.priors, "county"
     )
     assert kernel.compiled.n_dim == 4
-    assert kernel.compiled.compiled_logp_func is entry_point(COLLAPSED)
+    assert kernel.compiled.compiled_logp_func is entry_point(COLLAPSED_SMALL)
     assert kernel.compiled.compiled_expand_func is copy_entry_point()

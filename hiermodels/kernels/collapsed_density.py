@@ -49,7 +49,12 @@ import numpy as np
 
 from hiermodels.kernels.collapsed_levels import levels, levels_one_term, levels_two_terms
 
-__all__ = ["HEADER", "collapsed_log_density", "positive_prior"]
+__all__ = [
+    "HEADER",
+    "collapsed_log_density",
+    "collapsed_log_density_small",
+    "positive_prior",
+]
 
 #: Entries of the ``ints`` header.
 HEADER = 8
@@ -141,10 +146,20 @@ def _scale_priors(x, grad, ints, floats, L, G):
 
 
 @numba.njit(error_model="numpy")
-def _likelihood(theta, s2, L, G, g_theta, ints, floats):
-    """The collapsed log-likelihood; fills ``G`` (d/dL), ``g_theta``; returns
-    ``(loglik, d loglik / d s2)``."""
+def _prepare(x, grad, ints, floats):
+    """Everything before the per-level sums: ``(L, theta, s2, S, Z'F, Z'y, P, Q, R,
+    g_theta, r'r)``, with ``theta`` the coefficients (the intercept less the response's
+    mean) and ``g_theta`` holding the gradient of the ``r'r`` part."""
     q, p, J = ints[1], ints[2], ints[3]
+    grad[:] = 0.0
+    L = np.empty((q, q))
+    _fill_root(x, ints, L)
+    theta = np.empty(p)
+    for k in range(p):
+        theta[k] = x[ints[HEADER + k]]
+    if p > 0:
+        theta[0] -= floats[2]  # the intercept absorbs the response's mean
+    s2 = math.exp(2.0 * x[ints[5]])
     at = ints[6]
     S = floats[at : at + J * q * q].reshape((J, q, q))
     at += J * q * q
@@ -154,8 +169,8 @@ def _likelihood(theta, s2, L, G, g_theta, ints, floats):
     at += J * q
     FtF = floats[at : at + p * p].reshape((p, p))
     Fty = floats[at + p * p : at + p * p + p]
-    yty, n = floats[0], floats[1]
-    rr = yty
+    rr = floats[0]
+    g_theta = np.empty(p)
     for k in range(p):
         acc = 0.0
         for m in range(p):
@@ -165,40 +180,25 @@ def _likelihood(theta, s2, L, G, g_theta, ints, floats):
     P = np.zeros((q, q))  # sum_j S_j L A_j^-1
     Q = np.zeros((q, q))  # sum_j c_j u_j'
     R = np.zeros((q, q))  # sum_j S_j L u_j u_j'
-    if q == 1:
-        sums = levels_one_term(theta, s2, L[0, 0], S, ZtF, Zty, P, Q, R, g_theta)
-    elif q == 2:
-        sums = levels_two_terms(theta, s2, L, S, ZtF, Zty, P, Q, R, g_theta)
-    else:
-        sums = levels(theta, s2, L, S, ZtF, Zty, P, Q, R, g_theta)
-    logdet, explained, trace_part, quadratic = sums
-    for a in range(q):
-        for b in range(q):
-            G[a, b] = -P[a, b] / s2 + Q[a, b] / s2**2 - R[a, b] / s2**3
-    loglik = -0.5 * (n * _LOG_2PI + n * math.log(s2) + logdet + rr / s2 - explained / s2**2)
-    d_s2 = -0.5 * (
-        n / s2 - trace_part / s2 - rr / s2**2 - quadratic / s2**3 + 2.0 * explained / s2**3
-    )
-    return loglik, d_s2
+    return L, theta, s2, S, ZtF, Zty, P, Q, R, g_theta, rr
 
 
 @numba.njit(error_model="numpy")
-def collapsed_log_density(x, grad, ints, floats):
-    """The log-density at the unconstrained point ``x``; fills ``grad``."""
-    q, p, sigma_x = ints[1], ints[2], ints[5]
-    grad[:] = 0.0
-    L = np.empty((q, q))
-    _fill_root(x, ints, L)
-    theta = np.empty(p)
-    for k in range(p):
-        theta[k] = x[ints[HEADER + k]]
-    if p > 0:
-        theta[0] -= floats[2]  # the intercept absorbs the response's mean
-    sigma = math.exp(x[sigma_x])
-    G = np.empty((q, q))
-    g_theta = np.empty(p)
-    logp, d_s2 = _likelihood(theta, sigma * sigma, L, G, g_theta, ints, floats)
+def _finish(x, grad, ints, floats, parts, sums):
+    """The log-density and gradient from the prepared parts and the per-level sums."""
+    L, _, s2, _, _, _, P, Q, R, g_theta, rr = parts
+    logdet, explained, trace_part, quadratic = sums
+    q, p, sigma_x, n = ints[1], ints[2], ints[5], floats[1]
+    G = np.empty((q, q))  # d loglik / d L
+    for a in range(q):
+        for b in range(q):
+            G[a, b] = -P[a, b] / s2 + Q[a, b] / s2**2 - R[a, b] / s2**3
+    logp = -0.5 * (n * _LOG_2PI + n * math.log(s2) + logdet + rr / s2 - explained / s2**2)
+    d_s2 = -0.5 * (
+        n / s2 - trace_part / s2 - rr / s2**2 - quadratic / s2**3 + 2.0 * explained / s2**3
+    )
     logp += _scale_priors(x, grad, ints, floats, L, G)
+    sigma = math.exp(x[sigma_x])
     lp, d = positive_prior(floats[3], floats[4], floats[5], floats[6], sigma)
     logp += lp + x[sigma_x]
     grad[sigma_x] = (2.0 * sigma * d_s2 + d) * sigma + 1.0
@@ -210,3 +210,30 @@ def collapsed_log_density(x, grad, ints, floats):
         logp -= 0.5 * z * z
         grad[i] = g_theta[k] - z / sd
     return logp
+
+
+@numba.njit(error_model="numpy")
+def collapsed_log_density(x, grad, ints, floats):
+    """The log-density at the unconstrained point ``x``; fills ``grad``."""
+    parts = _prepare(x, grad, ints, floats)
+    L, theta, s2, S, ZtF, Zty, P, Q, R, g_theta, _ = parts
+    if L.shape[0] == 1:
+        sums = levels_one_term(theta, s2, L[0, 0], S, ZtF, Zty, P, Q, R, g_theta)
+    elif L.shape[0] == 2:
+        sums = levels_two_terms(theta, s2, L, S, ZtF, Zty, P, Q, R, g_theta)
+    else:
+        sums = levels(theta, s2, L, S, ZtF, Zty, P, Q, R, g_theta)
+    return _finish(x, grad, ints, floats, parts, sums)
+
+
+@numba.njit(error_model="numpy")
+def collapsed_log_density_small(x, grad, ints, floats):
+    """:func:`collapsed_log_density` for one or two varying terms only (most models):
+    its entry point does not compile the loops for more terms (2 s less, cold)."""
+    parts = _prepare(x, grad, ints, floats)
+    L, theta, s2, S, ZtF, Zty, P, Q, R, g_theta, _ = parts
+    if L.shape[0] == 1:
+        sums = levels_one_term(theta, s2, L[0, 0], S, ZtF, Zty, P, Q, R, g_theta)
+    else:
+        sums = levels_two_terms(theta, s2, L, S, ZtF, Zty, P, Q, R, g_theta)
+    return _finish(x, grad, ints, floats, parts, sums)

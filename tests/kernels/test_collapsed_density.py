@@ -15,7 +15,11 @@ import pytest
 import hiermodels as hm
 from hiermodels.collapsed_layout import collapsed_layout
 from hiermodels.kernel_draws import expand_draws
-from hiermodels.kernels.collapsed_density import collapsed_log_density, positive_prior
+from hiermodels.kernels.collapsed_density import (
+    collapsed_log_density,
+    collapsed_log_density_small,
+    positive_prior,
+)
 
 
 def _frame() -> pd.DataFrame:
@@ -102,6 +106,10 @@ def test_log_density_and_gradient_equal_pymc_at_random_points(kernel_and_pymc):
         x = layout.start + rng.normal(0.0, 1.0, layout.n_dim)
         grad = np.empty(layout.n_dim)
         value = collapsed_log_density(x, grad, layout.ints, layout.floats)
+        if layout.ints[1] <= 2:  # the entry point of one or two terms: the same numbers
+            small = np.empty(layout.n_dim)
+            assert collapsed_log_density_small(x, small, layout.ints, layout.floats) == value
+            np.testing.assert_array_equal(small, grad)
         expected_value, expected_grad = logp(point(x)), dlogp(point(x))
         assert value == pytest.approx(expected_value, rel=1e-10)
         np.testing.assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-10)

@@ -253,20 +253,10 @@ def run_sampler(
     kernel model, :mod:`hiermodels.kernel_entry`); ``model`` still names the draws.
     """
     seed = resolve_seed(random_seed)
+    options = {"draws": draws, "tune": tune, "chains": chains, "cores": cores}
+    options.update(target_accept=target_accept, progressbar=progressbar)
     try:
-        return _run(
-            model,
-            sampler,
-            draws,
-            tune,
-            chains,
-            cores,
-            seed,
-            target_accept,
-            progressbar,
-            sampler_kwargs,
-            compiled,
-        )
+        return _run(model, sampler, seed, compiled, sampler_kwargs, **options)
     except TypeError as err:
         if sampler_kwargs and "argument" in str(err):
             raise SamplerError(
@@ -337,19 +327,10 @@ def nutpie_sample(
     )
 
 
-def _run(
-    model,
-    sampler,
-    draws,
-    tune,
-    chains,
-    cores,
-    seed,
-    target_accept,
-    progressbar,
-    sampler_kwargs,
-    compiled=None,
-):
+def _run(model, sampler, seed, compiled, sampler_kwargs, **options):
+    """Sample with ``options`` (draws, tune, chains, cores, target_accept, progressbar)."""
+    draws, tune, chains, cores = (options[k] for k in ("draws", "tune", "chains", "cores"))
+    target_accept, progressbar = options["target_accept"], options["progressbar"]
     timings: dict[str, float] = {}
     if sampler == "nutpie":
         start = time.perf_counter()

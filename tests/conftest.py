@@ -35,3 +35,16 @@ def reference_fits() -> FitCache:
 @pytest.fixture(scope="session")
 def sleepstudy_fit(reference_fits) -> hm.Fit:
     return reference_fits["sleepstudy"]
+
+
+@pytest.fixture(autouse=True)
+def _close_pyplot_figures():
+    """Close the figures a test left open in pyplot (ArviZ's plots draw through it).
+
+    Which tests share a worker process depends on how xdist hands out the files; after
+    twenty open figures matplotlib warns, and the suite turns warnings into errors.
+    """
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")

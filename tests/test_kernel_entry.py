@@ -3,13 +3,11 @@ and the same seed gives the same draws whether numba compiled the kernel cold or
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
+from fresh_process import fit_in_fresh_process
 
 import hiermodels as hm
 from hiermodels.kernel_entry import (
@@ -38,22 +36,13 @@ _FIT_SCRIPT = textwrap.dedent(
 )
 
 
-def _fit_in_fresh_process(script, out, cache):
-    env = dict(os.environ)
-    env["PYTENSOR_FLAGS"] = f"base_compiledir={cache / 'pytensor'}"
-    env["NUMBA_CACHE_DIR"] = str(cache / "numba")
-    env["PYTHONWARNINGS"] = "ignore"
-    subprocess.run([sys.executable, str(script), str(out)], env=env, check=True, timeout=900)
-    return np.load(out), np.load(str(out) + ".hits.npy")
-
-
 @pytest.mark.slow
 def test_same_seed_same_draws_from_a_cold_and_a_warm_kernel_cache(tmp_path):
     script = tmp_path / "fit.py"
     script.write_text(_FIT_SCRIPT)
     cache = tmp_path / "cache"  # empty: the first process compiles the kernel cold
-    cold, cold_hits = _fit_in_fresh_process(script, tmp_path / "cold.npy", cache)
-    warm, warm_hits = _fit_in_fresh_process(script, tmp_path / "warm.npy", cache)
+    cold, cold_hits = fit_in_fresh_process(script, tmp_path / "cold.npy", cache)
+    warm, warm_hits = fit_in_fresh_process(script, tmp_path / "warm.npy", cache)
     assert cold.shape == warm.shape and cold.shape[:2] == (2, 200)
     np.testing.assert_array_equal(cold, warm)
     assert cold_hits.tolist() == [0, 0]  # compiled in the first process ...

@@ -3,15 +3,13 @@ for the same seed whether the model's compiled code came from a cold or a warm c
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
+from fresh_process import fit_in_fresh_process
 
 import hiermodels as hm
 from hiermodels import sampling
@@ -46,22 +44,13 @@ _FIT_SCRIPT = textwrap.dedent(
 )
 
 
-def _fit_in_fresh_process(script, out, cache):
-    env = dict(os.environ)
-    env["PYTENSOR_FLAGS"] = f"base_compiledir={cache / 'pytensor'}"
-    env["NUMBA_CACHE_DIR"] = str(cache / "numba")
-    env["PYTHONWARNINGS"] = "ignore"
-    subprocess.run([sys.executable, str(script), str(out)], env=env, check=True, timeout=900)
-    return np.load(out), np.load(str(out) + ".hits.npy")
-
-
 @pytest.mark.slow
 def test_same_seed_gives_the_same_draws_from_a_cold_and_a_warm_compile_cache(tmp_path):
     script = tmp_path / "fit.py"
     script.write_text(_FIT_SCRIPT)
     cache = tmp_path / "cache"  # empty: the first process compiles everything cold
-    cold, cold_hits = _fit_in_fresh_process(script, tmp_path / "cold.npy", cache)
-    warm, warm_hits = _fit_in_fresh_process(script, tmp_path / "warm.npy", cache)
+    cold, cold_hits = fit_in_fresh_process(script, tmp_path / "cold.npy", cache)
+    warm, warm_hits = fit_in_fresh_process(script, tmp_path / "warm.npy", cache)
     assert cold.shape == warm.shape == (2, 100, cold.shape[-1])
     np.testing.assert_array_equal(cold, warm)
     # The sampler's entry points (log density, draws) compiled in the first process and

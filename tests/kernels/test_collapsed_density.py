@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from pymc_reference import pymc_reference
 
 import hiermodels as hm
 from hiermodels.collapsed_layout import collapsed_layout
@@ -76,31 +77,11 @@ def kernel_and_pymc(request):
     pymc_model = model.collapsed_model(factor)
     layout = collapsed_layout(pymc_model, model.design, model.priors, factor)
     assert layout is not None, request.param
-    mode = "FAST_COMPILE"  # PyTensor's own evaluation, without numba's compile time
-    logp = pymc_model.compile_logp(jacobian=True, mode=mode)
-    dlogp = pymc_model.compile_dlogp(mode=mode)
-    names, slices, shapes = layout.shape_info
-    n_values = len(pymc_model.value_vars)
-    assert names[:n_values] == [v.name for v in pymc_model.value_vars]
-    values = {v.name: v for v in pymc_model.unobserved_value_vars}
-    expanded = pymc_model.compile_fn(
-        [values[n] for n in names[n_values:]],
-        inputs=pymc_model.value_vars,
-        mode=mode,
-        on_unused_input="ignore",
-    )
-
-    def point(x):
-        return {
-            n: x[s].reshape(shape)
-            for n, s, shape in zip(names[:n_values], slices, shapes, strict=False)
-        }
-
-    return layout, logp, dlogp, expanded, point
+    return layout, pymc_reference(pymc_model, layout)
 
 
 def test_log_density_and_gradient_equal_pymc_at_random_points(kernel_and_pymc):
-    layout, logp, dlogp, _, point = kernel_and_pymc
+    layout, pymc = kernel_and_pymc
     rng = np.random.default_rng(0)
     for _ in range(6):
         x = layout.start + rng.normal(0.0, 1.0, layout.n_dim)
@@ -110,18 +91,15 @@ def test_log_density_and_gradient_equal_pymc_at_random_points(kernel_and_pymc):
             small = np.empty(layout.n_dim)
             assert collapsed_log_density_small(x, small, layout.ints, layout.floats) == value
             np.testing.assert_array_equal(small, grad)
-        expected_value, expected_grad = logp(point(x)), dlogp(point(x))
-        assert value == pytest.approx(expected_value, rel=1e-10)
-        np.testing.assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-10)
+        pymc.assert_density(x, value, grad)
 
 
 def test_expanded_draws_equal_pymc_values(kernel_and_pymc):
-    layout, _, _, expanded, point = kernel_and_pymc
+    layout, pymc = kernel_and_pymc
     rng = np.random.default_rng(1)
     x = layout.start + rng.normal(0.0, 1.0, layout.n_dim)
     out = expand_draws(0, layout.ints, layout.floats, x[None], layout.n_expanded)[0]
-    expected = np.concatenate([x, *[np.ravel(v) for v in expanded(point(x))]])
-    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-14)
+    pymc.assert_expanded(x, out, atol=1e-14)
 
 
 def test_the_gradient_is_that_of_the_density():

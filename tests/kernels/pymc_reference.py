@@ -1,0 +1,64 @@
+"""PyMC's own log density, gradient and expanded draws of a kernel model's layout: the
+reference that the kernels' tests compare against at random points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+
+@dataclass(frozen=True)
+class PyMCReference:
+    """``logp``, ``dlogp`` and ``expanded`` take a point from :meth:`point`."""
+
+    logp: Any
+    dlogp: Any
+    expanded: Any
+    names: list
+    slices: list
+    shapes: list
+    n_values: int
+
+    def point(self, x):
+        """The flat unconstrained vector ``x`` as PyMC's point of value variables."""
+        pairs = zip(self.names[: self.n_values], self.slices, self.shapes, strict=False)
+        return {n: x[s].reshape(shape) for n, s, shape in pairs}
+
+    def assert_density(self, x, value, grad) -> None:
+        """A kernel's log density and gradient at ``x`` equal PyMC's to 1e-10."""
+        assert value == pytest.approx(self.logp(self.point(x)), rel=1e-10)
+        np.testing.assert_allclose(grad, self.dlogp(self.point(x)), rtol=1e-10, atol=1e-10)
+
+    def assert_expanded(self, x, out, *, atol: float) -> None:
+        """A kernel's expanded draw at ``x`` equals the point and PyMC's values of the
+        other variables."""
+        expected = np.concatenate([x, *[np.ravel(v) for v in self.expanded(self.point(x))]])
+        np.testing.assert_allclose(out, expected, rtol=1e-12, atol=atol)
+
+
+def pymc_reference(pymc_model, layout) -> PyMCReference:
+    """PyTensor's evaluation of ``pymc_model`` (without numba's compile time), laid out as
+    the kernel's ``layout``; checks that the layout names PyMC's value variables."""
+    mode = "FAST_COMPILE"
+    names, slices, shapes = layout.shape_info
+    n_values = len(pymc_model.value_vars)
+    assert names[:n_values] == [v.name for v in pymc_model.value_vars]
+    values = {v.name: v for v in pymc_model.unobserved_value_vars}
+    expanded = pymc_model.compile_fn(
+        [values[n] for n in names[n_values:]],
+        inputs=pymc_model.value_vars,
+        mode=mode,
+        on_unused_input="ignore",
+    )
+    return PyMCReference(
+        pymc_model.compile_logp(jacobian=True, mode=mode),
+        pymc_model.compile_dlogp(mode=mode),
+        expanded,
+        names,
+        slices,
+        shapes,
+        n_values,
+    )

@@ -31,18 +31,16 @@ from hiermodels.backend.priors import correlated_sd_prior
 from hiermodels.collapsed import collapsed_statistics
 from hiermodels.design import Design
 from hiermodels.design.smooths import group_sd_slot
+from hiermodels.kernel_priors import (
+    Unsupported,
+    normal_moments,
+    positive_row,
+    require,
+    support_point,
+)
 from hiermodels.kernels import collapsed_density as kernel
-from hiermodels.spec.priors import Prior
 
 __all__ = ["KernelLayout", "collapsed_layout"]
-
-#: Positive priors the kernel knows: code, parameter names.
-_POSITIVE = {
-    "HalfNormal": (0, ("sigma",)),
-    "Exponential": (1, ("lam",)),
-    "HalfCauchy": (2, ("beta",)),
-    "HalfStudentT": (3, ("nu", "sigma")),
-}
 
 
 @dataclass(frozen=True)
@@ -60,64 +58,12 @@ class KernelLayout:
     start: np.ndarray
 
 
-def _positive(prior: Prior, size: int) -> list[list[float]] | None:
-    """Per element ``[kind, constant, a, b]`` of a positive prior, or None."""
-    known = _POSITIVE.get(prior.dist)
-    if known is None or set(prior.params) != set(known[1]):
-        return None
-    kind, names = known
-    values = [np.broadcast_to(np.asarray(prior.params[n], float), (size,)) for n in names]
-    rows = []
-    for k in range(size):
-        a = float(values[0][k])
-        b = float(values[1][k]) if len(values) > 1 else 0.0
-        if kind == 0:
-            const = 0.5 * math.log(2.0 / math.pi) - math.log(a)
-        elif kind == 1:
-            const = math.log(a)
-        elif kind == 2:
-            const = math.log(2.0 / math.pi) - math.log(a)
-        else:
-            const = (
-                gammaln((a + 1.0) / 2.0)
-                - gammaln(a / 2.0)
-                - 0.5 * math.log(a * math.pi * b * b)
-                + math.log(2.0)
-            )
-        rows.append([float(kind), float(const), a, b])
-    return rows
-
-
-def _support(row: list[float]) -> float:
-    """PyMC's support point of a positive prior: sigma, 1 / lam, beta, sigma."""
-    kind, _, a, b = row
-    return {0: a, 1: 1.0 / a, 2: a, 3: b}[int(kind)]
-
-
-def _normal(prior: Prior, size: int) -> tuple[np.ndarray, np.ndarray] | None:
-    if prior.dist != "Normal" or not set(prior.params) <= {"mu", "sigma"}:
-        return None
-    mu = np.broadcast_to(np.asarray(prior.params.get("mu", 0.0), float), (size,))
-    sd = np.broadcast_to(np.asarray(prior.params.get("sigma", 1.0), float), (size,))
-    return mu, sd
-
-
 def _lkj_constant(eta: float, n: int) -> float:
     k = np.arange(1, n)
     return float(
         (n - 1) * gammaln(eta + 0.5 * (n - 1))
         - np.sum(0.5 * k * math.log(math.pi) + gammaln(eta + 0.5 * (n - 1 - k)))
     )
-
-
-class _Unsupported(Exception):
-    """The model has something the kernel does not evaluate."""
-
-
-def _require(value):
-    if value is None:
-        raise _Unsupported
-    return value
 
 
 def collapsed_layout(
@@ -130,17 +76,17 @@ def collapsed_layout(
     """
     try:
         return _layout(pymc_model, design, priors, factor, stats)
-    except _Unsupported:
+    except Unsupported:
         return None
 
 
 def _layout(pymc_model, design: Design, priors, factor: str, stats) -> KernelLayout:
     if len(design.groups) != 1 or design.groups[0].name != factor:
-        raise _Unsupported
+        raise Unsupported
     if pymc_model.observed_RVs or [p.name for p in pymc_model.potentials] != [
         naming.collapsed_loglik_name()
     ]:
-        raise _Unsupported
+        raise Unsupported
     g = design.group(factor)
     q = len(g.terms)
     has_intercept = design.fixed.has_intercept
@@ -160,18 +106,18 @@ def _layout(pymc_model, design: Design, priors, factor: str, stats) -> KernelLay
         transform_name = getattr(transform, "name", None)
         name = rv.name
         if name == naming.SIGMA and transform_name == "log":
-            shape, sigma_row = (), _require(_positive(priors[naming.SIGMA], 1))[0]
-            sigma_x, values = at, [math.log(_support(sigma_row))]
+            shape, sigma_row = (), require(positive_row(priors[naming.SIGMA], 1))[0]
+            sigma_x, values = at, [math.log(support_point(sigma_row))]
         elif name == naming.CENTERED_INTERCEPT and transform is None and has_intercept:
             shape = ()
-            mu, sd = _require(_normal(priors[naming.INTERCEPT], 1))
+            mu, sd = require(normal_moments(priors[naming.INTERCEPT], 1))
             theta_x[0], theta_mu[0], theta_sd[0], values = at, mu[0], sd[0], [mu[0]]
         elif name == naming.SLOPES and transform is None and slopes:
             shape = (len(slopes),)
             stack = [priors[naming.slope_slot(n)] for n in slopes]
             if any(s.dist != stack[0].dist or set(s.params) != set(stack[0].params) for s in stack):
-                raise _Unsupported
-            normals = [_require(_normal(s, 1)) for s in stack]
+                raise Unsupported
+            normals = [require(normal_moments(s, 1)) for s in stack]
             first = int(has_intercept)
             for k, (mu, sd) in enumerate(normals):
                 theta_x[first + k], theta_mu[first + k], theta_sd[first + k] = at + k, mu[0], sd[0]
@@ -192,7 +138,7 @@ def _layout(pymc_model, design: Design, priors, factor: str, stats) -> KernelLay
         or -1 in theta_x
         or sorted(t for b in blocks for t in b[2]) != list(range(q))
     ):
-        raise _Unsupported
+        raise Unsupported
     n_dim = at
     stats = collapsed_statistics(design, factor) if stats is None else stats
     centre = (
@@ -244,34 +190,34 @@ def _scale_variable(g, priors, name, transform_name, at, blocks):
     if not g.correlated and name == naming.sd_name(g.name) and transform_name == "log":
         rows = []
         for t, term in enumerate(g.terms):
-            row = _require(_positive(priors[group_sd_slot(g, term)], 1))[0]
+            row = require(positive_row(priors[group_sd_slot(g, term)], 1))[0]
             blocks.append((0, at + t, [t], row))
-            rows.append(math.log(_support(row)))
+            rows.append(math.log(support_point(row)))
         return (q,), rows
     for t, term in enumerate(g.terms if not g.correlated else ()):
         # SD priors of different families: one variable per term
         if name == f"{naming.sd_name(g.name)}[{term}]" and transform_name == "log":
-            row = _require(_positive(priors[group_sd_slot(g, term)], 1))[0]
+            row = require(positive_row(priors[group_sd_slot(g, term)], 1))[0]
             blocks.append((0, at, [t], row))
-            return (), [math.log(_support(row))]
+            return (), [math.log(support_point(row))]
     for index, block in enumerate(g.blocks if g.correlated else ()):
         if len(block) == 1 and name == naming.block_sd_name(g.name, index):
             if transform_name != "log":
-                raise _Unsupported
-            row = _require(_positive(priors[group_sd_slot(g, g.terms[block[0]])], 1))[0]
+                raise Unsupported
+            row = require(positive_row(priors[group_sd_slot(g, g.terms[block[0]])], 1))[0]
             blocks.append((0, at, [block[0]], row))
-            return (), [math.log(_support(row))]
+            return (), [math.log(support_point(row))]
         if len(block) > 1 and name == naming.chol_name(g.name, index, len(g.blocks)):
             if transform_name != "cholesky-cov-packed":
-                raise _Unsupported
+                raise Unsupported
             k = len(block)
-            rows = _require(_positive(correlated_sd_prior(g, block, priors), k))
+            rows = require(positive_row(correlated_sd_prior(g, block, priors), k))
             cor = priors[naming.cor_slot(g.name)]
             eta = float(cor.params.get("eta", 1.0))
             values = [eta, _lkj_constant(eta, k)] + [v for row in rows for v in row]
             blocks.append((1, at, list(block), values))
             return (k * (k + 1) // 2,), [0.0] * (k * (k + 1) // 2)
-    raise _Unsupported
+    raise Unsupported
 
 
 def _expand_program(pymc_model, g, joined: list[str], n_dim: int, offsets, centre_at: int):
@@ -310,7 +256,7 @@ def _expand_program(pymc_model, g, joined: list[str], n_dim: int, offsets, centr
             size, shape = 1, ()
             ops.append([kernel.INTERCEPT, out, 1, centre_at])
         else:
-            raise _Unsupported
+            raise Unsupported
         extra.append((name, shape))
         out += size
     return ops, extra

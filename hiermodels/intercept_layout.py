@@ -29,15 +29,15 @@ from scipy.special import gammaln
 
 from hiermodels import naming
 from hiermodels.backend.shear import shear_plan
-from hiermodels.collapsed_layout import (
-    KernelLayout,
-    _normal,
-    _positive,
-    _require,
-    _support,
-    _Unsupported,
-)
+from hiermodels.collapsed_layout import KernelLayout
 from hiermodels.design.smooths import group_sd_slot
+from hiermodels.kernel_priors import (
+    Unsupported,
+    normal_moments,
+    positive_row,
+    require,
+    support_point,
+)
 from hiermodels.kernels import intercept_density as kernel
 
 __all__ = ["intercept_layout"]
@@ -51,7 +51,7 @@ def intercept_layout(pymc_model, model) -> KernelLayout | None:
     """The kernel's layout of ``pymc_model`` (the full model of ``model``), or None."""
     try:
         return _layout(pymc_model, model)
-    except _Unsupported:
+    except Unsupported:
         return None
 
 
@@ -59,16 +59,16 @@ def _check_model(pymc_model, model):
     design = model.design
     family = FAMILIES.get((model.family, model.link))
     if family is None or not design.groups or design.row_terms is not None:
-        raise _Unsupported
+        raise Unsupported
     if design.autocor is not None or design.distributional:
-        raise _Unsupported
+        raise Unsupported
     if pymc_model.potentials or len(pymc_model.observed_RVs) != 1:
-        raise _Unsupported
+        raise Unsupported
     if naming.data_name("refit_weights") in pymc_model.named_vars:
-        raise _Unsupported
+        raise Unsupported
     for g in design.groups:
         if g.terms != (naming.INTERCEPT,) or g.covariance is not None or g.correlated:
-            raise _Unsupported
+            raise Unsupported
     return family
 
 
@@ -100,27 +100,27 @@ def _layout(pymc_model, model) -> KernelLayout:
             size = 1 if role in ("sd", "zbar") else g.n_levels - 1
             shape = (1,) if role in ("sd", "zbar") else (g.n_levels - 1, 1)
             if (role == "sd") != (transform == "log") or (role != "sd" and transform):
-                raise _Unsupported
+                raise Unsupported
             slots[f][role] = at
             if role == "sd":
-                row = _require(_positive(priors[group_sd_slot(g, naming.INTERCEPT)], 1))[0]
+                row = require(positive_row(priors[group_sd_slot(g, naming.INTERCEPT)], 1))[0]
                 slots[f]["prior"] = row
-                values = [math.log(_support(row))]
+                values = [math.log(support_point(row))]
             else:
                 values = [0.0] * size
             if role in ("z", "w"):
                 slots[f]["centred"] = role == "w"
         elif name == naming.CENTERED_INTERCEPT and transform is None:
-            mu, sd = _require(_normal(priors[naming.INTERCEPT], 1))
+            mu, sd = require(normal_moments(priors[naming.INTERCEPT], 1))
             ic_x, ic_mean, ic_var, shape, size = at, mu[0], sd[0] ** 2, (), 1
             values = [mu[0]]
         elif name == naming.SLOPES and transform is None and P:
-            stack = [_require(_normal(priors[naming.slope_slot(n)], 1)) for n in slopes]
+            stack = [require(normal_moments(priors[naming.slope_slot(n)], 1)) for n in slopes]
             slope_mu = np.array([mu[0] for mu, _ in stack])
             slope_sd = np.array([sd[0] for _, sd in stack])
             slopes_x, shape, size, values = at, (P,), P, list(slope_mu)
         else:
-            raise _Unsupported
+            raise Unsupported
         names.append(value.name)
         slices.append(slice(at, at + size))
         shapes.append(shape)
@@ -130,10 +130,10 @@ def _layout(pymc_model, model) -> KernelLayout:
         start.extend(values)
         at += size
     if (P and slopes_x < 0) or (design.fixed.has_intercept and ic_x < 0):
-        raise _Unsupported
+        raise Unsupported
     roles = [{"centred", "sd", "zbar", "w" if s["centred"] else "z", "prior"} for s in slots]
     if any(set(s) != r for s, r in zip(slots, roles, strict=True)):
-        raise _Unsupported
+        raise Unsupported
     parts = _Parts(names, slices, shapes, renamed, start, offsets, at, slots)
     parts.ic_x, parts.slopes_x, parts.ic_mean, parts.ic_var = ic_x, slopes_x, ic_mean, ic_var
     parts.slope_mu, parts.slope_sd = slope_mu, slope_sd
@@ -233,7 +233,7 @@ def _assemble(pymc_model, model, family, plan, v: _Parts) -> KernelLayout:
         elif name == naming.INTERCEPT and v.ic_x >= 0:
             op, shape = [kernel.INTERCEPT, out, 1, 0], ()
         else:
-            raise _Unsupported
+            raise Unsupported
         ops.append(op)
         size = int(np.prod(shape, dtype=int))
         names.append(name)

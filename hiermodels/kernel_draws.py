@@ -30,32 +30,28 @@ from hiermodels.kernels import intercept_density as intercepts
 __all__ = ["expand_draws", "posterior_of"]
 
 
-def _root(x: np.ndarray, ints: np.ndarray) -> np.ndarray:
-    """``L`` (draws, q, q) of a collapsed model from its blocks."""
-    q, p, n_blocks = ints[1], ints[2], ints[4]
-    L = np.zeros((x.shape[0], q, q))
-    at = collapsed.HEADER + p
-    for _ in range(n_blocks):
-        kind, size, x0 = ints[at], ints[at + 1], ints[at + 2]
-        terms = ints[at + 4 : at + 4 + size]
-        k = x0
-        for i in range(size):
-            for m in range(i + 1 if kind else 1):
-                value = x[:, k]
-                L[:, terms[i], terms[m]] = np.exp(value) if m == i else value
-                k += 1
-        at += 4 + size
-    return L
-
-
-def _blocks(ints: np.ndarray) -> list[np.ndarray]:
+def _blocks(ints: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+    """A collapsed model's covariance blocks: ``(kind, x_start, terms)`` each."""
     p, n_blocks = ints[2], ints[4]
     at, out = collapsed.HEADER + p, []
     for _ in range(n_blocks):
-        size = ints[at + 1]
-        out.append(np.asarray(ints[at + 4 : at + 4 + size]))
+        kind, size, x0 = ints[at], ints[at + 1], ints[at + 2]
+        out.append((kind, x0, np.asarray(ints[at + 4 : at + 4 + size])))
         at += 4 + size
     return out
+
+
+def _root(x: np.ndarray, ints: np.ndarray) -> np.ndarray:
+    """``L`` (draws, q, q) of a collapsed model from its blocks (as the kernel fills it:
+    exp of the SDs and of the LKJ factors' diagonals, their packed rows)."""
+    q = ints[1]
+    L = np.zeros((x.shape[0], q, q))
+    for kind, k, terms in _blocks(ints):
+        for i in range(len(terms)):
+            for m in range(i + 1 if kind else 1):
+                L[:, terms[i], terms[m]] = np.exp(x[:, k]) if m == i else x[:, k]
+                k += 1
+    return L
 
 
 def _collapsed_op(op, size, arg, x, ints, floats, L):
@@ -66,10 +62,11 @@ def _collapsed_op(op, size, arg, x, ints, floats, L):
         out[:, diag] = np.exp(out[:, diag])
         return out
     if op == collapsed.SD:
-        return np.concatenate([np.sqrt(np.sum(L[:, b] ** 2, axis=-1)) for b in _blocks(ints)], 1)
+        sds = [np.sqrt(np.sum(L[:, b] ** 2, axis=-1)) for _, _, b in _blocks(ints)]
+        return np.concatenate(sds, axis=1)
     if op == collapsed.COR:
         cor = np.broadcast_to(np.eye(q), (x.shape[0], q, q)).copy()
-        for b in _blocks(ints):
+        for _, _, b in _blocks(ints):
             Lb = L[:, b]
             sd = np.sqrt(np.sum(Lb**2, axis=-1))
             block = (Lb @ np.swapaxes(Lb, 1, 2)) / (sd[:, :, None] * sd[:, None, :])

@@ -329,38 +329,26 @@ def nutpie_sample(
 
 def _run(model, sampler, seed, compiled, sampler_kwargs, **options):
     """Sample with ``options`` (draws, tune, chains, cores, target_accept, progressbar)."""
-    draws, tune, chains, cores = (options[k] for k in ("draws", "tune", "chains", "cores"))
-    target_accept, progressbar = options["target_accept"], options["progressbar"]
     timings: dict[str, float] = {}
     if sampler == "nutpie":
         start = time.perf_counter()
         compiled = compiled if compiled is not None else compiled_for(model)
         timings["compile"] = time.perf_counter() - start
         start = time.perf_counter()
-        tree = nutpie_sample(
-            compiled,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            cores=cores,
-            seed=seed,
-            target_accept=target_accept,
-            sampler_kwargs=sampler_kwargs,
-            progressbar=progressbar,
-        )
+        tree = nutpie_sample(compiled, seed=seed, sampler_kwargs=sampler_kwargs, **options)
         timings["sampling"] = time.perf_counter() - start
     else:
         start = time.perf_counter()
         with strict_float():
             tree = pm.sample(
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                cores=cores or 1,
+                draws=options["draws"],
+                tune=options["tune"],
+                chains=options["chains"],
+                cores=options["cores"] or 1,
                 random_seed=seed,
-                progressbar=progressbar,
+                progressbar=options["progressbar"],
                 nuts_sampler=sampler,
-                target_accept=target_accept or 0.8,
+                target_accept=options["target_accept"] or 0.8,
                 compute_convergence_checks=False,
                 model=model,
                 **(sampler_kwargs or {}),

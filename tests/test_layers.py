@@ -222,6 +222,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.collapsed_layout",
             "hiermodels.intercept_layout",
             "hiermodels.kernel_draws",
+            "hiermodels.kernel_priors",
             "hiermodels.manifests",
             "hiermodels.graph_key",
             "hiermodels.convergence",

@@ -104,18 +104,13 @@ def intercept_log_density(x, grad, ints, floats):
         eta[i] = acc
     if floats[6] >= 0:
         eta += floats[int(floats[6]) : int(floats[6]) + N]
-    total_levels = 0
-    for f in range(F):
-        total_levels += ints[HEADER + FACTOR * f]
-    devs = np.empty(total_levels)
     sds = np.empty(F)
-    first = 0
     for f in range(F):
         at = HEADER + FACTOR * f
         J, K = ints[at], ints[at + 6]
         sd = math.exp(x[ints[at + 1]])
         sds[f] = sd
-        dev = devs[first : first + J]
+        dev = np.empty(J)
         _deviations(x, ints, floats, at, sd, dev)
         mean = 0.0 if ints[at + 5] else sd * x[ints[at + 2]] / math.sqrt(J)
         codes = ints[ints[at + 7] : ints[at + 7] + N * K].reshape((N, K))
@@ -123,7 +118,6 @@ def intercept_log_density(x, grad, ints, floats):
         for i in range(N):
             for k in range(K):
                 eta[i] += weights[i, k] * (dev[codes[i, k]] + mean)
-        first += J
     e = np.empty(N)
     logp = floats[2] + _row_log_likelihood(family, eta, y, n, e)
     for k in range(P):  # slopes: N(mu, sd), constants in floats[2]
@@ -149,10 +143,9 @@ def intercept_log_density(x, grad, ints, floats):
         for i in range(N):
             acc += e[i]
         grad[ic_x] = acc - r / variance
-    first = 0
     for f in range(F):
         at = HEADER + FACTOR * f
-        first += _factor_gradient(x, grad, ints, floats, at, f, P, sds[f], e, d_variance)
+        _factor_gradient(x, grad, ints, floats, at, f, P, sds[f], e, d_variance)
         logp += _factor_log_prior(x, ints, floats, at, f, P, sds[f])
     return logp
 
@@ -175,7 +168,7 @@ def _factor_log_prior(x, ints, floats, at, f, P, sd):
 
 @numba.njit(error_model="numpy")
 def _factor_gradient(x, grad, ints, floats, at, f, P, sd, e, d_variance):
-    """Write the gradient of one factor's SD, ``zbar`` and ``w``; returns ``J``."""
+    """Write the gradient of one factor's SD, ``zbar`` and ``w``."""
     J, sd_x, zbar_x, w_x = ints[at], ints[at + 1], ints[at + 2], ints[at + 3]
     centred, sheared, K = ints[at + 4], ints[at + 5], ints[at + 6]
     N = e.size
@@ -214,4 +207,3 @@ def _factor_gradient(x, grad, ints, floats, at, f, P, sd, e, d_variance):
     pa = _FLOATS_HEADER + 2 * P + 4 * f
     _, dp = positive_prior(floats[pa], floats[pa + 1], floats[pa + 2], floats[pa + 3], sd)
     grad[sd_x] = (d_sd + dp) * sd + 1.0
-    return J

@@ -122,7 +122,7 @@ def test_the_gradient_is_that_of_the_density():
 def test_positive_priors_are_the_densities_pymc_uses():
     import pymc as pm
 
-    from hiermodels.collapsed_layout import _positive
+    from hiermodels.kernel_priors import positive_row
 
     cases = [
         (_P("HalfNormal", sigma=2.5), pm.HalfNormal.dist(sigma=2.5)),
@@ -131,7 +131,7 @@ def test_positive_priors_are_the_densities_pymc_uses():
         (_P("HalfStudentT", nu=3.0, sigma=0.8), pm.HalfStudentT.dist(nu=3.0, sigma=0.8)),
     ]
     for prior, dist in cases:
-        (row,) = _positive(prior, 1)
+        (row,) = positive_row(prior, 1)
         reference = positive_prior(*row, 1.0)[0]
         expected_reference = float(pm.logp(dist, 1.0).eval())
         # PyMC folds some constants (log 2, sqrt(2 / pi)) in single precision: the two

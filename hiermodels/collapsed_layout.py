@@ -24,18 +24,16 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln
 
 from hiermodels import naming
-from hiermodels.backend.priors import correlated_sd_prior
 from hiermodels.collapsed import collapsed_statistics
 from hiermodels.design import Design
-from hiermodels.design.smooths import group_sd_slot
 from hiermodels.kernel_priors import (
     Unsupported,
     normal_moments,
     positive_row,
     require,
+    scale_variable,
     support_point,
 )
 from hiermodels.kernels import collapsed_density as kernel
@@ -56,14 +54,6 @@ class KernelLayout:
     shape_info: tuple[list[str], list[slice], list[tuple[int, ...]]]
     renamed: list[str]
     start: np.ndarray
-
-
-def _lkj_constant(eta: float, n: int) -> float:
-    k = np.arange(1, n)
-    return float(
-        (n - 1) * gammaln(eta + 0.5 * (n - 1))
-        - np.sum(0.5 * k * math.log(math.pi) + gammaln(eta + 0.5 * (n - 1 - k)))
-    )
 
 
 def collapsed_layout(
@@ -123,7 +113,7 @@ def _layout(pymc_model, design: Design, priors, factor: str, stats) -> KernelLay
                 theta_x[first + k], theta_mu[first + k], theta_sd[first + k] = at + k, mu[0], sd[0]
             values = [mu[0] for mu, _ in normals]
         else:
-            shape, values = _scale_variable(g, priors, name, transform_name, at, blocks)
+            shape, values = scale_variable(g, priors, name, transform_name, at, blocks)
         names.append(value.name)
         size = int(np.prod(shape, dtype=int))
         slices.append(slice(at, at + size))
@@ -181,43 +171,6 @@ def _layout(pymc_model, design: Design, priors, factor: str, stats) -> KernelLay
         renamed=renamed,
         start=np.asarray(start, float),
     )
-
-
-def _scale_variable(g, priors, name, transform_name, at, blocks):
-    """Shape and start values of one of the factor's SD or LKJ variables; adds its
-    blocks."""
-    q = len(g.terms)
-    if not g.correlated and name == naming.sd_name(g.name) and transform_name == "log":
-        rows = []
-        for t, term in enumerate(g.terms):
-            row = require(positive_row(priors[group_sd_slot(g, term)], 1))[0]
-            blocks.append((0, at + t, [t], row))
-            rows.append(math.log(support_point(row)))
-        return (q,), rows
-    for t, term in enumerate(g.terms if not g.correlated else ()):
-        # SD priors of different families: one variable per term
-        if name == f"{naming.sd_name(g.name)}[{term}]" and transform_name == "log":
-            row = require(positive_row(priors[group_sd_slot(g, term)], 1))[0]
-            blocks.append((0, at, [t], row))
-            return (), [math.log(support_point(row))]
-    for index, block in enumerate(g.blocks if g.correlated else ()):
-        if len(block) == 1 and name == naming.block_sd_name(g.name, index):
-            if transform_name != "log":
-                raise Unsupported
-            row = require(positive_row(priors[group_sd_slot(g, g.terms[block[0]])], 1))[0]
-            blocks.append((0, at, [block[0]], row))
-            return (), [math.log(support_point(row))]
-        if len(block) > 1 and name == naming.chol_name(g.name, index, len(g.blocks)):
-            if transform_name != "cholesky-cov-packed":
-                raise Unsupported
-            k = len(block)
-            rows = require(positive_row(correlated_sd_prior(g, block, priors), k))
-            cor = priors[naming.cor_slot(g.name)]
-            eta = float(cor.params.get("eta", 1.0))
-            values = [eta, _lkj_constant(eta, k)] + [v for row in rows for v in row]
-            blocks.append((1, at, list(block), values))
-            return (k * (k + 1) // 2,), [0.0] * (k * (k + 1) // 2)
-    raise Unsupported
 
 
 def _expand_program(pymc_model, g, joined: list[str], n_dim: int, offsets, centre_at: int):

@@ -25,7 +25,9 @@ import numpy as np
 import xarray as xr
 
 from hiermodels.kernels import collapsed_density as collapsed
+from hiermodels.kernels import glmm_density as glmm
 from hiermodels.kernels import intercept_density as intercepts
+from hiermodels.kernels.glmm_hyper import FACTOR, HEADER, hyper_draws
 
 __all__ = ["expand_draws", "posterior_of"]
 
@@ -118,11 +120,87 @@ def _intercept_op(op, size, arg, x, ints, floats, means):
     return (value - slopes @ floats[centre : centre + P])[:, None]
 
 
+def _glmm_w(x, ints, at, L):
+    """A GLMM factor's ``J - 1`` rows ``w`` per draw: ``z L'`` or sampled."""
+    J, q, centred, w_at = ints[at], ints[at + 1], ints[at + 2], ints[at + 10]
+    W = np.empty((x.shape[0], J - 1, q))
+    for t in range(q):
+        x0, stride = ints[w_at + 2 * t], ints[w_at + 2 * t + 1]
+        W[:, :, t] = x[:, x0 + stride * np.arange(J - 1)]
+    return W if centred else np.einsum("dks,dts->dkt", W, L[:, :q, :q])
+
+
+def _glmm_shifts(ints, P):
+    """Per fixed coefficient, the ``(factor, term)`` level means it absorbs."""
+    at, out = ints[13], []
+    for _ in range(P + 1):
+        n = ints[at]
+        out.append(ints[at + 1 : at + 1 + n].reshape(-1, 2))
+        at += 1 + n
+    return out
+
+
+def _glmm_op(op, size, arg, x, ints, floats, L, R):
+    if op == glmm.PACKED:
+        k = round((math.sqrt(8 * size + 1) - 1) / 2)
+        out = x[:, arg : arg + size].copy()
+        diag = np.cumsum(np.arange(1, k + 1)) - 1
+        out[:, diag] = np.exp(out[:, diag])
+        return out
+    if op in (glmm.SD, glmm.COR, glmm.EFFECTS):
+        at = HEADER + FACTOR * arg
+        J, q = ints[at], ints[at + 1]
+        Lf = L[:, arg, :q, :q]
+        sd = np.sqrt(np.sum(Lf**2, axis=-1))
+        if op == glmm.SD:
+            return sd
+        if op == glmm.COR:
+            cov = Lf @ np.swapaxes(Lf, 1, 2)
+            return (cov / (sd[:, :, None] * sd[:, None, :])).reshape(x.shape[0], q * q)
+        W = _glmm_w(x, ints, at, L[:, arg])
+        total = W.sum(axis=1, keepdims=True)
+        dev = np.concatenate([W - total / (J - math.sqrt(J)), total / math.sqrt(J)], axis=1)
+        return (dev + R[:, arg, None, :q]).reshape(x.shape[0], J * q)
+    P = ints[2]
+    shifts = _glmm_shifts(ints, P)
+    slopes = x[:, ints[ints[6] : ints[6] + P]]
+    if op == glmm.SLOPES:
+        out = slopes.copy()
+        for k in range(P):
+            for f, t in shifts[1 + k]:
+                out[:, k] -= R[:, f, t]
+        return out
+    value = x[:, ints[5]].copy()
+    for f, t in shifts[0]:
+        value -= R[:, f, t]
+    centre = int(floats[9])
+    return (value - slopes @ floats[centre : centre + P])[:, None]
+
+
+def _glmm_expand(ints, floats, x, n_out):
+    at = ints[12]
+    n_ops = ints[at]
+    ops = ints[at + 1 : at + 1 + 4 * n_ops].reshape(n_ops, 4)
+    out = np.empty((x.shape[0], n_out))
+    L, R = hyper_draws(np.ascontiguousarray(x), ints, floats)
+    for op, o, size, arg in ops:
+        if op == glmm.COPY:
+            out[:, o : o + size] = x[:, arg : arg + size]
+        elif op == glmm.EXP:
+            out[:, o : o + size] = np.exp(x[:, arg : arg + size])
+        else:
+            out[:, o : o + size] = _glmm_op(op, size, arg, x, ints, floats, L, R)
+    return out
+
+
 def expand_draws(
     kind: int, ints: np.ndarray, floats: np.ndarray, x: np.ndarray, n_out: int
 ) -> np.ndarray:
     """The expanded draws (draws, ``n_out``) from unconstrained ones (draws, n_dim):
-    ``kind`` 1 a varying-intercept GLMM, any other a collapsed gaussian model."""
+    ``kind`` 1 a varying-intercept GLMM, 3 a GLMM with slopes (:mod:`hiermodels.
+    kernels.glmm_density`), any other a collapsed gaussian model."""
+    if kind == 3:
+        return _glmm_expand(ints, floats, x, n_out)
     kind = 1 if kind == 1 else 0
     module = collapsed if kind == 0 else intercepts
     at = ints[7]

@@ -42,21 +42,35 @@ import xarray as xr
 
 from hiermodels.cached_entry import _address_as_pointer, _assemble, _nutpie_parts, _signatures
 from hiermodels.collapsed_layout import KernelLayout, collapsed_layout
+from hiermodels.glmm_layout import glmm_layout
 from hiermodels.intercept_layout import intercept_layout
 from hiermodels.kernel_draws import posterior_of
-from hiermodels.kernels import collapsed_density, collapsed_levels, intercept_density
+from hiermodels.kernels import (
+    collapsed_density,
+    collapsed_levels,
+    glmm_density,
+    glmm_hyper,
+    glmm_rows,
+    intercept_density,
+)
 
-__all__ = ["KernelModel", "compile_collapsed", "compile_intercepts", "entry_point"]
+__all__ = [
+    "KernelModel",
+    "compile_collapsed",
+    "compile_glmm",
+    "compile_intercepts",
+    "entry_point",
+]
 
 #: Bump when the entry points' source changes (it is part of their cache key).
-ENTRY_VERSION = "5"
+ENTRY_VERSION = "6"
 #: The kernels: code, the density's call, the functions it names, and the modules its
 #: code comes from. They raise nothing (``error_model="numpy"``: a fault in the
 #: arithmetic gives inf or nan, which the entry point reports to nutpie as a bad point),
 #: so the entry point has no ``try``: that cut its compile time by a fifth (collapsed
 #: 9.4 -> 7.8 s, cold). A collapsed model with one or two varying terms (most) has an
 #: entry point without the loops for more terms, which cost 2 s more to compile.
-COLLAPSED, INTERCEPTS, COLLAPSED_SMALL = 0, 1, 2
+COLLAPSED, INTERCEPTS, COLLAPSED_SMALL, GLMM = 0, 1, 2, 3
 _COLLAPSED_MODULES = (collapsed_density, collapsed_levels)
 _KERNELS = {
     COLLAPSED: (
@@ -73,6 +87,11 @@ _KERNELS = {
         "intercept_log_density(x, out, ints, floats)",
         {"intercept_log_density": intercept_density.intercept_log_density},
         (intercept_density, collapsed_density),
+    ),
+    GLMM: (
+        "glmm_log_density(x, out, ints, floats)",
+        {"glmm_log_density": glmm_density.glmm_log_density},
+        (glmm_density, glmm_hyper, glmm_rows),
     ),
 }
 
@@ -236,3 +255,9 @@ def compile_intercepts(pymc_model, model):
     """A varying-intercept GLMM (``model.pymc_model``) on its kernel, or None when the
     kernel does not cover the model."""
     return _kernel_model(pymc_model, INTERCEPTS, intercept_layout(pymc_model, model))
+
+
+def compile_glmm(pymc_model, model):
+    """A non-collapsed model (``model.pymc_model``) on the GLMM kernel, or None when the
+    kernel does not cover the model."""
+    return _kernel_model(pymc_model, GLMM, glmm_layout(pymc_model, model))

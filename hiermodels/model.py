@@ -27,7 +27,7 @@ from hiermodels.design import Design, build_design
 from hiermodels.design.distributional import build_parts, model_columns
 from hiermodels.design.statistics import require_rows
 from hiermodels.distributed import is_dask_frame, statistics_design
-from hiermodels.errors import ConvergenceWarning, SpecError
+from hiermodels.errors import ConvergenceWarning, SamplerError, SpecError
 from hiermodels.facade import facade
 from hiermodels.families import get_family, resolve_link
 from hiermodels.inference.parameterization import (
@@ -330,6 +330,7 @@ class Model:
         progressbar: bool = True,
         sampler_kwargs: Mapping[str, object] | None = None,
         log_likelihood: bool | None = None,
+        log_density: Literal["auto", "pymc_graph"] = "auto",
     ):
         """Sample the posterior with NUTS and return a :class:`hiermodels.Fit`.
 
@@ -369,11 +370,18 @@ class Model:
             :func:`hiermodels.compare`). ``None`` (default) stores it unless it would hold
             more than ``LOG_LIKELIHOOD_MAX_VALUES`` numbers (400 MB); a fit without it
             says so when LOO is asked for.
+        log_density
+            ``"auto"`` (default): sample on a compiled kernel, with nothing to compile
+            per model, when one covers the model (:mod:`hiermodels.kernel_entry`), else
+            on the compiled PyMC graph; ``"pymc_graph"``: always the graph. Same
+            posterior; ``fit.idata.attrs["log_density"]`` says which ran.
 
         Returns
         -------
         Fit
         """
+        if log_density not in ("auto", "pymc_graph"):
+            raise SamplerError(f"log_density={log_density!r}: choose 'auto' or 'pymc_graph'.")
         tree = sample_posterior(
             self,
             draws=draws,
@@ -387,6 +395,7 @@ class Model:
             progressbar=progressbar,
             sampler_kwargs=sampler_kwargs,
             log_likelihood=log_likelihood,
+            kernels=log_density == "auto",
         )
         fit = Fit(model=self, idata=tree)
         report = fit.diagnostics()

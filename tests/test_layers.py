@@ -221,6 +221,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.kernel_entry",
             "hiermodels.collapsed_layout",
             "hiermodels.intercept_layout",
+            "hiermodels.glmm_layout",
+            "hiermodels.glmm_arrays",
             "hiermodels.kernel_draws",
             "hiermodels.kernel_priors",
             "hiermodels.manifests",

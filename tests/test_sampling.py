@@ -32,7 +32,8 @@ _FIT_SCRIPT = textwrap.dedent(
     y = 0.3 + 0.8 * x + rng.normal(0, 0.6, 12)[g] + 0.5 * rng.standard_t(4, g.size)
     data = pd.DataFrame({"y": y, "x": x, "g": [f"g{j}" for j in g]})
     model = hm.Model("y ~ x + (1 + x | g)", data, family="student_t")
-    fit = model.fit(draws=100, tune=100, chains=2, cores=1, random_seed=5, progressbar=False)
+    fit = model.fit(draws=100, tune=100, chains=2, cores=1, random_seed=5, progressbar=False,
+                    log_density="pymc_graph")
     post = fit.idata["posterior"]
     np.save(sys.argv[1], np.concatenate(
         [post[v].values.reshape(2, 100, -1) for v in sorted(post.data_vars)], axis=-1))

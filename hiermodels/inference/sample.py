@@ -24,7 +24,7 @@ from hiermodels.errors import SamplerError
 from hiermodels.families import get_family
 from hiermodels.gibbs import check_gibbs, sample_gibbs
 from hiermodels.inference.distributional import distributional_draws
-from hiermodels.kernel_entry import compile_collapsed, compile_intercepts
+from hiermodels.kernel_entry import compile_collapsed, compile_glmm, compile_intercepts
 from hiermodels.kernels.ar1 import ar1_loo_log_likelihood
 from hiermodels.linear_predictor import linear_predictor
 from hiermodels.pointwise import log_likelihood as _log_likelihood
@@ -80,8 +80,10 @@ def sample_posterior(
     progressbar: bool,
     sampler_kwargs: Mapping[str, object] | None,
     log_likelihood: bool | None,
+    kernels: bool = True,
 ) -> xr.DataTree:
-    """The posterior of ``model`` as a completed DataTree; see :meth:`hiermodels.Model.fit`."""
+    """The posterior of ``model`` as a completed DataTree; see :meth:`hiermodels.Model.fit`
+    (``kernels``: its ``log_density="auto"``)."""
     check_sampler_options(
         sampler=sampler,
         draws=draws,
@@ -110,13 +112,12 @@ def sample_posterior(
         )
     else:
         pymc_model = model.pymc_model if factor is None else model.collapsed_model(factor)
-        if sampler == "nutpie":  # a structure-generic kernel, when one covers the model
+        if sampler == "nutpie" and kernels:  # a structure-generic kernel, when one covers it
             start = time.perf_counter()
-            kernel = (
-                compile_intercepts(pymc_model, model)
-                if factor is None
-                else compile_collapsed(pymc_model, model.design, model.priors, factor)
-            )
+            if factor is not None:
+                kernel = compile_collapsed(pymc_model, model.design, model.priors, factor)
+            else:
+                kernel = compile_intercepts(pymc_model, model) or compile_glmm(pymc_model, model)
             timings_kernel = time.perf_counter() - start
         tree, timings = run_sampler(
             pymc_model,

@@ -1,0 +1,202 @@
+"""The GLMM kernel's two arrays, assembled from what :mod:`hiermodels.glmm_layout` read.
+
+The layout of ``ints`` and ``floats`` is described in
+:mod:`hiermodels.kernels.glmm_density` (header) and :mod:`hiermodels.kernels.glmm_hyper`
+(factors, blocks, shear). This module adds the data (the centred fixed columns, offset,
+response, trials, each factor's codes, weights and varying columns), the expand
+program that names the deterministics as the PyMC model does, and the table of level
+means that each fixed coefficient absorbs (for the reported ``b`` and ``Intercept``).
+
+Examples
+--------
+>>> _flat([[1, 2], [3]])
+[2, 1, 2, 1, 3]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hiermodels import naming
+from hiermodels.collapsed_layout import KernelLayout
+from hiermodels.kernel_priors import Unsupported
+from hiermodels.kernels import glmm_density as kernel
+from hiermodels.kernels.glmm_hyper import FACTOR, HEADER
+from hiermodels.kernels.glmm_rows import data_constant
+
+__all__ = ["assemble"]
+
+FLOATS_HEADER = 10
+
+
+def _flat(lists: list[list[int]]) -> list[int]:
+    """``[len(a), *a, len(b), *b, ...]``."""
+    return [v for part in lists for v in (len(part), *part)]
+
+
+def _data(reader, slopes, ints, floats):
+    design, family = reader.design, reader.family
+    y = np.asarray(design.y, float)
+    floats[0] = reader.constant + data_constant(family, y, design.trials)
+    floats[1] = len(floats)
+    floats.extend(np.log(y) if family == 7 else y)
+    if design.trials is not None:
+        floats[2] = len(floats)
+        floats.extend(np.asarray(design.trials, float))
+    centre_name = naming.data_name("centre")
+    centre = (
+        np.asarray(reader.pymc_model[centre_name].get_value(), float)
+        if centre_name in reader.pymc_model.named_vars
+        else np.zeros(len(slopes))
+    )
+    index = [design.fixed.names.index(n) for n in slopes]
+    floats[3] = len(floats)
+    floats.extend((np.asarray(design.fixed.matrix, float)[:, index] - centre).ravel())
+    if design.offset is not None:
+        floats[4] = len(floats)
+        floats.extend(np.asarray(design.offset, float))
+    floats[9] = len(floats)
+    floats.extend(centre)
+
+
+def _slopes(reader, slopes, ints, floats):
+    plan = reader.plan
+    xs, own = [], []
+    floats[7] = len(floats)
+    mus, sds = [], []
+    for n in slopes:
+        if plan.joint and n in plan.coefficients:
+            xs.append(reader.c_x[plan.coefficients.index(n)])
+            own.append(0)
+            mus.append(0.0), sds.append(1.0)
+        else:
+            k = reader.own_slopes.index(n)
+            xs.append(reader.own_x + k)
+            own.append(1)
+            mus.append(reader.own_prior[k][0]), sds.append(reader.own_prior[k][1])
+    floats.extend(mus + sds)
+    ints[6] = len(ints)
+    ints.extend(xs + own)
+
+
+def _factors(reader, ints, floats):
+    design, plan = reader.design, reader.plan
+    sheared = [g.name for g in design.groups if plan.masks[g.name].any()]
+    offsets, width = {}, 0
+    for name in sheared:
+        offsets[name] = width
+        width += len(design.group(name).terms)
+    records = []
+    for g, slot in zip(design.groups, reader.factors, strict=True):
+        N, K = g.codes.shape
+        record = [g.n_levels, len(g.terms), int(bool(slot["centred"])), K]
+        record.append(len(ints))
+        ints.extend(np.asarray(g.codes, np.int64).ravel())
+        record.append(len(floats))
+        floats.extend(np.asarray(g.weights, float).ravel())
+        record.append(len(floats))
+        floats.extend(np.asarray(g.Z, float).reshape(N, len(g.terms)).ravel())
+        record += [len(slot["blocks"]), len(ints)]
+        for kind, x0, terms, values in slot["blocks"]:
+            ints.extend([kind, len(terms), x0, len(floats), *terms])
+            floats.extend(values)
+        record += [slot["zbar"], len(ints)]
+        for t in range(len(g.terms)):
+            ints.extend(slot["w"][t])
+        record.append(len(ints))
+        ints.extend(int(m) for m in plan.masks[g.name])
+        record.append(offsets.get(g.name, -1))
+        records.append(record)
+    if plan.coefficients:
+        A, _ = plan.absorption(design)
+        p = len(plan.coefficients)
+        ints[9] = len(ints)
+        ints.extend([p, width, len(floats), *reader.c_x])
+        floats.extend(A.ravel())
+        floats.extend(plan.prior_mean)
+        floats.extend(np.asarray(plan.prior_sd, float) ** 2)
+    return records
+
+
+def assemble(reader, slopes: list[str]) -> KernelLayout:
+    """The kernel's layout from a :mod:`hiermodels.glmm_layout` reader."""
+    design, plan = reader.design, reader.plan
+    F, P, N = len(design.groups), len(slopes), design.n_obs
+    q_max = max([len(g.terms) for g in design.groups], default=1)
+    ints = [reader.at, F, P, N, reader.family, reader.ic_x, 0, len(reader.aux), 0, -1, q_max]
+    ints += [0, 0, 0]
+    ints.extend([0] * (FACTOR * F))
+    ic_mu, ic_sd = reader.ic_prior if reader.ic_prior is not None else (0.0, -1.0)
+    floats = [0.0, 0.0, -1.0, 0.0, -1.0, ic_mu, ic_sd, 0.0, 0.0, 0.0]
+    _data(reader, slopes, ints, floats)
+    _slopes(reader, slopes, ints, floats)
+    ints[8] = len(ints)
+    ints.extend(x for x, _ in reader.aux)
+    floats[8] = len(floats)
+    for _, row in reader.aux:
+        floats.extend(row)
+    records = _factors(reader, ints, floats)
+    for f, record in enumerate(records):
+        ints[HEADER + FACTOR * f : HEADER + FACTOR * (f + 1)] = record
+    ints[11] = len(ints)
+    hyper = list(dict.fromkeys(reader.hyper))
+    ints.extend([len(hyper), *hyper])
+    ints[13] = len(ints)
+    absorbed = {name: [] for name in [naming.INTERCEPT, *slopes]}
+    for f, g in enumerate(design.groups):
+        for t, term in enumerate(g.terms):
+            if plan.masks[g.name][t] and term in absorbed:
+                absorbed[term].append([f, t])
+    ints.extend(_flat([[v for pair in pairs for v in pair] for pairs in absorbed.values()]))
+    names, slices, shapes = reader.names, reader.slices, reader.shapes
+    ops, out = [[kernel.COPY, 0, reader.at, 0]], reader.at
+    for var in reader.pymc_model.unobserved_value_vars:
+        if var.name in names:
+            continue
+        op, shape = _expand_op(reader, var.name, slopes)
+        size = int(np.prod(shape, dtype=int))
+        ops.append([op[0], out, size, op[1]])
+        names.append(var.name)
+        slices.append(slice(out, out + size))
+        shapes.append(shape)
+        out += size
+    ints[12] = len(ints)
+    ints.extend([len(ops), *[v for op in ops for v in op]])
+    return KernelLayout(
+        ints=np.asarray(ints, np.int64),
+        floats=np.asarray(floats, np.float64),
+        n_dim=reader.at,
+        n_expanded=out,
+        shape_info=(names, slices, shapes),
+        renamed=reader.renamed,
+        start=np.asarray(reader.start, float),
+    )
+
+
+def _expand_op(reader, name: str, slopes) -> tuple[tuple[int, int], tuple[int, ...]]:
+    """The expand operation ``(op, arg)`` and shape of the deterministic or constrained
+    value ``name``."""
+    pymc_model, design = reader.pymc_model, reader.design
+    rv = pymc_model.named_vars.get(name)
+    if rv in pymc_model.free_RVs:
+        transform = getattr(pymc_model.rvs_to_transforms.get(rv), "name", None)
+        value_name = pymc_model.rvs_to_values[rv].name
+        shape = reader.shapes[reader.names.index(value_name)]
+        if transform == "log":
+            return (kernel.EXP, reader.offsets[name]), shape
+        if transform == "cholesky-cov-packed":
+            return (kernel.PACKED, reader.offsets[name]), tuple(shape)
+        raise Unsupported
+    for f, g in enumerate(design.groups):
+        q = len(g.terms)
+        if name == naming.sd_name(g.name):
+            return (kernel.SD, f), (q,)
+        if name == naming.cor_name(g.name):
+            return (kernel.COR, f), (q, q)
+        if name == naming.effects_name(g.name):
+            return (kernel.EFFECTS, f), (g.n_levels, q)
+    if name == naming.SLOPES:
+        return (kernel.SLOPES, 0), (len(slopes),)
+    if name == naming.INTERCEPT and reader.ic_x >= 0:
+        return (kernel.INTERCEPT, 0), ()
+    raise Unsupported

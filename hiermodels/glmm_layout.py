@@ -1,0 +1,230 @@
+"""The flat arrays that describe a GLMM with varying intercepts and slopes to its kernel.
+
+:mod:`hiermodels.kernels.glmm_density` evaluates the non-collapsed models of the
+families in :data:`hiermodels.kernels.glmm_rows.FAMILIES` from two arrays, ``ints``
+(where each parameter sits in nutpie's flat vector, the factors, their blocks and level
+codes, the shear, the expand program) and ``floats`` (prior constants and the rows'
+data). They are read off the PyMC model (names, order and transforms of its variables),
+the shear plan and the priors; anything else (another family or link, a prior family
+the kernel lacks, row terms, distributional parameters, AR(1), known covariances,
+refit weights) gives ``None``, and the PyMC graph is compiled instead.
+
+Examples
+--------
+>>> import hiermodels as hm
+>>> model = hm.Model("Reaction ~ Days + (Days | Subject)", hm.datasets.load("sleepstudy"),
+...                  family="student_t")
+>>> layout = glmm_layout(model.pymc_model, model)
+>>> layout.shape_info[0][:3]
+['chol_Subject_cholesky-cov-packed__', 'zbar_Subject', 'w_Subject']
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from hiermodels import naming
+from hiermodels.backend.shear import shear_plan
+from hiermodels.collapsed_layout import KernelLayout
+from hiermodels.families import get_family
+from hiermodels.families.row_terms import family_parameters
+from hiermodels.glmm_arrays import assemble
+from hiermodels.kernel_priors import (
+    Unsupported,
+    normal_moments,
+    positive_row,
+    require,
+    scale_variable,
+    support_point,
+)
+from hiermodels.kernels.glmm_rows import FAMILIES
+
+__all__ = ["glmm_layout"]
+
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def glmm_layout(pymc_model, model) -> KernelLayout | None:
+    """The kernel's layout of ``pymc_model`` (the full model of ``model``), or None."""
+    try:
+        return _Reader(pymc_model, model).layout()
+    except Unsupported:
+        return None
+
+
+def _centred_blocks(g) -> tuple[tuple[int, ...], ...]:
+    """The blocks of a centred factor's sampled deviations: its correlated blocks, or
+    one of all terms (:func:`hiermodels.backend.priors.scales`)."""
+    return g.blocks if g.correlated else (tuple(range(len(g.terms))),)
+
+
+def _check(pymc_model, model) -> int:
+    design = model.design
+    family = FAMILIES.get((model.family, model.link))
+    if family is None or design.row_terms is not None or design.autocor is not None:
+        raise Unsupported
+    if design.distributional or pymc_model.potentials or len(pymc_model.observed_RVs) != 1:
+        raise Unsupported
+    if naming.data_name("refit_weights") in pymc_model.named_vars:
+        raise Unsupported
+    if any(g.covariance is not None for g in design.groups):
+        raise Unsupported
+    if family == 1 and design.trials is None:
+        raise Unsupported
+    return family
+
+
+class _Reader:
+    """Reads the free variables of the PyMC model in nutpie's order."""
+
+    def __init__(self, pymc_model, model):
+        self.pymc_model, self.model = pymc_model, model
+        self.family = _check(pymc_model, model)
+        self.design, self.priors = model.design, model.priors
+        self.plan = shear_plan(self.design, self.priors)
+        self.names, self.slices, self.shapes, self.renamed, self.start = [], [], [], [], []
+        self.offsets: dict[str, int] = {}
+        self.at = 0
+        self.factors = [
+            {"blocks": [], "zbar": -1, "w": {}, "centred": None} for _ in self.design.groups
+        ]
+        self.aux: list[tuple[int, list[float]]] = []
+        self.hyper: list[int] = []
+        self.constant = 0.0
+
+    # -------------------------------------------------------------- variables
+    def _factor_of(self, name: str):
+        for f, g in enumerate(self.design.groups):
+            scale_names = {
+                naming.sd_name(g.name),
+                *(f"{naming.sd_name(g.name)}[{t}]" for t in g.terms),
+            }
+            scale_names |= {naming.block_sd_name(g.name, i) for i in range(len(g.blocks))}
+            scale_names |= {
+                naming.chol_name(g.name, i, len(g.blocks)) for i in range(len(g.blocks))
+            }
+            if name in scale_names:
+                return f, "scale", None
+            if name == naming.mean_offsets_name(g.name):
+                return f, "zbar", None
+            if name == naming.offsets_name(g.name):
+                return f, "z", None
+            for i, block in enumerate(_centred_blocks(g)):
+                if name == naming.deviations_name(g.name, i, len(_centred_blocks(g))):
+                    return f, "w", block
+        return None
+
+    def _variable(self, rv, transform: str | None) -> tuple[tuple, list[float]]:
+        name, at, design = rv.name, self.at, self.design
+        found = self._factor_of(name)
+        if found is not None:
+            f, role, block = found
+            g, slot = design.groups[f], self.factors[f]
+            J, q = g.n_levels, len(g.terms)
+            if role == "scale":
+                before = len(slot["blocks"])
+                shape, values = scale_variable(
+                    g, self.priors, name, transform, at, slot["blocks"], extended=True
+                )
+                for block_record in slot["blocks"][before:]:
+                    kind, x0, terms = block_record[:3]
+                    size = 1 if kind == 0 else len(terms) * (len(terms) + 1) // 2
+                    self.hyper.extend(range(x0, x0 + size))
+                return shape, values
+            if transform is not None:
+                raise Unsupported
+            if role == "zbar":
+                slot["zbar"] = at
+                self.hyper.extend(range(at, at + q))
+                self.constant -= _HALF_LOG_2PI * q
+                return (q,), [0.0] * q
+            terms = g.terms if role == "z" else [g.terms[t] for t in block]
+            centred = role == "w"
+            if slot["centred"] not in (None, centred):
+                raise Unsupported
+            slot["centred"] = centred
+            columns = range(q) if role == "z" else block
+            for m, t in enumerate(columns):
+                slot["w"][t] = (at + m, len(terms))
+            self.constant -= _HALF_LOG_2PI * (J - 1) * len(terms)
+            return (J - 1, len(terms)), [0.0] * ((J - 1) * len(terms))
+        return self._coefficient_or_aux(name, transform)
+
+    def _coefficient_or_aux(self, name, transform):
+        plan, at = self.plan, self.at
+        own_intercept = plan.coefficients != (naming.INTERCEPT,)
+        if name == naming.CENTERED_INTERCEPT and transform is None:
+            self.ic_x = at
+            if own_intercept and naming.INTERCEPT not in plan.coefficients:
+                mu, sd = require(normal_moments(self.priors[naming.INTERCEPT], 1))
+                self.ic_prior = (float(mu[0]), float(sd[0]))
+                self.constant -= _HALF_LOG_2PI + math.log(sd[0])
+                return (), [float(mu[0])]
+            self.c_x = [at]
+            self.hyper.append(at)
+            self.constant -= _HALF_LOG_2PI
+            return (), [float(plan.prior_mean[0])]
+        if name == naming.CENTERED_COEFFICIENTS and transform is None and plan.joint:
+            p = len(plan.coefficients)
+            self.c_x = list(range(at, at + p))
+            self.hyper.extend(self.c_x)
+            self.constant -= _HALF_LOG_2PI * p
+            if naming.INTERCEPT in plan.coefficients:
+                self.ic_x = at + plan.coefficients.index(naming.INTERCEPT)
+            return (p,), [float(v) for v in plan.prior_mean]
+        own_name = naming.CENTERED_SLOPES if plan.joint else naming.SLOPES
+        if name == own_name and transform is None:
+            own = self.own_slopes
+            moments = [require(normal_moments(self.priors[naming.slope_slot(n)], 1)) for n in own]
+            self.own_x = at
+            self.own_prior = [(float(mu[0]), float(sd[0])) for mu, sd in moments]
+            self.constant -= sum(_HALF_LOG_2PI + math.log(sd) for _, sd in self.own_prior)
+            return (len(own),), [mu for mu, _ in self.own_prior]
+        if name in self.aux_names and transform == "log":
+            row = require(positive_row(self.priors[name], 1, extended=True))[0]
+            self.aux.append((at, row))
+            self.hyper.append(at)
+            return (), [math.log(support_point(row))]
+        raise Unsupported
+
+    # ------------------------------------------------------------------ read
+    def layout(self) -> KernelLayout:
+        design, plan = self.design, self.plan
+        slopes = [n for n in design.fixed.names if n != naming.INTERCEPT]
+        self.own_slopes = [n for n in slopes if not (plan.joint and n in plan.coefficients)]
+        self.aux_names = family_parameters(get_family(self.model.family), None)
+        self.ic_x, self.ic_prior, self.c_x, self.own_x, self.own_prior = -1, None, [], -1, []
+        for rv in self.pymc_model.free_RVs:
+            value = self.pymc_model.rvs_to_values[rv]
+            transform = getattr(self.pymc_model.rvs_to_transforms.get(rv), "name", None)
+            shape, values = self._variable(rv, transform)
+            size = int(np.prod(shape, dtype=int))
+            self.names.append(value.name)
+            self.slices.append(slice(self.at, self.at + size))
+            self.shapes.append(tuple(shape))
+            self.offsets[rv.name] = self.at
+            if transform is not None:
+                self.renamed.append(value.name)
+            self.start.extend(values)
+            self.at += size
+        self._check_complete()
+        return assemble(self, slopes)
+
+    def _check_complete(self):
+        design = self.design
+        if design.fixed.has_intercept and self.ic_x < 0:
+            raise Unsupported
+        if self.own_slopes and self.own_x < 0:
+            raise Unsupported
+        if len(self.aux) != len(self.aux_names):
+            raise Unsupported
+        if self.plan.coefficients and not self.c_x:
+            raise Unsupported
+        for g, slot in zip(design.groups, self.factors, strict=True):
+            covered = sorted(t for b in slot["blocks"] for t in b[2])
+            if covered != list(range(len(g.terms))) or slot["zbar"] < 0:
+                raise Unsupported
+            if sorted(slot["w"]) != list(range(len(g.terms))):
+                raise Unsupported

@@ -1,0 +1,275 @@
+"""The log-density of a GLMM with varying intercepts and slopes, and its gradient.
+
+One compiled function serves the non-collapsed models hiermodels builds with the
+families of :mod:`hiermodels.kernels.glmm_rows`: any number of grouping factors (crossed,
+nested, multiple membership), each with any varying terms, uncorrelated or in
+correlated blocks (``LKJCholeskyCov``), non-centred or centred, with the shear of
+:mod:`hiermodels.backend.shear`, offsets, trials and the family's parameters. The
+model comes in two flat arrays laid out by :mod:`hiermodels.glmm_layout`; nothing is
+compiled per model (:mod:`hiermodels.kernel_entry`). The PyMC model is the
+specification: a test checks this density and gradient against PyMC's at random points.
+
+Per factor ``f`` (``J`` levels, ``q`` terms), the effects are ``r_j = d_j + R_f`` with
+``R_f`` the level mean and ``d`` the sum-zero embedding of ``w`` (``J - 1`` rows:
+``z L_f'`` non-centred, sampled centred). The sheared components of ``R_f`` are absorbed
+by the coefficients and do not enter the rows. The rows and the levels are
+differentiated in reverse mode by hand; the few parameters of
+:mod:`hiermodels.kernels.glmm_hyper` by the complex step, chained through
+``d logp / d L_f`` and ``d logp / d R_f``.
+
+Layout of ``ints``: ``[n_dim, n_factors, n_slopes, n_rows, family, intercept_x,
+slopes_at, n_aux, aux_at, shear_at, q_max, hyper_at, expand_at, shifts_at]``, then the
+factors' records (:mod:`hiermodels.kernels.glmm_hyper`). ``floats``: ``[constant, y_at, trials_at,
+X_at, offset_at, intercept mean, intercept SD (-1: sheared), slope_priors_at,
+aux_priors_at, centre_at]``.
+
+Examples
+--------
+>>> import numpy as np
+>>> level_deviations(np.array([[1.0]]), 2).round(4)  # two levels: -w/sqrt(2), w/sqrt(2)
+array([[-0.7071],
+       [ 0.7071]])
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from hiermodels.kernels.glmm_hyper import FACTOR, HEADER, STEP, hyper
+from hiermodels.kernels.glmm_rows import row_log_likelihood
+
+__all__ = ["embedding_transpose", "glmm_log_density", "level_deviations"]
+
+#: Expand operations (:mod:`hiermodels.kernel_draws`): copy, exp, a packed Cholesky
+#: factor, a factor's SDs, correlations, effects, the slopes less the level means they
+#: absorb, the intercept at uncentred predictors.
+COPY, EXP, PACKED, SD, COR, EFFECTS, SLOPES, INTERCEPT = range(8)
+
+
+@numba.njit(error_model="numpy")
+def level_deviations(W, J):
+    """The sum-zero embedding: ``J`` rows of deviations from the ``J - 1`` rows ``W``."""
+    q = W.shape[1]
+    dev = np.empty((J, q))
+    root = math.sqrt(J)
+    for t in range(q):
+        total = 0.0
+        for k in range(J - 1):
+            total += W[k, t]
+        shift = total / (J - root)
+        for k in range(J - 1):
+            dev[k, t] = W[k, t] - shift
+        dev[J - 1, t] = total / root
+    return dev
+
+
+@numba.njit(error_model="numpy")
+def embedding_transpose(D, J):
+    """The transpose of :func:`level_deviations` applied to ``D`` (J rows)."""
+    q = D.shape[1]
+    out = np.empty((J - 1, q))
+    root = math.sqrt(J)
+    for t in range(q):
+        head = 0.0
+        for k in range(J - 1):
+            head += D[k, t]
+        common = -head / (J - root) + D[J - 1, t] / root
+        for k in range(J - 1):
+            out[k, t] = D[k, t] + common
+    return out
+
+
+@numba.njit(error_model="numpy")
+def _w(x, ints, at, L):
+    """The factor's ``J - 1`` rows ``w``: ``z L'`` (non-centred) or sampled."""
+    J, q, centred, w_at = ints[at], ints[at + 1], ints[at + 2], ints[at + 10]
+    W = np.empty((J - 1, q))
+    for t in range(q):
+        x0, stride = ints[w_at + 2 * t], ints[w_at + 2 * t + 1]
+        for k in range(J - 1):
+            W[k, t] = x[x0 + k * stride]
+    if centred:
+        return W, W
+    out = np.zeros((J - 1, q))
+    for k in range(J - 1):
+        for t in range(q):
+            acc = 0.0
+            for s in range(t + 1):
+                acc += L[t, s] * W[k, s]
+            out[k, t] = acc
+    return out, W
+
+
+@numba.njit(error_model="numpy")
+def _factor_rows(ints, floats, at, N):
+    K = ints[at + 3]
+    q = ints[at + 1]
+    codes = ints[ints[at + 4] : ints[at + 4] + N * K].reshape((N, K))
+    weights = floats[ints[at + 5] : ints[at + 5] + N * K].reshape((N, K))
+    Z = floats[ints[at + 6] : ints[at + 6] + N * q].reshape((N, q))
+    return codes, weights, Z
+
+
+@numba.njit(error_model="numpy")
+def _add_factor(x, ints, floats, at, L, R, eta):
+    """Add one factor's effects to ``eta``."""
+    J, q, K, mask_at = ints[at], ints[at + 1], ints[at + 3], ints[at + 11]
+    N = eta.size
+    w, _ = _w(x, ints, at, L)
+    r = level_deviations(w, J)
+    for j in range(J):
+        for t in range(q):
+            if not ints[mask_at + t]:
+                r[j, t] += R[t]
+    codes, weights, Z = _factor_rows(ints, floats, at, N)
+    for i in range(N):
+        acc = 0.0
+        for m in range(K):
+            level = codes[i, m]
+            part = 0.0
+            for t in range(q):
+                part += Z[i, t] * r[level, t]
+            acc += weights[i, m] * part
+        eta[i] += acc
+
+
+@numba.njit(error_model="numpy")
+def _factor_gradient(x, grad, ints, floats, at, L, e, GL, dR):
+    """Write the gradient of one factor's ``z`` or ``w``; add to ``d/dL`` and ``d/dR``;
+    return the log prior of ``z`` or ``w`` (without its normal constants)."""
+    J, q, centred = ints[at], ints[at + 1], ints[at + 2]
+    w_at, mask_at = ints[at + 10], ints[at + 11]
+    N = e.size
+    codes, weights, Z = _factor_rows(ints, floats, at, N)
+    D = np.zeros((J, q))
+    for i in range(N):
+        for m in range(codes.shape[1]):
+            scale = weights[i, m] * e[i]
+            for t in range(q):
+                D[codes[i, m], t] += scale * Z[i, t]
+    for t in range(q):
+        if not ints[mask_at + t]:
+            acc = 0.0
+            for j in range(J):
+                acc += D[j, t]
+            dR[t] += acc
+    dW = embedding_transpose(D, J)
+    _, W = _w(x, ints, at, L)
+    logp = 0.0
+    if not centred:
+        for k in range(J - 1):
+            for s in range(q):
+                acc = 0.0
+                for t in range(s, q):
+                    acc += dW[k, t] * L[t, s]
+                    GL[t, s] += dW[k, t] * W[k, s]
+                grad[ints[w_at + 2 * s] + k * ints[w_at + 2 * s + 1]] = acc - W[k, s]
+                logp -= 0.5 * W[k, s] * W[k, s]
+        return logp
+    v = np.empty(q)
+    back = np.empty(q)
+    for k in range(J - 1):
+        for t in range(q):  # v = L^-1 w
+            acc = W[k, t]
+            for s in range(t):
+                acc -= L[t, s] * v[s]
+            v[t] = acc / L[t, t]
+        for t in range(q - 1, -1, -1):  # back = L^-T v
+            acc = v[t]
+            for s in range(t + 1, q):
+                acc -= L[s, t] * back[s]
+            back[t] = acc / L[t, t]
+        for t in range(q):
+            logp -= 0.5 * v[t] * v[t]
+            grad[ints[w_at + 2 * t] + k * ints[w_at + 2 * t + 1]] = dW[k, t] - back[t]
+            for s in range(t + 1):
+                GL[t, s] += back[t] * v[s]
+    for t in range(q):
+        logp -= (J - 1) * math.log(L[t, t])
+        GL[t, t] -= (J - 1) / L[t, t]
+    return logp
+
+
+@numba.njit(error_model="numpy")
+def _fixed_part(x, grad, ints, floats, e, X):
+    """The fixed coefficients' own Normal priors and their rows' gradient."""
+    P, ic_x, slopes_at = ints[2], ints[5], ints[6]
+    logp = 0.0
+    N = e.size
+    if ic_x >= 0:
+        acc = 0.0
+        for i in range(N):
+            acc += e[i]
+        grad[ic_x] += acc
+        if floats[6] > 0.0:
+            z = (x[ic_x] - floats[5]) / floats[6]
+            logp -= 0.5 * z * z
+            grad[ic_x] -= z / floats[6]
+    pa = int(floats[7])
+    for k in range(P):
+        xk = ints[slopes_at + k]
+        acc = 0.0
+        for i in range(N):
+            acc += X[i, k] * e[i]
+        grad[xk] += acc
+        if ints[slopes_at + P + k]:
+            z = (x[xk] - floats[pa + k]) / floats[pa + P + k]
+            logp -= 0.5 * z * z
+            grad[xk] -= z / floats[pa + P + k]
+    return logp
+
+
+@numba.njit(error_model="numpy")
+def glmm_log_density(x, grad, ints, floats):
+    """The log-density at the unconstrained point ``x``; fills ``grad``."""
+    F, P, N, family = ints[1], ints[2], ints[3], ints[4]
+    ic_x, slopes_at, n_aux, aux_at, q_max = ints[5], ints[6], ints[7], ints[8], ints[10]
+    grad[:] = 0.0
+    xc = x.astype(np.complex128)
+    Lc = np.empty((F, q_max, q_max), np.complex128)
+    Rc = np.empty((F, q_max), np.complex128)
+    logp = floats[0] + hyper(xc, ints, floats, Lc, Rc).real
+    L, R = Lc.real.copy(), Rc.real.copy()
+    y = floats[int(floats[1]) : int(floats[1]) + N]
+    n = floats[int(floats[2]) : int(floats[2]) + N] if floats[2] >= 0 else y
+    X = floats[int(floats[3]) : int(floats[3]) + N * P].reshape((N, P))
+    eta = np.zeros(N) if ic_x < 0 else np.full(N, x[ic_x])
+    for i in range(N):
+        acc = 0.0
+        for k in range(P):
+            acc += X[i, k] * x[ints[slopes_at + k]]
+        eta[i] += acc
+    if floats[4] >= 0:
+        eta += floats[int(floats[4]) : int(floats[4]) + N]
+    for f in range(F):
+        _add_factor(x, ints, floats, HEADER + FACTOR * f, L[f], R[f], eta)
+    aux = np.empty(max(n_aux, 1))
+    for k in range(n_aux):
+        aux[k] = math.exp(x[ints[aux_at + k]])
+    e = np.empty(N)
+    d_aux = np.zeros(max(n_aux, 1))
+    logp += row_log_likelihood(family, eta, y, n, aux, e, d_aux)
+    logp += _fixed_part(x, grad, ints, floats, e, X)
+    GL = np.zeros((F, q_max, q_max))
+    dR = np.zeros((F, q_max))
+    for f in range(F):
+        at = HEADER + FACTOR * f
+        logp += _factor_gradient(x, grad, ints, floats, at, L[f], e, GL[f], dR[f])
+    for k in range(n_aux):
+        grad[ints[aux_at + k]] += d_aux[k] * aux[k]
+    hyper_at = ints[11]
+    for h in range(ints[hyper_at]):
+        xh = ints[hyper_at + 1 + h]
+        xc[xh] = x[xh] + STEP * 1j
+        value = hyper(xc, ints, floats, Lc, Rc).imag
+        xc[xh] = x[xh]
+        for f in range(F):
+            for t in range(q_max):
+                value += dR[f, t] * Rc[f, t].imag
+                for s in range(t + 1):
+                    value += GL[f, t, s] * Lc[f, t, s].imag
+        grad[xh] += value / STEP
+    return logp

@@ -1,0 +1,144 @@
+"""The compiled GLMM kernel (varying slopes, any family it knows) equals the PyMC model.
+
+For each family and structure the kernel covers (correlated and uncorrelated slopes,
+crossed factors, multiple membership, non-centred and centred, the joint shear, a
+sheared intercept alone, no shear, no grouping factor, offsets, trials, other priors),
+the log-density and gradient equal PyMC's at random points to 1e-10 relative, the
+expanded draw equals PyMC's values of the same variables, and the start equals PyMC's
+initial point.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pymc_reference import pymc_reference
+from scipy.special import expit
+
+import hiermodels as hm
+from hiermodels.glmm_layout import glmm_layout
+from hiermodels.kernel_draws import expand_draws
+from hiermodels.kernels.glmm_density import glmm_log_density
+
+
+def _data() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    n = 120
+    g, h = rng.integers(0, 8, n), rng.integers(0, 5, n)
+    a, b = rng.integers(0, 6, n), rng.integers(0, 6, n)
+    x, x2 = rng.normal(size=n), rng.uniform(-1, 1, n)
+    eta = 0.2 + 0.4 * x + rng.normal(0, 0.5, 8)[g] + rng.normal(0, 0.3, 8)[g] * x
+    eta += rng.normal(0, 0.3, 5)[h]
+    exposure = rng.uniform(0.5, 2.0, n)
+    trials = rng.integers(1, 9, n)
+    return pd.DataFrame(
+        {
+            "count": rng.poisson(exposure * np.exp(eta)),
+            "success": rng.binomial(trials, expit(eta)),
+            "trials": trials,
+            "binary": rng.binomial(1, expit(eta)),
+            "y": eta + rng.normal(0, 0.5, n),
+            "positive": np.exp(eta) * rng.gamma(4.0, 0.25, n),
+            "share": rng.beta(expit(eta) * 10, (1 - expit(eta)) * 10),
+            "x": x,
+            "x2": x2,
+            "exposure": exposure,
+            "g": [f"g{k}" for k in g],
+            "h": [f"h{k}" for k in h],
+            "a": [f"m{k}" for k in a],
+            "b": [f"m{k}" for k in b],
+        }
+    )
+
+
+SLOPES = "~ x + (1 + x | g)"
+CASES = {
+    "bernoulli": ("binary " + SLOPES, "bernoulli", {}),
+    "binomial": ("success | trials(trials) " + SLOPES, "binomial", {}),
+    "poisson offset": ("count ~ x + offset(log(exposure)) + (1 + x | g)", "poisson", {}),
+    "negative binomial": ("count " + SLOPES, "negative_binomial", {}),
+    "student-t": ("y " + SLOPES, "student_t", {}),
+    "gamma": ("positive " + SLOPES, "gamma", {}),
+    "lognormal": ("positive " + SLOPES, "lognormal", {}),
+    "beta": ("share " + SLOPES, "beta", {}),
+    "gaussian crossed": ("y ~ x + x2 + (1 + x | g) + (1 | h)", "gaussian", {}),
+    "uncorrelated": ("count ~ x + (1 + x || g)", "poisson", {}),
+    "centred": ("binary " + SLOPES, "bernoulli", {"parameterization": "centered"}),
+    "non-centred t": ("y " + SLOPES, "student_t", {"parameterization": "non_centered"}),
+    "no intercept": ("count ~ 0 + x + (1 + x | g)", "poisson", {}),
+    "sheared intercept only": ("count ~ 1 + (1 + x | g)", "poisson", {}),
+    "three terms": ("count ~ x + x2 + (1 + x + x2 | g)", "poisson", {}),
+    "membership and slopes": ("count ~ x + (1 | mm(a, b)) + (0 + x | g)", "poisson", {}),
+    "no factor": ("count ~ x + x2", "negative_binomial", {}),
+    "other priors": (
+        "binary ~ x + (1 + x || g)",
+        "bernoulli",
+        {
+            "priors": {
+                "sd|g|Intercept": hm.Prior("Gamma", alpha=2.0, beta=2.0),
+                "sd|g|x": hm.Prior("HalfCauchy", beta=1.0),
+                "x": hm.Prior("Normal", mu=0.5, sigma=3.0),
+            }
+        },
+    ),
+    "other priors correlated": (
+        "count " + SLOPES,
+        "negative_binomial",
+        {
+            "priors": {
+                "sd|g|Intercept": hm.Prior("LogNormal", mu=-1.0, sigma=0.5),
+                "sd|g|x": hm.Prior("LogNormal", mu=-1.0, sigma=0.5),
+                "cor|g": hm.Prior("LKJ", eta=1.5),
+                "alpha": hm.Prior("HalfStudentT", nu=3.0, sigma=2.0),
+            }
+        },
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def kernel_and_pymc(request):
+    formula, family, options = CASES[request.param]
+    model = hm.Model(formula, _data(), family=family, **options)
+    pymc_model = model.pymc_model
+    layout = glmm_layout(pymc_model, model)
+    assert layout is not None, request.param
+    return layout, pymc_reference(pymc_model, layout), pymc_model
+
+
+def test_log_density_and_gradient_equal_pymc_at_random_points(kernel_and_pymc):
+    layout, pymc, _ = kernel_and_pymc
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        x = layout.start + rng.normal(0.0, 0.5, layout.n_dim)
+        grad = np.empty(layout.n_dim)
+        value = glmm_log_density(x, grad, layout.ints, layout.floats)
+        pymc.assert_density(x, value, grad)
+
+
+def test_expanded_draws_equal_pymc_values(kernel_and_pymc):
+    layout, pymc, _ = kernel_and_pymc
+    x = layout.start + np.random.default_rng(1).normal(0.0, 0.5, layout.n_dim)
+    out = expand_draws(3, layout.ints, layout.floats, x[None], layout.n_expanded)[0]
+    pymc.assert_expanded(x, out, atol=1e-12)
+
+
+def test_start_is_pymc_initial_point(kernel_and_pymc):
+    layout, _, pymc_model = kernel_and_pymc
+    start = np.concatenate([np.ravel(v) for v in pymc_model.initial_point().values()])
+    np.testing.assert_allclose(layout.start, start, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("formula", "family", "options"),
+    [
+        ("binary ~ x + (1 | g)", "bernoulli", {"link": "probit"}),  # another link
+        ("count ~ x + (1 | g)", "zero_inflated_poisson", {}),  # another family
+        ("y ~ x + (1 | g)", "gaussian", {"sigma": "~ x"}),  # distributional
+        ("count ~ x + (1 | g)", "poisson", {"priors": {"x": hm.Prior("StudentT", nu=3.0)}}),
+    ],
+)
+def test_a_model_the_kernel_does_not_cover_has_no_layout(formula, family, options):
+    model = hm.Model(formula, _data(), family=family, **options)
+    assert glmm_layout(model.pymc_model, model) is None

@@ -131,9 +131,9 @@ def assemble(reader, slopes: list[str]) -> KernelLayout:
     _data(reader, slopes, ints, floats)
     _slopes(reader, slopes, ints, floats)
     ints[8] = len(ints)
-    ints.extend(x for x, _ in reader.aux)
+    ints.extend(x for _, x, _ in reader.aux)
     floats[8] = len(floats)
-    for _, row in reader.aux:
+    for _, _, row in reader.aux:
         floats.extend(row)
     records = _factors(reader, ints, floats)
     for f, record in enumerate(records):
@@ -184,6 +184,8 @@ def _expand_op(reader, name: str, slopes) -> tuple[tuple[int, int], tuple[int, .
         shape = reader.shapes[reader.names.index(value_name)]
         if transform == "log":
             return (kernel.EXP, reader.offsets[name]), shape
+        if transform == "logodds":
+            return (kernel.EXPIT, reader.offsets[name]), shape
         if transform == "cholesky-cov-packed":
             return (kernel.PACKED, reader.offsets[name]), tuple(shape)
         raise Unsupported

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import gammaln
 
 from hiermodels import naming
 from hiermodels.backend.shear import shear_plan
@@ -39,6 +40,7 @@ from hiermodels.kernel_priors import (
     scale_variable,
     support_point,
 )
+from hiermodels.kernels.glmm_hyper import PROBABILITY
 from hiermodels.kernels.glmm_rows import FAMILIES
 
 __all__ = ["glmm_layout"]
@@ -90,7 +92,7 @@ class _Reader:
         self.factors = [
             {"blocks": [], "zbar": -1, "w": {}, "centred": None} for _ in self.design.groups
         ]
-        self.aux: list[tuple[int, list[float]]] = []
+        self.aux: list[tuple[int, int, list[float]]] = []  # order, x, prior row
         self.hyper: list[int] = []
         self.constant = 0.0
 
@@ -184,9 +186,16 @@ class _Reader:
             return (len(own),), [mu for mu, _ in self.own_prior]
         if name in self.aux_names and transform == "log":
             row = require(positive_row(self.priors[name], 1, extended=True))[0]
-            self.aux.append((at, row))
+            self.aux.append((self.aux_names.index(name), at, row))
             self.hyper.append(at)
             return (), [math.log(support_point(row))]
+        prior = self.priors.get(name)
+        if name in self.aux_names and transform == "logodds" and prior.dist == "Beta":
+            a, b = float(prior.params["alpha"]), float(prior.params["beta"])
+            const = float(gammaln(a + b) - gammaln(a) - gammaln(b))
+            self.aux.append((self.aux_names.index(name), at, [PROBABILITY, const, a, b]))
+            self.hyper.append(at)
+            return (), [math.log(a / b)]  # logit of the Beta's mean
         raise Unsupported
 
     # ------------------------------------------------------------------ read
@@ -210,6 +219,7 @@ class _Reader:
             self.start.extend(values)
             self.at += size
         self._check_complete()
+        self.aux.sort()  # the family's order, as the rows' kernel takes them
         return assemble(self, slopes)
 
     def _check_complete(self):

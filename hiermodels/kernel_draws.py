@@ -188,6 +188,8 @@ def _glmm_expand(ints, floats, x, n_out):
             out[:, o : o + size] = x[:, arg : arg + size]
         elif op == glmm.EXP:
             out[:, o : o + size] = np.exp(x[:, arg : arg + size])
+        elif op == glmm.EXPIT:
+            out[:, o : o + size] = 1.0 / (1.0 + np.exp(-x[:, arg : arg + size]))
         else:
             out[:, o : o + size] = _glmm_op(op, size, arg, x, ints, floats, L, R)
     return out

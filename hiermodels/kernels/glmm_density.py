@@ -38,15 +38,15 @@ import math
 import numba
 import numpy as np
 
-from hiermodels.kernels.glmm_hyper import FACTOR, HEADER, STEP, hyper
+from hiermodels.kernels.glmm_hyper import FACTOR, HEADER, PROBABILITY, STEP, hyper
 from hiermodels.kernels.glmm_rows import row_log_likelihood
 
 __all__ = ["embedding_transpose", "glmm_log_density", "level_deviations"]
 
 #: Expand operations (:mod:`hiermodels.kernel_draws`): copy, exp, a packed Cholesky
 #: factor, a factor's SDs, correlations, effects, the slopes less the level means they
-#: absorb, the intercept at uncentred predictors.
-COPY, EXP, PACKED, SD, COR, EFFECTS, SLOPES, INTERCEPT = range(8)
+#: absorb, the intercept at uncentred predictors, the inverse logit.
+COPY, EXP, PACKED, SD, COR, EFFECTS, SLOPES, INTERCEPT, EXPIT = range(9)
 
 
 @numba.njit(error_model="numpy")
@@ -247,8 +247,14 @@ def glmm_log_density(x, grad, ints, floats):
     for f in range(F):
         _add_factor(x, ints, floats, HEADER + FACTOR * f, L[f], R[f], eta)
     aux = np.empty(max(n_aux, 1))
+    slope = np.empty(max(n_aux, 1))  # d value / d x
     for k in range(n_aux):
-        aux[k] = math.exp(x[ints[aux_at + k]])
+        xk = x[ints[aux_at + k]]
+        if floats[int(floats[8]) + 4 * k] == PROBABILITY:
+            aux[k] = 1.0 / (1.0 + math.exp(-xk))
+            slope[k] = aux[k] * (1.0 - aux[k])
+        else:
+            aux[k] = slope[k] = math.exp(xk)
     e = np.empty(N)
     d_aux = np.zeros(max(n_aux, 1))
     logp += row_log_likelihood(family, eta, y, n, aux, e, d_aux)
@@ -259,7 +265,7 @@ def glmm_log_density(x, grad, ints, floats):
         at = HEADER + FACTOR * f
         logp += _factor_gradient(x, grad, ints, floats, at, L[f], e, GL[f], dR[f])
     for k in range(n_aux):
-        grad[ints[aux_at + k]] += d_aux[k] * aux[k]
+        grad[ints[aux_at + k]] += d_aux[k] * slope[k]
     hyper_at = ints[11]
     for h in range(ints[hyper_at]):
         xh = ints[hyper_at + 1 + h]

@@ -5,7 +5,8 @@ blocks' Cholesky factors from ``LKJCholeskyCov``) and the level mean ``R_f`` of 
 effects (``L_f zbar_f / sqrt(J_f)``, or drawn given the sheared coefficients as
 :mod:`hiermodels.backend.shear` says), with the log prior of everything that is not a
 row or a level: the SDs and correlations (with the Jacobians of their transforms), the
-``zbar``, the sheared coefficients ``c ~ N(m, S + W W')`` and the family parameters.
+``zbar``, the sheared coefficients ``c ~ N(m, S + W W')`` and the family parameters
+(positive ones on the log scale, probabilities such as ``zi`` on the logodds scale).
 
 These few parameters (a handful per factor) enter through Cholesky factors and
 triangular solves. Their gradient is taken by the complex step: each function here is
@@ -41,6 +42,7 @@ import numpy as np
 __all__ = [
     "FACTOR",
     "HEADER",
+    "PROBABILITY",
     "STEP",
     "hyper",
     "hyper_draws",
@@ -51,6 +53,8 @@ HEADER = 14
 FACTOR = 13
 #: The complex step.
 STEP = 1e-30
+#: The prior kind of a family parameter in (0, 1): Beta(a, b) on the logodds scale.
+PROBABILITY = 6
 
 
 @numba.njit(error_model="numpy")
@@ -243,10 +247,13 @@ def hyper(x, ints, floats, L, R):
     for k in range(n_aux):
         xk = x[ints[aux_at + k]]
         row = fa + 4 * k
-        value = cmath.exp(xk)
-        logp += xk + positive_prior_complex(
-            int(floats[row]), floats[row + 1], floats[row + 2], floats[row + 3], value
-        )
+        kind, const, a, b = int(floats[row]), floats[row + 1], floats[row + 2], floats[row + 3]
+        if kind == PROBABILITY:  # Beta(a, b) on expit(x), with its Jacobian
+            log_p = -cmath.log(1.0 + cmath.exp(-xk))
+            log_q = log_p - xk  # log(1 - p)
+            logp += const + a * log_p + b * log_q
+            continue
+        logp += xk + positive_prior_complex(kind, const, a, b, cmath.exp(xk))
     return logp
 
 

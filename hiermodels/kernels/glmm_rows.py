@@ -10,7 +10,10 @@ the layout adds them once (:func:`data_constant`). Used by
 Families (code: family, link, parameters): 0 Bernoulli (logit), 1 binomial (logit),
 2 Poisson (log), 3 negative binomial (log; ``alpha``), 4 Student-t (identity;
 ``sigma``, ``nu``), 5 gaussian (identity; ``sigma``), 6 gamma (log; ``shape``),
-7 lognormal (identity on the log scale; ``sigma``), 8 beta (logit; ``phi``).
+7 lognormal (identity on the log scale; ``sigma``), 8 beta (logit; ``phi``), and on the
+log link 9 zero-inflated Poisson (``zi``), 10 zero-inflated negative binomial (``zi``,
+``alpha``), 11 hurdle Poisson (``hu``), 12 hurdle negative binomial (``hu``,
+``alpha``).
 
 Examples
 --------
@@ -40,6 +43,10 @@ FAMILIES = {
     ("gamma", "log"): 6,
     ("lognormal", "identity"): 7,
     ("beta", "logit"): 8,
+    ("zero_inflated_poisson", "log"): 9,
+    ("zero_inflated_negative_binomial", "log"): 10,
+    ("hurdle_poisson", "log"): 11,
+    ("hurdle_negative_binomial", "log"): 12,
 }
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _HALF_LOG_PI = 0.5 * math.log(math.pi)
@@ -50,7 +57,7 @@ def data_constant(family: int, y: np.ndarray, trials: np.ndarray | None) -> floa
     if family == 1:
         n = np.asarray(trials, float)
         return float(np.sum(gammaln(n + 1) - gammaln(y + 1) - gammaln(n - y + 1)))
-    if family in (2, 3):
+    if family in (2, 3) or family >= 9:
         return float(-np.sum(gammaln(y + 1)))
     if family == 6:
         return float(-np.sum(np.log(y)))  # (shape - 1) log y: its -log y
@@ -197,6 +204,69 @@ def _beta(eta, y, phi, e, d_aux):
 
 
 @numba.njit(error_model="numpy")
+def _count(negative_binomial, eta, y, alpha):
+    """A count's log density (without ``-log y!``), its derivatives with respect to
+    ``eta`` and ``alpha``, and ``log P(0)`` with its derivatives."""
+    mu = math.exp(eta)
+    if not negative_binomial:
+        return y * eta - mu, y - mu, 0.0, -mu, -mu, 0.0
+    log_sum = math.log(alpha + mu)
+    log_alpha = math.log(alpha)
+    value = math.lgamma(y + alpha) - math.lgamma(alpha) + alpha * log_alpha
+    value += y * eta - (alpha + y) * log_sum
+    d_eta = y - (alpha + y) * mu / (alpha + mu)
+    d_alpha = digamma(y + alpha) - digamma(alpha) + log_alpha + 1.0 - log_sum
+    d_alpha -= (alpha + y) / (alpha + mu)
+    log_p0 = alpha * (log_alpha - log_sum)
+    return (
+        value,
+        d_eta,
+        d_alpha,
+        log_p0,
+        -alpha * mu / (alpha + mu),
+        log_alpha - log_sum + 1.0 - alpha / (alpha + mu),
+    )
+
+
+@numba.njit(error_model="numpy")
+def _zeros(family, eta, y, aux, e, d_aux):
+    """Zero-inflated (9, 10) and hurdle (11, 12) counts: ``aux[0]`` is ``zi`` or
+    ``hu``, ``aux[1]`` the negative binomial's ``alpha``."""
+    p = aux[0]
+    negative_binomial = family == 10 or family == 12
+    alpha = aux[1] if negative_binomial else 1.0
+    hurdle = family >= 11
+    total = d_p = d_alpha = 0.0
+    for i in range(eta.size):
+        value, de, da, log_p0, dp0_e, dp0_a = _count(negative_binomial, eta[i], y[i], alpha)
+        if y[i] == 0.0 and hurdle:
+            total += math.log(p)
+            e[i] = 0.0
+            d_p += 1.0 / p
+        elif y[i] == 0.0:
+            p0 = math.exp(log_p0)
+            mix = p + (1.0 - p) * p0
+            total += math.log(mix)
+            e[i] = (1.0 - p) * p0 * dp0_e / mix
+            d_alpha += (1.0 - p) * p0 * dp0_a / mix
+            d_p += (1.0 - p0) / mix
+        else:
+            total += math.log1p(-p) + value
+            d_p -= 1.0 / (1.0 - p)
+            e[i], a = de, da
+            if hurdle:  # the count is truncated at zero: - log(1 - P(0))
+                total -= math.log(-math.expm1(log_p0))
+                ratio = 1.0 / math.expm1(-log_p0)  # P0 / (1 - P0)
+                e[i] += ratio * dp0_e
+                a += ratio * dp0_a
+            d_alpha += a
+    d_aux[0] = d_p
+    if negative_binomial:
+        d_aux[1] = d_alpha
+    return total
+
+
+@numba.njit(error_model="numpy")
 def row_log_likelihood(family, eta, y, n, aux, e, d_aux):
     """The rows' log-likelihood (without :func:`data_constant`); fills ``e`` (d/d eta)
     and ``d_aux`` (d/d each family parameter, constrained)."""
@@ -210,4 +280,6 @@ def row_log_likelihood(family, eta, y, n, aux, e, d_aux):
         return _normal(eta, y, aux[0], e, d_aux, family == 7)
     if family == 6:
         return _gamma(eta, y, aux[0], e, d_aux)
-    return _beta(eta, y, aux[0], e, d_aux)
+    if family == 8:
+        return _beta(eta, y, aux[0], e, d_aux)
+    return _zeros(family, eta, y, aux, e, d_aux)

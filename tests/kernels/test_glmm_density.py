@@ -32,9 +32,11 @@ def _data() -> pd.DataFrame:
     eta += rng.normal(0, 0.3, 5)[h]
     exposure = rng.uniform(0.5, 2.0, n)
     trials = rng.integers(1, 9, n)
+    count = rng.poisson(exposure * np.exp(eta))
     return pd.DataFrame(
         {
-            "count": rng.poisson(exposure * np.exp(eta)),
+            "count": count,
+            "rating": np.minimum(count, 2),
             "success": rng.binomial(trials, expit(eta)),
             "trials": trials,
             "binary": rng.binomial(1, expit(eta)),
@@ -62,6 +64,14 @@ CASES = {
     "gamma": ("positive " + SLOPES, "gamma", {}),
     "lognormal": ("positive " + SLOPES, "lognormal", {}),
     "beta": ("share " + SLOPES, "beta", {}),
+    "zero-inflated poisson": ("count " + SLOPES, "zero_inflated_poisson", {}),
+    "zero-inflated negative binomial": (
+        "count ~ x + (1 | g)",
+        "zero_inflated_negative_binomial",
+        {},
+    ),
+    "hurdle poisson": ("count " + SLOPES, "hurdle_poisson", {}),
+    "hurdle negative binomial": ("count ~ x + (1 | g)", "hurdle_negative_binomial", {}),
     "gaussian crossed": ("y ~ x + x2 + (1 + x | g) + (1 | h)", "gaussian", {}),
     "uncorrelated": ("count ~ x + (1 + x || g)", "poisson", {}),
     "centred": ("binary " + SLOPES, "bernoulli", {"parameterization": "centered"}),
@@ -134,7 +144,7 @@ def test_start_is_pymc_initial_point(kernel_and_pymc):
     ("formula", "family", "options"),
     [
         ("binary ~ x + (1 | g)", "bernoulli", {"link": "probit"}),  # another link
-        ("count ~ x + (1 | g)", "zero_inflated_poisson", {}),  # another family
+        ("rating ~ x + (1 | g)", "cumulative", {}),  # another family
         ("y ~ x + (1 | g)", "gaussian", {"sigma": "~ x"}),  # distributional
         ("count ~ x + (1 | g)", "poisson", {"priors": {"x": hm.Prior("StudentT", nu=3.0)}}),
     ],

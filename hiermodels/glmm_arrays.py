@@ -36,13 +36,15 @@ def _flat(lists: list[list[int]]) -> list[int]:
 
 def _data(reader, slopes, ints, floats):
     design, family = reader.design, reader.family
-    y = np.asarray(design.y, float)
-    floats[0] = reader.constant + data_constant(family, y, design.trials)
+    rows = reader.rows
+    y = np.asarray(design.y, float)[rows]
+    trials = None if design.trials is None else np.asarray(design.trials, float)[rows]
+    floats[0] = reader.constant + data_constant(family, y, trials)
     floats[1] = len(floats)
     floats.extend(np.log(y) if family == 7 else y)
-    if design.trials is not None:
+    if trials is not None:
         floats[2] = len(floats)
-        floats.extend(np.asarray(design.trials, float))
+        floats.extend(trials)
     centre_name = naming.data_name("centre")
     centre = (
         np.asarray(reader.pymc_model[centre_name].get_value(), float)
@@ -51,10 +53,10 @@ def _data(reader, slopes, ints, floats):
     )
     index = [design.fixed.names.index(n) for n in slopes]
     floats[3] = len(floats)
-    floats.extend((np.asarray(design.fixed.matrix, float)[:, index] - centre).ravel())
+    floats.extend((np.asarray(design.fixed.matrix, float)[rows][:, index] - centre).ravel())
     if design.offset is not None:
         floats[4] = len(floats)
-        floats.extend(np.asarray(design.offset, float))
+        floats.extend(np.asarray(design.offset, float)[rows])
     floats[9] = len(floats)
     floats.extend(centre)
 
@@ -88,14 +90,14 @@ def _factors(reader, ints, floats):
         width += len(design.group(name).terms)
     records = []
     for g, slot in zip(design.groups, reader.factors, strict=True):
-        N, K = g.codes.shape
+        K = g.codes.shape[1]
         record = [g.n_levels, len(g.terms), int(bool(slot["centred"])), K]
         record.append(len(ints))
-        ints.extend(np.asarray(g.codes, np.int64).ravel())
+        ints.extend(np.asarray(g.codes, np.int64)[reader.rows].ravel())
         record.append(len(floats))
-        floats.extend(np.asarray(g.weights, float).ravel())
+        floats.extend(np.asarray(g.weights, float)[reader.rows].ravel())
         record.append(len(floats))
-        floats.extend(np.asarray(g.Z, float).reshape(N, len(g.terms)).ravel())
+        floats.extend(np.asarray(g.Z, float).reshape(-1, len(g.terms))[reader.rows].ravel())
         record += [len(slot["blocks"]), len(ints)]
         for kind, x0, terms, values in slot["blocks"]:
             ints.extend([kind, len(terms), x0, len(floats), *terms])
@@ -121,7 +123,7 @@ def _factors(reader, ints, floats):
 def assemble(reader, slopes: list[str]) -> KernelLayout:
     """The kernel's layout from a :mod:`hiermodels.glmm_layout` reader."""
     design, plan = reader.design, reader.plan
-    F, P, N = len(design.groups), len(slopes), design.n_obs
+    F, P, N = len(design.groups), len(slopes), len(reader.rows)
     q_max = max([len(g.terms) for g in design.groups], default=1)
     ints = [reader.at, F, P, N, reader.family, reader.ic_x, 0, len(reader.aux), 0, -1, q_max]
     ints += [0, 0, 0]

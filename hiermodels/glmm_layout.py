@@ -48,10 +48,15 @@ __all__ = ["glmm_layout"]
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def glmm_layout(pymc_model, model) -> KernelLayout | None:
-    """The kernel's layout of ``pymc_model`` (the full model of ``model``), or None."""
+def glmm_layout(pymc_model, model, *, keep=None) -> KernelLayout | None:
+    """The kernel's layout of ``pymc_model`` (the full model of ``model``), or None.
+
+    ``keep``: the training rows of a refit (a boolean mask over the model's rows; then
+    ``pymc_model`` is the refit model of :class:`hiermodels.inference.refit.RowRefits`,
+    whose 0/1 row weights the kernel applies by leaving the other rows out).
+    """
     try:
-        return _Reader(pymc_model, model).layout()
+        return _Reader(pymc_model, model, keep).layout()
     except Unsupported:
         return None
 
@@ -62,14 +67,20 @@ def _centred_blocks(g) -> tuple[tuple[int, ...], ...]:
     return g.blocks if g.correlated else (tuple(range(len(g.terms))),)
 
 
-def _check(pymc_model, model) -> int:
+def _check(pymc_model, model, refit: bool) -> int:
     design = model.design
     family = FAMILIES.get((model.family, model.link))
     if family is None or design.row_terms is not None or design.autocor is not None:
         raise Unsupported
-    if design.distributional or pymc_model.potentials or len(pymc_model.observed_RVs) != 1:
+    if design.distributional:
         raise Unsupported
-    if naming.data_name("refit_weights") in pymc_model.named_vars:
+    # the likelihood: observed, or (a refit model) its rows' weighted sum as a Potential
+    likelihood = [p.name for p in pymc_model.potentials] if refit else len(pymc_model.observed_RVs)
+    if likelihood != ([f"{design.response_name}_weighted"] if refit else 1):
+        raise Unsupported
+    if refit and pymc_model.observed_RVs:
+        raise Unsupported
+    if (naming.data_name("refit_weights") in pymc_model.named_vars) != refit:
         raise Unsupported
     if any(g.covariance is not None for g in design.groups):
         raise Unsupported
@@ -81,9 +92,11 @@ def _check(pymc_model, model) -> int:
 class _Reader:
     """Reads the free variables of the PyMC model in nutpie's order."""
 
-    def __init__(self, pymc_model, model):
+    def __init__(self, pymc_model, model, keep=None):
         self.pymc_model, self.model = pymc_model, model
-        self.family = _check(pymc_model, model)
+        self.family = _check(pymc_model, model, keep is not None)
+        n = model.design.n_obs
+        self.rows = np.arange(n) if keep is None else np.flatnonzero(np.asarray(keep, bool))
         self.design, self.priors = model.design, model.priors
         self.plan = shear_plan(self.design, self.priors)
         self.names, self.slices, self.shapes, self.renamed, self.start = [], [], [], [], []

@@ -92,13 +92,14 @@ class RowRefits:
         return refit_data(self.model.design, keep, self.factor)
 
     def _kernel_model(self, keep: np.ndarray):
-        """The refit on the compiled kernel (:mod:`hiermodels.kernel_entry`) from the
-        training rows' statistics, or None when the kernel does not cover the model."""
+        """The refit on a compiled kernel (:mod:`hiermodels.kernel_entry`): from the
+        training rows' statistics (collapsed) or on the training rows (GLMM); None when
+        no kernel covers the model."""
         from hiermodels.collapsed import collapsed_statistics
-        from hiermodels.kernel_entry import compile_collapsed
+        from hiermodels.kernel_entry import compile_collapsed, compile_glmm
 
         if self.factor is None:
-            return None
+            return compile_glmm(self.pymc_model, self.model, keep=keep)
         design = self.model.design
         weights = np.asarray(keep, dtype=float)
         stats = collapsed_statistics(design, self.factor, row_weights=weights)

@@ -152,3 +152,27 @@ def test_start_is_pymc_initial_point(kernel_and_pymc):
 def test_a_model_the_kernel_does_not_cover_has_no_layout(formula, family, options):
     model = hm.Model(formula, _data(), family=family, **options)
     assert glmm_layout(model.pymc_model, model) is None
+
+
+def test_a_refit_on_some_rows_equals_the_pymc_refit_model_with_their_weights():
+    """k-fold refits (:class:`hiermodels.inference.refit.RowRefits`) weight the rows 0/1
+    in one PyMC model; the kernel leaves the other rows out, with the same density."""
+    import pymc as pm
+
+    from hiermodels import naming
+    from hiermodels.inference.refit import RowRefits
+
+    model = hm.Model("count ~ x + (1 + x | g) + (1 | h)", _data(), family="negative_binomial")
+    refits = RowRefits(model)
+    keep = np.arange(model.design.n_obs) % 3 != 0
+    pm.set_data({naming.data_name("refit_weights"): keep.astype(float)}, model=refits.pymc_model)
+    layout = glmm_layout(refits.pymc_model, model, keep=keep)
+    assert layout is not None and layout.ints[3] == keep.sum()
+    assert glmm_layout(refits.pymc_model, model) is None  # weights need the rows kept
+    pymc = pymc_reference(refits.pymc_model, layout)
+    rng = np.random.default_rng(2)
+    for _ in range(3):
+        x = layout.start + rng.normal(0.0, 0.5, layout.n_dim)
+        grad = np.empty(layout.n_dim)
+        value = glmm_log_density(x, grad, layout.ints, layout.floats)
+        pymc.assert_density(x, value, grad)

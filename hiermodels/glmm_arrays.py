@@ -37,7 +37,7 @@ def _flat(lists: list[list[int]]) -> list[int]:
 def _data(reader, slopes, ints, floats):
     design, family = reader.design, reader.family
     rows = reader.rows
-    y = np.asarray(design.y, float)[rows]
+    y = reader.y[rows]
     trials = None if design.trials is None else np.asarray(design.trials, float)[rows]
     floats[0] = reader.constant + data_constant(family, y, trials)
     floats[1] = len(floats)

@@ -48,15 +48,16 @@ __all__ = ["glmm_layout"]
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def glmm_layout(pymc_model, model, *, keep=None) -> KernelLayout | None:
+def glmm_layout(pymc_model, model, *, keep=None, y=None) -> KernelLayout | None:
     """The kernel's layout of ``pymc_model`` (the full model of ``model``), or None.
 
     ``keep``: the training rows of a refit (a boolean mask over the model's rows; then
     ``pymc_model`` is the refit model of :class:`hiermodels.inference.refit.RowRefits`,
-    whose 0/1 row weights the kernel applies by leaving the other rows out).
+    whose 0/1 row weights the kernel applies by leaving the other rows out). ``y``:
+    another response for the same rows (a simulation of SBC).
     """
     try:
-        return _Reader(pymc_model, model, keep).layout()
+        return _Reader(pymc_model, model, keep, y).layout()
     except Unsupported:
         return None
 
@@ -92,8 +93,9 @@ def _check(pymc_model, model, refit: bool) -> int:
 class _Reader:
     """Reads the free variables of the PyMC model in nutpie's order."""
 
-    def __init__(self, pymc_model, model, keep=None):
+    def __init__(self, pymc_model, model, keep=None, y=None):
         self.pymc_model, self.model = pymc_model, model
+        self.y = np.asarray(model.design.y if y is None else y, float)
         self.family = _check(pymc_model, model, keep is not None)
         n = model.design.n_obs
         self.rows = np.arange(n) if keep is None else np.flatnonzero(np.asarray(keep, bool))

@@ -257,8 +257,8 @@ def compile_intercepts(pymc_model, model):
     return _kernel_model(pymc_model, INTERCEPTS, intercept_layout(pymc_model, model))
 
 
-def compile_glmm(pymc_model, model, *, keep=None):
+def compile_glmm(pymc_model, model, *, keep=None, y=None):
     """A non-collapsed model (``model.pymc_model``) on the GLMM kernel, or None when the
-    kernel does not cover the model. ``keep``: a refit's training rows
-    (:func:`hiermodels.glmm_layout.glmm_layout`)."""
-    return _kernel_model(pymc_model, GLMM, glmm_layout(pymc_model, model, keep=keep))
+    kernel does not cover the model. ``keep``: a refit's training rows; ``y``: another
+    response (:func:`hiermodels.glmm_layout.glmm_layout`)."""
+    return _kernel_model(pymc_model, GLMM, glmm_layout(pymc_model, model, keep=keep, y=y))

@@ -1,7 +1,8 @@
 """The worker side of SBC: refit one simulated response and rank the true values.
 
-Each worker process compiles the model once (:func:`cached_model`); every simulation
-after the first only swaps the response and samples.
+Each worker process compiles the model once (:func:`cached_model`), or not at all when a
+compiled kernel covers it; every simulation after the first only swaps the response and
+samples.
 """
 
 from __future__ import annotations
@@ -75,11 +76,16 @@ class Refit:
 
 
 class CompiledModel:
-    """A model and its nutpie compilation, made on first use and kept per process."""
+    """A model and its nutpie compilation, made on first use and kept per process.
+
+    A model that the GLMM kernel covers (:mod:`hiermodels.kernel_entry`) compiles
+    nothing: each simulated response gets the kernel's arrays of its own.
+    """
 
     def __init__(self, model):
         self.model = model
         self._compiled = None
+        self._on_kernel: bool | None = None
         self.seconds_compile = 0.0
         self._reported = False
 
@@ -91,6 +97,27 @@ class CompiledModel:
             self._compiled = compiled_for(self.model.pymc_model)
             self.seconds_compile = time.perf_counter() - start
         return self._compiled
+
+    def sample(self, y: np.ndarray, seed: int, options: Mapping[str, object]):
+        """nutpie's tree of the model refitted to the response ``y``, its posterior
+        completed with the constrained values and deterministics."""
+        import nutpie
+
+        from hiermodels.kernel_entry import compile_glmm
+
+        kernel = None
+        if self._on_kernel is not False:
+            start = time.perf_counter()
+            kernel = compile_glmm(self.model.pymc_model, self.model, y=y)
+            if self._on_kernel is None:
+                self.seconds_compile = time.perf_counter() - start
+            self._on_kernel = kernel is not None
+        if kernel is not None:
+            compiled = kernel.compiled
+        else:
+            compiled = self.compiled().with_data(**{naming.data_name("y"): y})
+        tree = nutpie.sample(compiled, seed=seed, save_warmup=False, progress_bar=False, **options)
+        return tree if kernel is None else kernel.complete(tree)
 
     def take_compile_seconds(self) -> float:
         """The compile time, the first time it is asked for; 0 afterwards."""
@@ -160,24 +187,17 @@ def thinned_ranks(draws: np.ndarray, truth: np.ndarray, keep: int) -> np.ndarray
 
 def refit_simulation(setup: Setup, sim: Simulation) -> Refit:
     """Refit the model to one simulated response and rank the true values."""
-    import nutpie
     from arviz_stats.base import array_stats
 
     cached, note = model_for(setup, sim.y)
-    model, compiled = cached.model, cached.compiled()
+    model = cached.model
     if sim.y.shape != (model.design.n_obs,):
         raise SpecError(
             f"A simulated response has shape {sim.y.shape}; the model has "
             f"{model.design.n_obs} rows."
         )
     start = time.perf_counter()
-    tree = nutpie.sample(
-        compiled.with_data(**{naming.data_name("y"): sim.y}),
-        seed=sim.seed,
-        save_warmup=False,
-        progress_bar=False,
-        **setup.sample_options,
-    )
+    tree = cached.sample(sim.y, sim.seed, setup.sample_options)
     seconds = time.perf_counter() - start
     posterior = tree["posterior"].to_dataset()
     draws = np.stack([p.values(posterior) for p in setup.parameters])

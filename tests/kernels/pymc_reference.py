@@ -62,3 +62,29 @@ def pymc_reference(pymc_model, layout) -> PyMCReference:
         shapes,
         n_values,
     )
+
+
+def entry_density(kind: int, layout, x: np.ndarray) -> tuple[float, np.ndarray]:
+    """The log density and gradient at ``x`` through the kernel's nutpie entry point
+    (:func:`hiermodels.kernel_entry.entry_point`): the code fits run, loaded from the
+    disk cache, so a test process does not compile the kernel's functions again."""
+    import ctypes
+
+    from hiermodels.kernel_entry import entry_point
+
+    ints = np.ascontiguousarray(layout.ints, dtype=np.int64)
+    floats = np.ascontiguousarray(layout.floats, dtype=np.float64)
+    user_data = np.array(
+        [ints.ctypes.data, floats.ctypes.data, ints.size, floats.size, 0, 0], dtype=np.uint64
+    )
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    grad, value = np.empty_like(x), np.zeros(1)
+    status = entry_point(kind).ctypes(
+        ctypes.c_uint64(x.size),
+        x.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+        grad.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+        value.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+        ctypes.c_void_p(user_data.ctypes.data),
+    )
+    assert status == 0, status
+    return float(value[0]), grad

@@ -11,16 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pymc_reference import pymc_reference
+from pymc_reference import entry_density, pymc_reference
 
 import hiermodels as hm
 from hiermodels.collapsed_layout import collapsed_layout
 from hiermodels.kernel_draws import expand_draws
-from hiermodels.kernels.collapsed_density import (
-    collapsed_log_density,
-    collapsed_log_density_small,
-    positive_prior,
-)
+from hiermodels.kernel_entry import COLLAPSED, COLLAPSED_SMALL
+from hiermodels.kernels.collapsed_density import positive_prior
 
 
 def _frame() -> pd.DataFrame:
@@ -85,11 +82,10 @@ def test_log_density_and_gradient_equal_pymc_at_random_points(kernel_and_pymc):
     rng = np.random.default_rng(0)
     for _ in range(6):
         x = layout.start + rng.normal(0.0, 1.0, layout.n_dim)
-        grad = np.empty(layout.n_dim)
-        value = collapsed_log_density(x, grad, layout.ints, layout.floats)
+        value, grad = entry_density(COLLAPSED, layout, x)
         if layout.ints[1] <= 2:  # the entry point of one or two terms: the same numbers
-            small = np.empty(layout.n_dim)
-            assert collapsed_log_density_small(x, small, layout.ints, layout.floats) == value
+            small_value, small = entry_density(COLLAPSED_SMALL, layout, x)
+            assert small_value == value
             np.testing.assert_array_equal(small, grad)
         pymc.assert_density(x, value, grad)
 
@@ -109,13 +105,12 @@ def test_the_gradient_is_that_of_the_density():
     pymc_model = model.collapsed_model("g")
     layout = collapsed_layout(pymc_model, model.design, model.priors, "g")
     x = layout.start + np.random.default_rng(2).normal(0.0, 0.5, layout.n_dim)
-    grad, scratch = np.empty(layout.n_dim), np.empty(layout.n_dim)
-    collapsed_log_density(x, grad, layout.ints, layout.floats)
+    _, grad = entry_density(COLLAPSED, layout, x)
     for k in range(layout.n_dim):
         step = np.zeros(layout.n_dim)
         step[k] = 1e-6
-        up = collapsed_log_density(x + step, scratch, layout.ints, layout.floats)
-        down = collapsed_log_density(x - step, scratch, layout.ints, layout.floats)
+        up = entry_density(COLLAPSED, layout, x + step)[0]
+        down = entry_density(COLLAPSED, layout, x - step)[0]
         assert grad[k] == pytest.approx((up - down) / 2e-6, rel=1e-5, abs=1e-5)
 
 

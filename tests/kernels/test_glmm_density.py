@@ -13,13 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pymc_reference import pymc_reference
+from pymc_reference import entry_density, pymc_reference
 from scipy.special import expit
 
 import hiermodels as hm
 from hiermodels.glmm_layout import glmm_layout
 from hiermodels.kernel_draws import expand_draws
-from hiermodels.kernels.glmm_density import glmm_log_density
+from hiermodels.kernel_entry import GLMM
 
 
 def _data() -> pd.DataFrame:
@@ -122,9 +122,7 @@ def test_log_density_and_gradient_equal_pymc_at_random_points(kernel_and_pymc):
     rng = np.random.default_rng(0)
     for _ in range(4):
         x = layout.start + rng.normal(0.0, 0.5, layout.n_dim)
-        grad = np.empty(layout.n_dim)
-        value = glmm_log_density(x, grad, layout.ints, layout.floats)
-        pymc.assert_density(x, value, grad)
+        pymc.assert_density(x, *entry_density(GLMM, layout, x))
 
 
 def test_expanded_draws_equal_pymc_values(kernel_and_pymc):
@@ -173,6 +171,4 @@ def test_a_refit_on_some_rows_equals_the_pymc_refit_model_with_their_weights():
     rng = np.random.default_rng(2)
     for _ in range(3):
         x = layout.start + rng.normal(0.0, 0.5, layout.n_dim)
-        grad = np.empty(layout.n_dim)
-        value = glmm_log_density(x, grad, layout.ints, layout.floats)
-        pymc.assert_density(x, value, grad)
+        pymc.assert_density(x, *entry_density(GLMM, layout, x))

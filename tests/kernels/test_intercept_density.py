@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pymc_reference import pymc_reference
+from pymc_reference import entry_density, pymc_reference
 
 import hiermodels as hm
 from hiermodels.intercept_layout import intercept_layout
 from hiermodels.kernel_draws import expand_draws
-from hiermodels.kernels.intercept_density import intercept_log_density
+from hiermodels.kernel_entry import INTERCEPTS
 
 
 def _counts() -> pd.DataFrame:
@@ -85,9 +85,7 @@ def test_log_density_and_gradient_equal_pymc_at_random_points(kernel_and_pymc):
     rng = np.random.default_rng(0)
     for _ in range(5):
         x = layout.start + rng.normal(0.0, 0.7, layout.n_dim)
-        grad = np.empty(layout.n_dim)
-        value = intercept_log_density(x, grad, layout.ints, layout.floats)
-        pymc.assert_density(x, value, grad)
+        pymc.assert_density(x, *entry_density(INTERCEPTS, layout, x))
 
 
 def test_expanded_draws_equal_pymc_values(kernel_and_pymc):

@@ -126,7 +126,7 @@ def assemble(reader, slopes: list[str]) -> KernelLayout:
     F, P, N = len(design.groups), len(slopes), len(reader.rows)
     q_max = max([len(g.terms) for g in design.groups], default=1)
     ints = [reader.at, F, P, N, reader.family, reader.ic_x, 0, len(reader.aux), 0, -1, q_max]
-    ints += [0, 0, 0]
+    ints += [0, 0, 0, -1]
     ints.extend([0] * (FACTOR * F))
     ic_mu, ic_sd = reader.ic_prior if reader.ic_prior is not None else (0.0, -1.0)
     floats = [0.0, 0.0, -1.0, 0.0, -1.0, ic_mu, ic_sd, 0.0, 0.0, 0.0]
@@ -137,6 +137,11 @@ def assemble(reader, slopes: list[str]) -> KernelLayout:
     floats[8] = len(floats)
     for _, _, row in reader.aux:
         floats.extend(row)
+    if reader.thresholds is not None:
+        n, x0, rows = reader.thresholds
+        ints[14] = len(ints)
+        ints.extend([n, x0, len(floats)])
+        floats.extend(v for row in rows for v in row)
     records = _factors(reader, ints, floats)
     for f, record in enumerate(records):
         ints[HEADER + FACTOR * f : HEADER + FACTOR * (f + 1)] = record
@@ -188,6 +193,8 @@ def _expand_op(reader, name: str, slopes) -> tuple[tuple[int, int], tuple[int, .
             return (kernel.EXP, reader.offsets[name]), shape
         if transform == "logodds":
             return (kernel.EXPIT, reader.offsets[name]), shape
+        if transform == "ordered":
+            return (kernel.ORDERED, reader.offsets[name]), shape
         if transform == "cholesky-cov-packed":
             return (kernel.PACKED, reader.offsets[name]), tuple(shape)
         raise Unsupported
@@ -203,4 +210,6 @@ def _expand_op(reader, name: str, slopes) -> tuple[tuple[int, int], tuple[int, .
         return (kernel.SLOPES, 0), (len(slopes),)
     if name == naming.INTERCEPT and reader.ic_x >= 0:
         return (kernel.INTERCEPT, 0), ()
+    if name == naming.INTERCEPT and reader.thresholds is not None:
+        return (kernel.THRESHOLDS, 0), (reader.thresholds[0],)
     raise Unsupported

@@ -41,7 +41,7 @@ from hiermodels.kernel_priors import (
     support_point,
 )
 from hiermodels.kernels.glmm_hyper import PROBABILITY
-from hiermodels.kernels.glmm_rows import FAMILIES
+from hiermodels.kernels.glmm_rows import FAMILIES, ORDINAL
 
 __all__ = ["glmm_layout"]
 
@@ -100,7 +100,8 @@ class _Reader:
         n = model.design.n_obs
         self.rows = np.arange(n) if keep is None else np.flatnonzero(np.asarray(keep, bool))
         self.design, self.priors = model.design, model.priors
-        self.plan = shear_plan(self.design, self.priors)
+        thresholds = get_family(model.family).thresholds
+        self.plan = shear_plan(self.design, self.priors, thresholds=thresholds)
         self.names, self.slices, self.shapes, self.renamed, self.start = [], [], [], [], []
         self.offsets: dict[str, int] = {}
         self.at = 0
@@ -167,10 +168,34 @@ class _Reader:
                 slot["w"][t] = (at + m, len(terms))
             self.constant -= _HALF_LOG_2PI * (J - 1) * len(terms)
             return (J - 1, len(terms)), [0.0] * ((J - 1) * len(terms))
-        return self._coefficient_or_aux(name, transform)
+        return self._coefficient_or_aux(name, transform, rv)
 
-    def _coefficient_or_aux(self, name, transform):
+    def _thresholds(self, rv, transform):
+        """An ordinal model's thresholds (one ordered vector with its own priors)."""
+        n = len(self.design.categories) - 1
+        if transform != "ordered" or self.plan.coefficients:
+            raise Unsupported
+        rows = []
+        for slot in naming.threshold_names(n):
+            prior = self.priors[slot]
+            if prior.dist not in ("Normal", "StudentT") or "mu" not in prior.params:
+                raise Unsupported
+            mu, sigma = float(prior.params["mu"]), float(prior.params.get("sigma", 1.0))
+            if prior.dist == "Normal":
+                rows.append([0.0, mu, sigma, 1.0, -_HALF_LOG_2PI - math.log(sigma)])
+                continue
+            nu = float(prior.params["nu"])
+            const = gammaln((nu + 1) / 2) - gammaln(nu / 2) - 0.5 * math.log(nu * math.pi)
+            rows.append([1.0, mu, sigma, nu, float(const) - math.log(sigma)])
+        self.thresholds = (n, self.at, rows)
+        self.hyper.extend(range(self.at, self.at + n))
+        start = np.asarray(self.pymc_model.rvs_to_initial_values[rv], float)
+        return (n,), [start[0], *np.log(np.diff(start))]
+
+    def _coefficient_or_aux(self, name, transform, rv=None):
         plan, at = self.plan, self.at
+        if name == naming.CENTERED_INTERCEPT and self.family == ORDINAL:
+            return self._thresholds(rv, transform)
         own_intercept = plan.coefficients != (naming.INTERCEPT,)
         if name == naming.CENTERED_INTERCEPT and transform is None:
             self.ic_x = at
@@ -220,6 +245,7 @@ class _Reader:
         self.own_slopes = [n for n in slopes if not (plan.joint and n in plan.coefficients)]
         self.aux_names = family_parameters(get_family(self.model.family), None)
         self.ic_x, self.ic_prior, self.c_x, self.own_x, self.own_prior = -1, None, [], -1, []
+        self.thresholds = None
         for rv in self.pymc_model.free_RVs:
             value = self.pymc_model.rvs_to_values[rv]
             transform = getattr(self.pymc_model.rvs_to_transforms.get(rv), "name", None)
@@ -240,6 +266,8 @@ class _Reader:
     def _check_complete(self):
         design = self.design
         if design.fixed.has_intercept and self.ic_x < 0:
+            raise Unsupported
+        if (self.family == ORDINAL) != (self.thresholds is not None):
             raise Unsupported
         if self.own_slopes and self.own_x < 0:
             raise Unsupported

@@ -161,9 +161,18 @@ def _glmm_op(op, size, arg, x, ints, floats, L, R):
         total = W.sum(axis=1, keepdims=True)
         dev = np.concatenate([W - total / (J - math.sqrt(J)), total / math.sqrt(J)], axis=1)
         return (dev + R[:, arg, None, :q]).reshape(x.shape[0], J * q)
+    if op == glmm.ORDERED:
+        return _ordered(x, arg, size)
     P = ints[2]
     shifts = _glmm_shifts(ints, P)
     slopes = x[:, ints[ints[6] : ints[6] + P]]
+    centre = floats[int(floats[9]) : int(floats[9]) + P]
+    if op == glmm.THRESHOLDS:  # they enter with the opposite sign of an intercept
+        n, x0 = ints[ints[14]], ints[ints[14] + 1]
+        value = _ordered(x, x0, n) + (slopes @ centre)[:, None]
+        for f, t in shifts[0]:
+            value += R[:, f, t][:, None]
+        return value
     if op == glmm.SLOPES:
         out = slopes.copy()
         for k in range(P):
@@ -173,8 +182,13 @@ def _glmm_op(op, size, arg, x, ints, floats, L, R):
     value = x[:, ints[5]].copy()
     for f, t in shifts[0]:
         value -= R[:, f, t]
-    centre = int(floats[9])
-    return (value - slopes @ floats[centre : centre + P])[:, None]
+    return (value - slopes @ centre)[:, None]
+
+
+def _ordered(x, x0, n):
+    """Ordered values from their transform: the first, then positive increments."""
+    steps = np.concatenate([x[:, x0 : x0 + 1], np.exp(x[:, x0 + 1 : x0 + n])], axis=1)
+    return np.cumsum(steps, axis=1)
 
 
 def _glmm_expand(ints, floats, x, n_out):

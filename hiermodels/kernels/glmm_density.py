@@ -18,7 +18,8 @@ differentiated in reverse mode by hand; the few parameters of
 ``d logp / d L_f`` and ``d logp / d R_f``.
 
 Layout of ``ints``: ``[n_dim, n_factors, n_slopes, n_rows, family, intercept_x,
-slopes_at, n_aux, aux_at, shear_at, q_max, hyper_at, expand_at, shifts_at]``, then the
+slopes_at, n_aux, aux_at, shear_at, q_max, hyper_at, expand_at, shifts_at,
+thresholds_at]``, then the
 factors' records (:mod:`hiermodels.kernels.glmm_hyper`). ``floats``: ``[constant, y_at, trials_at,
 X_at, offset_at, intercept mean, intercept SD (-1: sheared), slope_priors_at,
 aux_priors_at, centre_at]``.
@@ -45,8 +46,9 @@ __all__ = ["embedding_transpose", "glmm_log_density", "level_deviations"]
 
 #: Expand operations (:mod:`hiermodels.kernel_draws`): copy, exp, a packed Cholesky
 #: factor, a factor's SDs, correlations, effects, the slopes less the level means they
-#: absorb, the intercept at uncentred predictors, the inverse logit.
-COPY, EXP, PACKED, SD, COR, EFFECTS, SLOPES, INTERCEPT, EXPIT = range(9)
+#: absorb, the intercept at uncentred predictors, the inverse logit, ordered thresholds
+#: and the thresholds at uncentred predictors.
+COPY, EXP, PACKED, SD, COR, EFFECTS, SLOPES, INTERCEPT, EXPIT, ORDERED, THRESHOLDS = range(11)
 
 
 @numba.njit(error_model="numpy")
@@ -231,7 +233,9 @@ def glmm_log_density(x, grad, ints, floats):
     xc = x.astype(np.complex128)
     Lc = np.empty((F, q_max, q_max), np.complex128)
     Rc = np.empty((F, q_max), np.complex128)
-    logp = floats[0] + hyper(xc, ints, floats, Lc, Rc).real
+    n_thresholds = ints[ints[14]] if ints[14] >= 0 else 0
+    Cc = np.empty(max(n_thresholds, 1), np.complex128)
+    logp = floats[0] + hyper(xc, ints, floats, Lc, Rc, Cc).real
     L, R = Lc.real.copy(), Rc.real.copy()
     y = floats[int(floats[1]) : int(floats[1]) + N]
     n = floats[int(floats[2]) : int(floats[2]) + N] if floats[2] >= 0 else y
@@ -256,7 +260,9 @@ def glmm_log_density(x, grad, ints, floats):
         else:
             aux[k] = slope[k] = math.exp(xk)
     e = np.empty(N)
-    d_aux = np.zeros(max(n_aux, 1))
+    d_aux = np.zeros(max(n_aux, n_thresholds, 1))
+    if n_thresholds:  # an ordinal model: the rows' parameters are the thresholds
+        aux = Cc.real.copy()
     logp += row_log_likelihood(family, eta, y, n, aux, e, d_aux)
     logp += _fixed_part(x, grad, ints, floats, e, X)
     GL = np.zeros((F, q_max, q_max))
@@ -270,8 +276,10 @@ def glmm_log_density(x, grad, ints, floats):
     for h in range(ints[hyper_at]):
         xh = ints[hyper_at + 1 + h]
         xc[xh] = x[xh] + STEP * 1j
-        value = hyper(xc, ints, floats, Lc, Rc).imag
+        value = hyper(xc, ints, floats, Lc, Rc, Cc).imag
         xc[xh] = x[xh]
+        for k in range(n_thresholds):
+            value += d_aux[k] * Cc[k].imag
         for f in range(F):
             for t in range(q_max):
                 value += dR[f, t] * Rc[f, t].imag

@@ -49,7 +49,7 @@ __all__ = [
     "positive_prior_complex",
 ]
 
-HEADER = 14
+HEADER = 15
 FACTOR = 13
 #: The complex step.
 STEP = 1e-30
@@ -220,14 +220,39 @@ def _shear(x, ints, floats, L, R):
 
 
 @numba.njit(error_model="numpy")
-def hyper(x, ints, floats, L, R):
-    """Fill ``L`` (factors x q x q) and ``R`` (factors x q) at the complex point ``x``;
-    the log prior of the scales, ``zbar``, sheared coefficients and family parameters
-    (without their constants ``-log(2 pi) / 2``)."""
+def _thresholds(x, ints, floats, C):
+    """An ordinal model's thresholds ``C`` from their ordered transform; their priors
+    (Normal or Student-t, constants included) and the transform's Jacobian."""
+    at = ints[14]
+    n, x0, fa = ints[at], ints[at + 1], ints[at + 2]
+    logp = 0.0j
+    c = x[x0]
+    for k in range(n):
+        if k > 0:
+            logp += x[x0 + k]
+            c = c + cmath.exp(x[x0 + k])
+        C[k] = c
+        kind, mu, sigma, nu, const = floats[fa + 5 * k : fa + 5 * k + 5]
+        z = (c - mu) / sigma
+        if kind == 0.0:
+            logp += const - 0.5 * z * z
+        else:
+            logp += const - 0.5 * (nu + 1.0) * cmath.log(1.0 + z * z / nu)
+    return logp
+
+
+@numba.njit(error_model="numpy")
+def hyper(x, ints, floats, L, R, C):
+    """Fill ``L`` (factors x q x q), ``R`` (factors x q) and an ordinal model's
+    thresholds ``C`` at the complex point ``x``; the log prior of the scales, ``zbar``,
+    sheared coefficients, thresholds and family parameters (without the constants
+    ``-log(2 pi) / 2`` of the normal ones)."""
     F = ints[1]
     L[:, :, :] = 0.0
     R[:, :] = 0.0
     logp = 0.0j
+    if ints[14] >= 0:
+        logp += _thresholds(x, ints, floats, C)
     for f in range(F):
         at = HEADER + FACTOR * f
         J, q, zx = ints[at], ints[at + 1], ints[at + 9]
@@ -267,8 +292,9 @@ def hyper_draws(xs, ints, floats):
     R_all = np.empty((n, F, q_max))
     L = np.empty((F, q_max, q_max), np.complex128)
     R = np.empty((F, q_max), np.complex128)
+    C = np.empty(max(ints[ints[14]] if ints[14] >= 0 else 0, 1), np.complex128)
     for d in range(n):
-        hyper(xs[d].astype(np.complex128), ints, floats, L, R)
+        hyper(xs[d].astype(np.complex128), ints, floats, L, R, C)
         L_all[d] = L.real
         R_all[d] = R.real
     return L_all, R_all

@@ -13,7 +13,8 @@ Families (code: family, link, parameters): 0 Bernoulli (logit), 1 binomial (logi
 7 lognormal (identity on the log scale; ``sigma``), 8 beta (logit; ``phi``), and on the
 log link 9 zero-inflated Poisson (``zi``), 10 zero-inflated negative binomial (``zi``,
 ``alpha``), 11 hurdle Poisson (``hu``), 12 hurdle negative binomial (``hu``,
-``alpha``).
+``alpha``), and 13 the cumulative (ordinal) family on the logit link, whose parameters
+are its thresholds.
 
 Examples
 --------
@@ -30,7 +31,7 @@ import numba
 import numpy as np
 from scipy.special import gammaln
 
-__all__ = ["FAMILIES", "data_constant", "digamma", "row_log_likelihood"]
+__all__ = ["FAMILIES", "ORDINAL", "data_constant", "digamma", "row_log_likelihood"]
 
 #: (family, link) -> code.
 FAMILIES = {
@@ -47,7 +48,10 @@ FAMILIES = {
     ("zero_inflated_negative_binomial", "log"): 10,
     ("hurdle_poisson", "log"): 11,
     ("hurdle_negative_binomial", "log"): 12,
+    ("cumulative", "logit"): 13,
 }
+#: The ordinal family's code.
+ORDINAL = 13
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _HALF_LOG_PI = 0.5 * math.log(math.pi)
 
@@ -57,7 +61,7 @@ def data_constant(family: int, y: np.ndarray, trials: np.ndarray | None) -> floa
     if family == 1:
         n = np.asarray(trials, float)
         return float(np.sum(gammaln(n + 1) - gammaln(y + 1) - gammaln(n - y + 1)))
-    if family in (2, 3) or family >= 9:
+    if family in (2, 3) or 9 <= family <= 12:
         return float(-np.sum(gammaln(y + 1)))
     if family == 6:
         return float(-np.sum(np.log(y)))  # (shape - 1) log y: its -log y
@@ -267,6 +271,38 @@ def _zeros(family, eta, y, aux, e, d_aux):
 
 
 @numba.njit(error_model="numpy")
+def _cumulative(eta, y, thresholds, e, d_thresholds):
+    """``P(y = k) = F(c_k - eta) - F(c_(k-1) - eta)`` with the logistic ``F`` (codes
+    ``0..K-1``, ``K - 1`` thresholds ``c``)."""
+    n = thresholds.size
+    total = 0.0
+    d_thresholds[:n] = 0.0
+    for i in range(eta.size):
+        k = int(y[i])
+        if k == 0:
+            h = thresholds[0] - eta[i]
+            total -= _softplus(-h)
+            dh = _expit(-h)
+            d_thresholds[0] += dh
+            e[i] = -dh
+        elif k == n:
+            low = thresholds[n - 1] - eta[i]
+            total -= _softplus(low)
+            dl = -_expit(low)
+            d_thresholds[n - 1] += dl
+            e[i] = -dl
+        else:
+            h, low = thresholds[k] - eta[i], thresholds[k - 1] - eta[i]
+            total += -_softplus(-h) - _softplus(low) + math.log(-math.expm1(low - h))
+            gap = 1.0 / math.expm1(h - low)
+            dh, dl = _expit(-h) + gap, -_expit(low) - gap
+            d_thresholds[k] += dh
+            d_thresholds[k - 1] += dl
+            e[i] = -(dh + dl)
+    return total
+
+
+@numba.njit(error_model="numpy")
 def row_log_likelihood(family, eta, y, n, aux, e, d_aux):
     """The rows' log-likelihood (without :func:`data_constant`); fills ``e`` (d/d eta)
     and ``d_aux`` (d/d each family parameter, constrained)."""
@@ -282,4 +318,6 @@ def row_log_likelihood(family, eta, y, n, aux, e, d_aux):
         return _gamma(eta, y, aux[0], e, d_aux)
     if family == 8:
         return _beta(eta, y, aux[0], e, d_aux)
+    if family == 13:
+        return _cumulative(eta, y, aux, e, d_aux)
     return _zeros(family, eta, y, aux, e, d_aux)

@@ -72,6 +72,8 @@ CASES = {
     ),
     "hurdle poisson": ("count " + SLOPES, "hurdle_poisson", {}),
     "hurdle negative binomial": ("count ~ x + (1 | g)", "hurdle_negative_binomial", {}),
+    "ordinal": ("rating " + SLOPES, "cumulative", {}),
+    "ordinal crossed": ("rating ~ x + (1 | g) + (1 | h)", "cumulative", {}),
     "gaussian crossed": ("y ~ x + x2 + (1 + x | g) + (1 | h)", "gaussian", {}),
     "uncorrelated": ("count ~ x + (1 + x || g)", "poisson", {}),
     "centred": ("binary " + SLOPES, "bernoulli", {"parameterization": "centered"}),
@@ -142,7 +144,7 @@ def test_start_is_pymc_initial_point(kernel_and_pymc):
     ("formula", "family", "options"),
     [
         ("binary ~ x + (1 | g)", "bernoulli", {"link": "probit"}),  # another link
-        ("rating ~ x + (1 | g)", "cumulative", {}),  # another family
+        ("rating ~ x + (1 | g)", "cumulative", {"link": "probit"}),  # another link
         ("y ~ x + (1 | g)", "gaussian", {"sigma": "~ x"}),  # distributional
         ("count ~ x + (1 | g)", "poisson", {"priors": {"x": hm.Prior("StudentT", nu=3.0)}}),
     ],

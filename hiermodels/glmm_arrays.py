@@ -18,10 +18,11 @@ from __future__ import annotations
 import numpy as np
 
 from hiermodels import naming
+from hiermodels.collapsed import collapsed_statistics
 from hiermodels.collapsed_layout import KernelLayout
 from hiermodels.kernel_priors import Unsupported
 from hiermodels.kernels import glmm_density as kernel
-from hiermodels.kernels.glmm_hyper import FACTOR, HEADER
+from hiermodels.kernels.glmm_hyper import COLLAPSED, FACTOR, HEADER
 from hiermodels.kernels.glmm_rows import data_constant
 
 __all__ = ["assemble"]
@@ -91,7 +92,8 @@ def _factors(reader, ints, floats):
     records = []
     for g, slot in zip(design.groups, reader.factors, strict=True):
         K = g.codes.shape[1]
-        record = [g.n_levels, len(g.terms), int(bool(slot["centred"])), K]
+        centred = COLLAPSED if g.name == reader.collapsed else int(bool(slot["centred"]))
+        record = [g.n_levels, len(g.terms), centred, K]
         record.append(len(ints))
         ints.extend(np.asarray(g.codes, np.int64)[reader.rows].ravel())
         record.append(len(floats))
@@ -103,7 +105,7 @@ def _factors(reader, ints, floats):
             ints.extend([kind, len(terms), x0, len(floats), *terms])
             floats.extend(values)
         record += [slot["zbar"], len(ints)]
-        for t in range(len(g.terms)):
+        for t in range(len(g.terms) if g.name != reader.collapsed else 0):
             ints.extend(slot["w"][t])
         record.append(len(ints))
         ints.extend(int(m) for m in plan.masks[g.name])
@@ -126,7 +128,7 @@ def assemble(reader, slopes: list[str]) -> KernelLayout:
     F, P, N = len(design.groups), len(slopes), len(reader.rows)
     q_max = max([len(g.terms) for g in design.groups], default=1)
     ints = [reader.at, F, P, N, reader.family, reader.ic_x, 0, len(reader.aux), 0, -1, q_max]
-    ints += [0, 0, 0, -1]
+    ints += [0, 0, 0, -1, -1]
     ints.extend([0] * (FACTOR * F))
     ic_mu, ic_sd = reader.ic_prior if reader.ic_prior is not None else (0.0, -1.0)
     floats = [0.0, 0.0, -1.0, 0.0, -1.0, ic_mu, ic_sd, 0.0, 0.0, 0.0]
@@ -143,6 +145,12 @@ def assemble(reader, slopes: list[str]) -> KernelLayout:
         ints.extend([n, x0, len(floats)])
         floats.extend(v for row in rows for v in row)
     records = _factors(reader, ints, floats)
+    if reader.collapsed is not None:
+        stats = collapsed_statistics(design, reader.collapsed)
+        f = [g.name for g in design.groups].index(reader.collapsed)
+        ints[15] = len(ints)
+        ints.extend([f, len(floats)])
+        floats.extend(np.asarray(stats.ZtZ, float).ravel())
     for f, record in enumerate(records):
         ints[HEADER + FACTOR * f : HEADER + FACTOR * (f + 1)] = record
     ints[11] = len(ints)

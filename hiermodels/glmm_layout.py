@@ -41,23 +41,26 @@ from hiermodels.kernel_priors import (
     support_point,
 )
 from hiermodels.kernels.glmm_hyper import PROBABILITY
-from hiermodels.kernels.glmm_rows import FAMILIES, ORDINAL
+from hiermodels.kernels.glmm_rows import COLLAPSED_GAUSSIAN, FAMILIES, ORDINAL
 
 __all__ = ["glmm_layout"]
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def glmm_layout(pymc_model, model, *, keep=None, y=None) -> KernelLayout | None:
+def glmm_layout(
+    pymc_model, model, *, keep=None, y=None, collapsed: str | None = None
+) -> KernelLayout | None:
     """The kernel's layout of ``pymc_model`` (the full model of ``model``), or None.
 
     ``keep``: the training rows of a refit (a boolean mask over the model's rows; then
     ``pymc_model`` is the refit model of :class:`hiermodels.inference.refit.RowRefits`,
     whose 0/1 row weights the kernel applies by leaving the other rows out). ``y``:
-    another response for the same rows (a simulation of SBC).
+    another response for the same rows (a simulation of SBC). ``collapsed``: the
+    factor whose effects ``pymc_model`` integrates out (``model.collapsed_model``).
     """
     try:
-        return _Reader(pymc_model, model, keep, y).layout()
+        return _Reader(pymc_model, model, keep, y, collapsed).layout()
     except Unsupported:
         return None
 
@@ -68,13 +71,24 @@ def _centred_blocks(g) -> tuple[tuple[int, ...], ...]:
     return g.blocks if g.correlated else (tuple(range(len(g.terms))),)
 
 
-def _check(pymc_model, model, refit: bool) -> int:
+def _check(pymc_model, model, refit: bool, collapsed: str | None) -> int:
     design = model.design
     family = FAMILIES.get((model.family, model.link))
+    if collapsed is not None:
+        if family != FAMILIES["gaussian", "identity"] or refit or design.row_terms is not None:
+            raise Unsupported
+        names = [p.name for p in pymc_model.potentials]
+        if names != [naming.collapsed_loglik_name()] or pymc_model.observed_RVs:
+            raise Unsupported
+        if design.group(collapsed).codes.shape[1] != 1 or design.offset is not None:
+            raise Unsupported
+        family = COLLAPSED_GAUSSIAN
     if family is None or design.row_terms is not None or design.autocor is not None:
         raise Unsupported
     if design.distributional:
         raise Unsupported
+    if collapsed is not None:
+        return family
     # the likelihood: observed, or (a refit model) its rows' weighted sum as a Potential
     likelihood = [p.name for p in pymc_model.potentials] if refit else len(pymc_model.observed_RVs)
     if likelihood != ([f"{design.response_name}_weighted"] if refit else 1):
@@ -93,15 +107,15 @@ def _check(pymc_model, model, refit: bool) -> int:
 class _Reader:
     """Reads the free variables of the PyMC model in nutpie's order."""
 
-    def __init__(self, pymc_model, model, keep=None, y=None):
-        self.pymc_model, self.model = pymc_model, model
+    def __init__(self, pymc_model, model, keep=None, y=None, collapsed=None):
+        self.pymc_model, self.model, self.collapsed = pymc_model, model, collapsed
         self.y = np.asarray(model.design.y if y is None else y, float)
-        self.family = _check(pymc_model, model, keep is not None)
+        self.family = _check(pymc_model, model, keep is not None, collapsed)
         n = model.design.n_obs
         self.rows = np.arange(n) if keep is None else np.flatnonzero(np.asarray(keep, bool))
         self.design, self.priors = model.design, model.priors
         thresholds = get_family(model.family).thresholds
-        self.plan = shear_plan(self.design, self.priors, thresholds=thresholds)
+        self.plan = shear_plan(self.design, self.priors, thresholds=thresholds, collapsed=collapsed)
         self.names, self.slices, self.shapes, self.renamed, self.start = [], [], [], [], []
         self.offsets: dict[str, int] = {}
         self.at = 0
@@ -277,7 +291,13 @@ class _Reader:
             raise Unsupported
         for g, slot in zip(design.groups, self.factors, strict=True):
             covered = sorted(t for b in slot["blocks"] for t in b[2])
-            if covered != list(range(len(g.terms))) or slot["zbar"] < 0:
+            if covered != list(range(len(g.terms))):
+                raise Unsupported
+            if g.name == self.collapsed:
+                if slot["zbar"] >= 0 or slot["w"]:
+                    raise Unsupported
+                continue
+            if slot["zbar"] < 0:
                 raise Unsupported
             if sorted(slot["w"]) != list(range(len(g.terms))):
                 raise Unsupported

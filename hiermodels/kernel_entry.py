@@ -48,6 +48,7 @@ from hiermodels.kernel_draws import posterior_of
 from hiermodels.kernels import (
     collapsed_density,
     collapsed_levels,
+    glmm_collapsed,
     glmm_density,
     glmm_hyper,
     glmm_rows,
@@ -91,7 +92,7 @@ _KERNELS = {
     GLMM: (
         "glmm_log_density(x, out, ints, floats)",
         {"glmm_log_density": glmm_density.glmm_log_density},
-        (glmm_density, glmm_hyper, glmm_rows),
+        (glmm_density, glmm_hyper, glmm_rows, glmm_collapsed),
     ),
 }
 
@@ -257,8 +258,9 @@ def compile_intercepts(pymc_model, model):
     return _kernel_model(pymc_model, INTERCEPTS, intercept_layout(pymc_model, model))
 
 
-def compile_glmm(pymc_model, model, *, keep=None, y=None):
-    """A non-collapsed model (``model.pymc_model``) on the GLMM kernel, or None when the
-    kernel does not cover the model. ``keep``: a refit's training rows; ``y``: another
-    response (:func:`hiermodels.glmm_layout.glmm_layout`)."""
-    return _kernel_model(pymc_model, GLMM, glmm_layout(pymc_model, model, keep=keep, y=y))
+def compile_glmm(pymc_model, model, *, keep=None, y=None, collapsed=None):
+    """``model.pymc_model`` (or ``model.collapsed_model(collapsed)``) on the GLMM kernel,
+    or None when the kernel does not cover it. ``keep``: a refit's training rows; ``y``:
+    another response (:func:`hiermodels.glmm_layout.glmm_layout`)."""
+    layout = glmm_layout(pymc_model, model, keep=keep, y=y, collapsed=collapsed)
+    return _kernel_model(pymc_model, GLMM, layout)

@@ -115,7 +115,9 @@ def sample_posterior(
         if sampler == "nutpie" and kernels:  # a structure-generic kernel, when one covers it
             start = time.perf_counter()
             if factor is not None:
-                kernel = compile_collapsed(pymc_model, model.design, model.priors, factor)
+                kernel = compile_collapsed(
+                    pymc_model, model.design, model.priors, factor
+                ) or compile_glmm(pymc_model, model, collapsed=factor)
             else:
                 kernel = compile_intercepts(pymc_model, model) or compile_glmm(pymc_model, model)
             timings_kernel = time.perf_counter() - start

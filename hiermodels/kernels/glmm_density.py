@@ -11,7 +11,8 @@ specification: a test checks this density and gradient against PyMC's at random 
 
 Per factor ``f`` (``J`` levels, ``q`` terms), the effects are ``r_j = d_j + R_f`` with
 ``R_f`` the level mean and ``d`` the sum-zero embedding of ``w`` (``J - 1`` rows:
-``z L_f'`` non-centred, sampled centred). The sheared components of ``R_f`` are absorbed
+``z L_f'`` non-centred, sampled centred), or integrated out (one factor of a gaussian
+model, :mod:`hiermodels.kernels.glmm_collapsed`). The sheared components of ``R_f`` are absorbed
 by the coefficients and do not enter the rows. The rows and the levels are
 differentiated in reverse mode by hand; the few parameters of
 :mod:`hiermodels.kernels.glmm_hyper` by the complex step, chained through
@@ -19,7 +20,7 @@ differentiated in reverse mode by hand; the few parameters of
 
 Layout of ``ints``: ``[n_dim, n_factors, n_slopes, n_rows, family, intercept_x,
 slopes_at, n_aux, aux_at, shear_at, q_max, hyper_at, expand_at, shifts_at,
-thresholds_at]``, then the
+thresholds_at, collapsed_at]``, then the
 factors' records (:mod:`hiermodels.kernels.glmm_hyper`). ``floats``: ``[constant, y_at, trials_at,
 X_at, offset_at, intercept mean, intercept SD (-1: sheared), slope_priors_at,
 aux_priors_at, centre_at]``.
@@ -34,12 +35,14 @@ array([[-0.7071],
 
 from __future__ import annotations
 
+import cmath
 import math
 
 import numba
 import numpy as np
 
-from hiermodels.kernels.glmm_hyper import FACTOR, HEADER, PROBABILITY, STEP, hyper
+from hiermodels.kernels.glmm_collapsed import collapsed_part
+from hiermodels.kernels.glmm_hyper import COLLAPSED, FACTOR, HEADER, PROBABILITY, STEP, hyper
 from hiermodels.kernels.glmm_rows import row_log_likelihood
 
 __all__ = ["embedding_transpose", "glmm_log_density", "level_deviations"]
@@ -225,6 +228,25 @@ def _fixed_part(x, grad, ints, floats, e, X):
 
 
 @numba.njit(error_model="numpy")
+def _collapsed_sums(ints, floats, y, eta):
+    """The collapsed factor, its per-level sums ``Z_j' r_j`` of the residuals ``y -
+    eta``, ``r'r``, its ``Z_j'Z_j``, codes and ``Z``."""
+    fc, ztz_at = ints[ints[15]], ints[ints[15] + 1]
+    at = HEADER + FACTOR * fc
+    J, q, N = ints[at], ints[at + 1], y.size
+    codes, _, Z = _factor_rows(ints, floats, at, N)
+    ZtZ = floats[ztz_at : ztz_at + J * q * q].reshape((J, q, q))
+    C = np.zeros((J, q))
+    rr = 0.0
+    for i in range(N):
+        r = y[i] - eta[i]
+        rr += r * r
+        for t in range(q):
+            C[codes[i, 0], t] += Z[i, t] * r
+    return fc, C, rr, ZtZ, codes[:, 0].copy(), Z
+
+
+@numba.njit(error_model="numpy")
 def glmm_log_density(x, grad, ints, floats):
     """The log-density at the unconstrained point ``x``; fills ``grad``."""
     F, P, N, family = ints[1], ints[2], ints[3], ints[4]
@@ -249,7 +271,8 @@ def glmm_log_density(x, grad, ints, floats):
     if floats[4] >= 0:
         eta += floats[int(floats[4]) : int(floats[4]) + N]
     for f in range(F):
-        _add_factor(x, ints, floats, HEADER + FACTOR * f, L[f], R[f], eta)
+        if ints[HEADER + FACTOR * f + 2] != COLLAPSED:
+            _add_factor(x, ints, floats, HEADER + FACTOR * f, L[f], R[f], eta)
     aux = np.empty(max(n_aux, 1))
     slope = np.empty(max(n_aux, 1))  # d value / d x
     for k in range(n_aux):
@@ -263,13 +286,27 @@ def glmm_log_density(x, grad, ints, floats):
     d_aux = np.zeros(max(n_aux, n_thresholds, 1))
     if n_thresholds:  # an ordinal model: the rows' parameters are the thresholds
         aux = Cc.real.copy()
-    logp += row_log_likelihood(family, eta, y, n, aux, e, d_aux)
+    collapsed = ints[15] >= 0
+    if collapsed:  # a gaussian model with one factor integrated out
+        fc, C, rr, ZtZ, codes, Z = _collapsed_sums(ints, floats, y, eta)
+        q = C.shape[1]
+        G = np.empty(C.shape, np.complex128)
+        logp += collapsed_part(Lc[fc, :q, :q], aux[0] + 0j, C, rr, ZtZ, N, G).real
+        s2 = aux[0] * aux[0]
+        for i in range(N):
+            acc = (y[i] - eta[i]) / s2
+            for t in range(q):
+                acc -= Z[i, t] * G[codes[i], t].real
+            e[i] = acc
+    else:
+        logp += row_log_likelihood(family, eta, y, n, aux, e, d_aux)
     logp += _fixed_part(x, grad, ints, floats, e, X)
     GL = np.zeros((F, q_max, q_max))
     dR = np.zeros((F, q_max))
     for f in range(F):
         at = HEADER + FACTOR * f
-        logp += _factor_gradient(x, grad, ints, floats, at, L[f], e, GL[f], dR[f])
+        if ints[at + 2] != COLLAPSED:
+            logp += _factor_gradient(x, grad, ints, floats, at, L[f], e, GL[f], dR[f])
     for k in range(n_aux):
         grad[ints[aux_at + k]] += d_aux[k] * slope[k]
     hyper_at = ints[11]
@@ -280,6 +317,12 @@ def glmm_log_density(x, grad, ints, floats):
         xc[xh] = x[xh]
         for k in range(n_thresholds):
             value += d_aux[k] * Cc[k].imag
+        if collapsed:
+            sigma = aux[0] + 0j
+            if xh == ints[aux_at]:
+                sigma = cmath.exp(x[xh] + STEP * 1j)
+            q = C.shape[1]
+            value += collapsed_part(Lc[fc, :q, :q], sigma, C, rr, ZtZ, N, G).imag
         for f in range(F):
             for t in range(q_max):
                 value += dR[f, t] * Rc[f, t].imag

@@ -40,21 +40,36 @@ import numba
 import numpy as np
 
 __all__ = [
+    "COLLAPSED",
     "FACTOR",
     "HEADER",
     "PROBABILITY",
     "STEP",
+    "cdiv",
     "hyper",
     "hyper_draws",
     "positive_prior_complex",
 ]
 
-HEADER = 15
+HEADER = 16
 FACTOR = 13
 #: The complex step.
 STEP = 1e-30
 #: The prior kind of a family parameter in (0, 1): Beta(a, b) on the logodds scale.
 PROBABILITY = 6
+#: A factor's ``centred`` field when its effects are integrated out
+#: (:mod:`hiermodels.kernels.glmm_collapsed`).
+COLLAPSED = 2
+
+
+@numba.njit(error_model="numpy")
+def cdiv(a, b):
+    """``a / b`` for complex numbers in real arithmetic: numba's complex division
+    raises on a zero divisor (even with ``error_model="numpy"``, and a ``cfunc`` then
+    prints the exception at every call); this one gives inf or nan, which nutpie
+    rejects as a bad point."""
+    d = b.real * b.real + b.imag * b.imag
+    return ((a.real * b.real + a.imag * b.imag) + 1j * (a.imag * b.real - a.real * b.imag)) / d
 
 
 @numba.njit(error_model="numpy")
@@ -111,7 +126,7 @@ def _scales(x, ints, floats, at, L):
             sd = cmath.sqrt(ss)
             shape = 2.0 * eta - 3.0 + size - i + 1.0  # LKJ and the Jacobian of corr
             q_at = fo + 2 + 4 * i
-            logp += shape * cmath.log(L[terms[i], terms[i]] / sd) - i * cmath.log(sd)
+            logp += shape * cmath.log(cdiv(L[terms[i], terms[i]], sd)) - i * cmath.log(sd)
             logp += positive_prior_complex(
                 int(floats[q_at]), floats[q_at + 1], floats[q_at + 2], floats[q_at + 3], sd
             )
@@ -132,7 +147,7 @@ def _cholesky(M, C):
             acc = M[i, j]
             for k in range(j):
                 acc -= C[i, k] * C[j, k]
-            C[i, j] = acc / C[j, j]
+            C[i, j] = cdiv(acc, C[j, j])
 
 
 @numba.njit(error_model="numpy")
@@ -144,7 +159,7 @@ def _solve_lower(C, B):
             acc = B[i, col]
             for k in range(i):
                 acc -= C[i, k] * B[k, col]
-            B[i, col] = acc / C[i, i]
+            B[i, col] = cdiv(acc, C[i, i])
 
 
 @numba.njit(error_model="numpy")
@@ -257,6 +272,8 @@ def hyper(x, ints, floats, L, R, C):
         at = HEADER + FACTOR * f
         J, q, zx = ints[at], ints[at + 1], ints[at + 9]
         logp += _scales(x, ints, floats, at, L[f])
+        if ints[at + 2] == COLLAPSED:  # integrated out: no level mean, no zbar
+            continue
         for t in range(q):
             logp -= 0.5 * x[zx + t] * x[zx + t]
         if ints[at + 12] < 0:

@@ -31,7 +31,14 @@ import numba
 import numpy as np
 from scipy.special import gammaln
 
-__all__ = ["FAMILIES", "ORDINAL", "data_constant", "digamma", "row_log_likelihood"]
+__all__ = [
+    "COLLAPSED_GAUSSIAN",
+    "FAMILIES",
+    "ORDINAL",
+    "data_constant",
+    "digamma",
+    "row_log_likelihood",
+]
 
 #: (family, link) -> code.
 FAMILIES = {
@@ -50,8 +57,9 @@ FAMILIES = {
     ("hurdle_negative_binomial", "log"): 12,
     ("cumulative", "logit"): 13,
 }
-#: The ordinal family's code.
-ORDINAL = 13
+#: The ordinal family's code; a gaussian model with one factor integrated out (its
+#: likelihood is :mod:`hiermodels.kernels.glmm_collapsed`'s, not the rows').
+ORDINAL, COLLAPSED_GAUSSIAN = 13, 14
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _HALF_LOG_PI = 0.5 * math.log(math.pi)
 

@@ -109,12 +109,23 @@ CASES = {
 }
 
 
+#: Gaussian models with one factor integrated out (``fit()``'s default) and others
+#: sampled: the factor collapsed.
+COLLAPSED = {
+    "collapsed crossed": ("y ~ x + (1 + x | g) + (1 | h)", "gaussian", {}, "g"),
+    "collapsed with membership": ("y ~ x2 + (1 | h) + (1 + x | mm(a, b))", "gaussian", {}, "h"),
+    "collapsed slopes sampled": ("y ~ x + (1 | h) + (1 + x || g)", "gaussian", {}, "h"),
+}
+CASES.update({name: case[:3] for name, case in COLLAPSED.items()})
+
+
 @pytest.fixture(scope="module", params=sorted(CASES))
 def kernel_and_pymc(request):
     formula, family, options = CASES[request.param]
     model = hm.Model(formula, _data(), family=family, **options)
-    pymc_model = model.pymc_model
-    layout = glmm_layout(pymc_model, model)
+    factor = COLLAPSED.get(request.param, (None,) * 4)[3]
+    pymc_model = model.pymc_model if factor is None else model.collapsed_model(factor)
+    layout = glmm_layout(pymc_model, model, collapsed=factor)
     assert layout is not None, request.param
     return layout, pymc_reference(pymc_model, layout), pymc_model
 

@@ -69,7 +69,7 @@ def cdiv(a, b):
     prints the exception at every call); this one gives inf or nan, which nutpie
     rejects as a bad point."""
     d = b.real * b.real + b.imag * b.imag
-    return ((a.real * b.real + a.imag * b.imag) + 1j * (a.imag * b.real - a.real * b.imag)) / d
+    return complex((a.real * b.real + a.imag * b.imag) / d, (a.imag * b.real - a.real * b.imag) / d)
 
 
 @numba.njit(error_model="numpy")

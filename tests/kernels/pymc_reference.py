@@ -68,6 +68,14 @@ def entry_density(kind: int, layout, x: np.ndarray) -> tuple[float, np.ndarray]:
     """The log density and gradient at ``x`` through the kernel's nutpie entry point
     (:func:`hiermodels.kernel_entry.entry_point`): the code fits run, loaded from the
     disk cache, so a test process does not compile the kernel's functions again."""
+    status, value, grad = entry_call(kind, layout, x)
+    assert status == 0, status
+    return value, grad
+
+
+def entry_call(kind: int, layout, x: np.ndarray) -> tuple[int, float, np.ndarray]:
+    """The entry point's status (0: a finite density and gradient), density and
+    gradient at ``x``."""
     import ctypes
 
     from hiermodels.kernel_entry import entry_point
@@ -86,5 +94,4 @@ def entry_density(kind: int, layout, x: np.ndarray) -> tuple[float, np.ndarray]:
         value.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
         ctypes.c_void_p(user_data.ctypes.data),
     )
-    assert status == 0, status
-    return float(value[0]), grad
+    return int(status), float(value[0]), grad

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pymc_reference import entry_density, pymc_reference
+from pymc_reference import entry_call, entry_density, pymc_reference
 from scipy.special import expit
 
 import hiermodels as hm
@@ -185,3 +185,16 @@ def test_a_refit_on_some_rows_equals_the_pymc_refit_model_with_their_weights():
     for _ in range(3):
         x = layout.start + rng.normal(0.0, 0.5, layout.n_dim)
         pymc.assert_density(x, *entry_density(GLMM, layout, x))
+
+
+@pytest.mark.parametrize("value", [-800.0, 800.0])
+def test_an_extreme_point_is_a_bad_point_for_nutpie_not_an_exception(value, capfd):
+    """Underflow to zero in a complex division used to raise inside the entry point
+    (numba printed the exception at every call and sampling crawled); the entry point
+    now reports a non-finite density, which nutpie rejects."""
+    model = hm.Model("y " + SLOPES + " + (1 | h)", _data(), family="gaussian")
+    factor = "g"
+    layout = glmm_layout(model.collapsed_model(factor), model, collapsed=factor)
+    status, _, _ = entry_call(GLMM, layout, np.full(layout.n_dim, value))
+    assert status != 0
+    assert "Error" not in capfd.readouterr().err

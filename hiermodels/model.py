@@ -27,7 +27,7 @@ from hiermodels.design import Design, build_design
 from hiermodels.design.distributional import build_parts, model_columns
 from hiermodels.design.statistics import require_rows
 from hiermodels.distributed import is_dask_frame, statistics_design
-from hiermodels.errors import ConvergenceWarning, SamplerError, SpecError
+from hiermodels.errors import ConvergenceWarning, SpecError
 from hiermodels.facade import facade
 from hiermodels.families import get_family, resolve_link
 from hiermodels.inference.parameterization import (
@@ -343,45 +343,36 @@ class Model:
         sampler
             ``"nutpie"`` (default), ``"pymc"`` or ``"numpyro"`` (optional extra).
         method
-            ``"auto"`` (default): for gaussian models, integrate the group effects of one
-            factor out analytically (:meth:`collapsed_factor`), sample the rest, then draw
-            those effects from their exact conditional distribution for every posterior
-            draw; other families sample everything. ``"marginal"`` insists on the
-            collapsed form; ``"full"`` samples every group effect. ``"gibbs"`` runs the
-            Gibbs sampler of :mod:`hiermodels.gibbs` instead of NUTS (gaussian models with
-            varying intercepts only; ``sampler``, ``cores``, ``target_accept`` and
-            ``sampler_kwargs`` do not apply): no compilation, and the fastest choice for
-            large crossed designs such as InstEval. The Fit has the same variables every
-            way, and its pointwise log-likelihood (for LOO) is conditional on the group
-            effects in all.
+            ``"auto"`` (default): gaussian models integrate one factor's effects out
+            (:meth:`collapsed_factor`) and draw them afterwards from their exact
+            conditional; other families sample everything. ``"marginal"`` insists on
+            that; ``"full"`` samples every group effect; ``"gibbs"`` runs
+            :mod:`hiermodels.gibbs` instead of NUTS (gaussian varying intercepts; the
+            sampler options do not apply), the fastest for large crossed designs such as
+            InstEval. The Fit has the same variables every way, and its pointwise
+            log-likelihood (for LOO) is conditional on the group effects in all.
         random_seed
             Seed; the same seed gives identical draws.
         target_accept
             NUTS target acceptance rate (default 0.8); raise it after divergences.
         progressbar
-            Show sampling progress: nutpie's (or PyMC's) bar for NUTS; for
-            ``method="gibbs"`` a bar of the sweeps once they take over two seconds
-            (:mod:`hiermodels.progress`).
+            Show progress: the sampler's bar; for ``method="gibbs"`` a bar of the sweeps
+            once they take over two seconds (:mod:`hiermodels.progress`).
         sampler_kwargs
-            Extra options passed to the sampler as they are, like brms's ``control``:
-            e.g. ``{"adaptation": "low_rank"}`` or ``{"maxdepth": 12}`` for nutpie.
+            Passed to the sampler as they are, like brms's ``control``: e.g.
+            ``{"maxdepth": 12}`` for nutpie.
         log_likelihood
-            Store the pointwise log-likelihood (rows x draws; needed by LOO and
-            :func:`hiermodels.compare`). ``None`` (default) stores it unless it would hold
-            more than ``LOG_LIKELIHOOD_MAX_VALUES`` numbers (400 MB); a fit without it
-            says so when LOO is asked for.
+            Store the pointwise log-likelihood (for LOO, :func:`hiermodels.compare`).
+            ``None`` (default): unless it would hold over ``LOG_LIKELIHOOD_MAX_VALUES``
+            numbers (400 MB); a fit without it says so when LOO is asked for.
         log_density
-            ``"auto"`` (default): sample on a compiled kernel, with nothing to compile
-            per model, when one covers the model (:mod:`hiermodels.kernel_entry`), else
-            on the compiled PyMC graph; ``"pymc_graph"``: always the graph. Same
-            posterior; ``fit.idata.attrs["log_density"]`` says which ran.
+            ``"auto"``: a compiled kernel (nothing to compile) when one covers the model
+            (:mod:`hiermodels.kernel_entry`), else the PyMC graph; ``"pymc_graph"``: that.
 
         Returns
         -------
         Fit
         """
-        if log_density not in ("auto", "pymc_graph"):
-            raise SamplerError(f"log_density={log_density!r}: choose 'auto' or 'pymc_graph'.")
         tree = sample_posterior(
             self,
             draws=draws,
@@ -395,7 +386,7 @@ class Model:
             progressbar=progressbar,
             sampler_kwargs=sampler_kwargs,
             log_likelihood=log_likelihood,
-            kernels=log_density == "auto",
+            log_density=log_density,
         )
         fit = Fit(model=self, idata=tree)
         report = fit.diagnostics()

@@ -140,3 +140,9 @@ def test_pymc_kwargs_that_fit_sets_itself():
     with pytest.raises(SamplerError, match=r"\['chains', 'random_seed'\] are set by fit"):
         sampling.check_sampler_kwargs("pymc", {"random_seed": 1, "chains": 2, "init": "adapt_diag"})
     sampling.check_sampler_kwargs("pymc", {"init": "adapt_diag"})
+
+
+def test_an_unknown_log_density_names_the_choices_before_compiling():
+    data = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "g": ["a", "a", "b", "b"]})
+    with pytest.raises(SamplerError, match=r"log_density='graph'.*'auto' or 'pymc_graph'"):
+        hm.Model("y ~ 1 + (1 | g)", data).fit(log_density="graph")

@@ -80,10 +80,11 @@ def sample_posterior(
     progressbar: bool,
     sampler_kwargs: Mapping[str, object] | None,
     log_likelihood: bool | None,
-    kernels: bool = True,
+    log_density: str = "auto",
 ) -> xr.DataTree:
-    """The posterior of ``model`` as a completed DataTree; see :meth:`hiermodels.Model.fit`
-    (``kernels``: its ``log_density="auto"``)."""
+    """The posterior of ``model`` as a completed DataTree; see :meth:`hiermodels.Model.fit`."""
+    if log_density not in ("auto", "pymc_graph"):
+        raise SamplerError(f"log_density={log_density!r}: choose 'auto' or 'pymc_graph'.")
     check_sampler_options(
         sampler=sampler,
         draws=draws,
@@ -112,7 +113,7 @@ def sample_posterior(
         )
     else:
         pymc_model = model.pymc_model if factor is None else model.collapsed_model(factor)
-        if sampler == "nutpie" and kernels:  # a structure-generic kernel, when one covers it
+        if sampler == "nutpie" and log_density == "auto":  # a kernel, when one covers it
             start = time.perf_counter()
             if factor is not None:
                 kernel = compile_collapsed(

@@ -38,7 +38,7 @@ from hiermodels.kernel_priors import (
 )
 from hiermodels.kernels import collapsed_density as kernel
 
-__all__ = ["KernelLayout", "collapsed_layout"]
+__all__ = ["KernelLayout", "collapsed_layout", "finish_layout"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,32 @@ class KernelLayout:
     shape_info: tuple[list[str], list[slice], list[tuple[int, ...]]]
     renamed: list[str]
     start: np.ndarray
+
+
+def finish_layout(ints, floats, ops, expand_slot: int, values, extra, n_dim: int, renamed, start):
+    """A :class:`KernelLayout` from the arrays, the expand operations (whose program is
+    appended to ``ints``, its position written at ``ints[expand_slot]``), the value
+    variables' ``(names, slices, shapes)`` and the ``extra`` expanded variables'
+    ``(name, shape)`` laid out after them."""
+    names, slices, shapes = (list(part) for part in values)
+    out = n_dim
+    for name, shape in extra:
+        size = int(np.prod(shape, dtype=int))
+        names.append(name)
+        slices.append(slice(out, out + size))
+        shapes.append(tuple(shape))
+        out += size
+    ints[expand_slot] = len(ints)
+    ints.extend([len(ops), *[v for op in ops for v in op]])
+    return KernelLayout(
+        ints=np.asarray(ints, np.int64),
+        floats=np.asarray(floats, np.float64),
+        n_dim=n_dim,
+        n_expanded=out,
+        shape_info=(names, slices, shapes),
+        renamed=list(renamed),
+        start=np.asarray(start, float),
+    )
 
 
 def collapsed_layout(
@@ -150,27 +176,11 @@ def _layout(pymc_model, design: Design, priors, factor: str, stats) -> KernelLay
         floats.extend(np.asarray(array, float).ravel())
     centre_at = len(floats)
     floats.extend(centre)
-    program = _expand_program(pymc_model, g, names, n_dim, offsets, centre_at)
-    expand_ops, extra = program
-    for name, shape in extra:
-        names.append(name)
-        size = int(np.prod(shape, dtype=int))
-        slices.append(slice(at, at + size))
-        shapes.append(shape)
-        at += size
+    expand_ops, extra = _expand_program(pymc_model, g, names, n_dim, offsets, centre_at)
     header = [n_dim, q, p, g.n_levels, len(blocks), sigma_x, stats_at, 0]
     ints = [*header, *theta_x, *ints_blocks]
-    ints[7] = len(ints)
-    ints.extend([len(expand_ops), *[v for op in expand_ops for v in op]])
-    return KernelLayout(
-        ints=np.asarray(ints, np.int64),
-        floats=np.asarray(floats, np.float64),
-        n_dim=n_dim,
-        n_expanded=at,
-        shape_info=(names, slices, shapes),
-        renamed=renamed,
-        start=np.asarray(start, float),
-    )
+    values = (names, slices, shapes)
+    return finish_layout(ints, floats, expand_ops, 7, values, extra, n_dim, renamed, start)
 
 
 def _expand_program(pymc_model, g, joined: list[str], n_dim: int, offsets, centre_at: int):

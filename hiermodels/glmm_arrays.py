@@ -19,7 +19,7 @@ import numpy as np
 
 from hiermodels import naming
 from hiermodels.collapsed import collapsed_statistics
-from hiermodels.collapsed_layout import KernelLayout
+from hiermodels.collapsed_layout import KernelLayout, finish_layout
 from hiermodels.kernel_priors import Unsupported
 from hiermodels.kernels import glmm_density as kernel
 from hiermodels.kernels.glmm_hyper import COLLAPSED, FACTOR, HEADER
@@ -163,28 +163,18 @@ def assemble(reader, slopes: list[str]) -> KernelLayout:
             if plan.masks[g.name][t] and term in absorbed:
                 absorbed[term].append([f, t])
     ints.extend(_flat([[v for pair in pairs for v in pair] for pairs in absorbed.values()]))
-    names, slices, shapes = reader.names, reader.slices, reader.shapes
-    ops, out = [[kernel.COPY, 0, reader.at, 0]], reader.at
+    ops, out, extra = [[kernel.COPY, 0, reader.at, 0]], reader.at, []
     for var in reader.pymc_model.unobserved_value_vars:
-        if var.name in names:
+        if var.name in reader.names:
             continue
         op, shape = _expand_op(reader, var.name, slopes)
         size = int(np.prod(shape, dtype=int))
         ops.append([op[0], out, size, op[1]])
-        names.append(var.name)
-        slices.append(slice(out, out + size))
-        shapes.append(shape)
+        extra.append((var.name, shape))
         out += size
-    ints[12] = len(ints)
-    ints.extend([len(ops), *[v for op in ops for v in op]])
-    return KernelLayout(
-        ints=np.asarray(ints, np.int64),
-        floats=np.asarray(floats, np.float64),
-        n_dim=reader.at,
-        n_expanded=out,
-        shape_info=(names, slices, shapes),
-        renamed=reader.renamed,
-        start=np.asarray(reader.start, float),
+    values = (reader.names, reader.slices, reader.shapes)
+    return finish_layout(
+        ints, floats, ops, 12, values, extra, reader.at, reader.renamed, reader.start
     )
 
 

@@ -29,7 +29,7 @@ from scipy.special import gammaln
 
 from hiermodels import naming
 from hiermodels.backend.shear import shear_plan
-from hiermodels.collapsed_layout import KernelLayout
+from hiermodels.collapsed_layout import KernelLayout, finish_layout
 from hiermodels.design.smooths import group_sd_slot
 from hiermodels.kernel_priors import (
     Unsupported,
@@ -216,11 +216,10 @@ def _assemble(pymc_model, model, family, plan, v: _Parts) -> KernelLayout:
         floats.extend(np.asarray(design.offset, float))
     floats[7] = len(floats)
     floats.extend(centre)
-    names, slices, shapes = v.names, v.slices, v.shapes
-    ops, out = [[kernel.COPY, 0, v.n_dim, 0]], v.n_dim
+    ops, out, extra = [[kernel.COPY, 0, v.n_dim, 0]], v.n_dim, []
     for var in pymc_model.unobserved_value_vars:
         name = var.name
-        if name in names:
+        if name in v.names:
             continue
         factor = next(
             (f for f, g in enumerate(design.groups) if name == naming.effects_name(g.name)), None
@@ -235,19 +234,7 @@ def _assemble(pymc_model, model, family, plan, v: _Parts) -> KernelLayout:
         else:
             raise Unsupported
         ops.append(op)
-        size = int(np.prod(shape, dtype=int))
-        names.append(name)
-        slices.append(slice(out, out + size))
-        shapes.append(shape)
-        out += size
-    ints[7] = len(ints)
-    ints.extend([len(ops), *[value for op in ops for value in op]])
-    return KernelLayout(
-        ints=np.asarray(ints, np.int64),
-        floats=np.asarray(floats, np.float64),
-        n_dim=v.n_dim,
-        n_expanded=out,
-        shape_info=(names, slices, shapes),
-        renamed=v.renamed,
-        start=np.asarray(v.start, float),
-    )
+        extra.append((name, shape))
+        out += int(np.prod(shape, dtype=int))
+    values = (v.names, v.slices, v.shapes)
+    return finish_layout(ints, floats, ops, 7, values, extra, v.n_dim, v.renamed, v.start)

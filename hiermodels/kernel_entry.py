@@ -87,7 +87,7 @@ _KERNELS = {
     INTERCEPTS: (
         "intercept_log_density(x, out, ints, floats)",
         {"intercept_log_density": intercept_density.intercept_log_density},
-        (intercept_density, collapsed_density),
+        (intercept_density, collapsed_density, glmm_rows),
     ),
     GLMM: (
         "glmm_log_density(x, out, ints, floats)",

@@ -35,9 +35,11 @@ __all__ = [
     "COLLAPSED_GAUSSIAN",
     "FAMILIES",
     "ORDINAL",
+    "counts_and_binary",
     "data_constant",
     "digamma",
     "row_log_likelihood",
+    "softplus",
 ]
 
 #: (family, link) -> code.
@@ -97,7 +99,8 @@ def digamma(x):
 
 
 @numba.njit(error_model="numpy")
-def _softplus(x):
+def softplus(x):
+    """``log(1 + exp(x))`` without overflow."""
     if x > 0.0:
         return x + math.log1p(math.exp(-x))
     return math.log1p(math.exp(x))
@@ -112,7 +115,9 @@ def _expit(x):
 
 
 @numba.njit(error_model="numpy")
-def _counts_and_binary(family, eta, y, n, e):
+def counts_and_binary(family, eta, y, n, e):
+    """Bernoulli (0), binomial (1, logit) and Poisson (2, log) rows: the sum of their
+    log-likelihood (without data constants); fills ``e`` (d/d eta)."""
     total = 0.0
     for i in range(eta.size):
         if family == 2:  # Poisson, log link
@@ -121,7 +126,7 @@ def _counts_and_binary(family, eta, y, n, e):
             e[i] = y[i] - mu
         else:  # Bernoulli and binomial, logit link
             trials = 1.0 if family == 0 else n[i]
-            total += y[i] * eta[i] - trials * _softplus(eta[i])
+            total += y[i] * eta[i] - trials * softplus(eta[i])
             e[i] = y[i] - trials * _expit(eta[i])
     return total
 
@@ -289,19 +294,19 @@ def _cumulative(eta, y, thresholds, e, d_thresholds):
         k = int(y[i])
         if k == 0:
             h = thresholds[0] - eta[i]
-            total -= _softplus(-h)
+            total -= softplus(-h)
             dh = _expit(-h)
             d_thresholds[0] += dh
             e[i] = -dh
         elif k == n:
             low = thresholds[n - 1] - eta[i]
-            total -= _softplus(low)
+            total -= softplus(low)
             dl = -_expit(low)
             d_thresholds[n - 1] += dl
             e[i] = -dl
         else:
             h, low = thresholds[k] - eta[i], thresholds[k - 1] - eta[i]
-            total += -_softplus(-h) - _softplus(low) + math.log(-math.expm1(low - h))
+            total += -softplus(-h) - softplus(low) + math.log(-math.expm1(low - h))
             gap = 1.0 / math.expm1(h - low)
             dh, dl = _expit(-h) + gap, -_expit(low) - gap
             d_thresholds[k] += dh
@@ -315,7 +320,7 @@ def row_log_likelihood(family, eta, y, n, aux, e, d_aux):
     """The rows' log-likelihood (without :func:`data_constant`); fills ``e`` (d/d eta)
     and ``d_aux`` (d/d each family parameter, constrained)."""
     if family <= 2:
-        return _counts_and_binary(family, eta, y, n, e)
+        return counts_and_binary(family, eta, y, n, e)
     if family == 3:
         return _negative_binomial(eta, y, aux[0], e, d_aux)
     if family == 4:

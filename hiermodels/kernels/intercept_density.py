@@ -25,8 +25,8 @@ Families: 0 Bernoulli (logit), 1 binomial (logit), 2 Poisson (log).
 
 Examples
 --------
->>> softplus(0.0) == math.log(2.0), softplus(800.0)
-(True, 800.0)
+>>> HEADER, FACTOR
+(8, 9)
 """
 
 from __future__ import annotations
@@ -37,22 +37,15 @@ import numba
 import numpy as np
 
 from hiermodels.kernels.collapsed_density import positive_prior
+from hiermodels.kernels.glmm_rows import counts_and_binary
 
-__all__ = ["FACTOR", "HEADER", "intercept_log_density", "softplus"]
+__all__ = ["FACTOR", "HEADER", "intercept_log_density"]
 
 HEADER = 8
 FACTOR = 9
 #: Expand operations: copy, exp, one factor's effects, the intercept.
 COPY, EXP, EFFECTS, INTERCEPT = 0, 1, 2, 3
 _FLOATS_HEADER = 8
-
-
-@numba.njit(error_model="numpy")
-def softplus(x):
-    """``log(1 + exp(x))`` without overflow."""
-    if x > 0.0:
-        return x + math.log1p(math.exp(-x))
-    return math.log1p(math.exp(x))
 
 
 @numba.njit(error_model="numpy")
@@ -68,22 +61,6 @@ def _deviations(x, ints, floats, at, sd, dev):
     for k in range(J - 1):
         dev[k] -= shift
     dev[J - 1] = total / math.sqrt(J)
-
-
-@numba.njit(error_model="numpy")
-def _row_log_likelihood(family, eta, y, n, e):
-    """Sum of the rows' log-likelihood (without constants); ``e`` = d/d eta."""
-    total = 0.0
-    for i in range(eta.size):
-        if family == 2:  # Poisson, log link
-            mu = math.exp(eta[i])
-            total += y[i] * eta[i] - mu
-            e[i] = y[i] - mu
-        else:  # Bernoulli and binomial, logit link
-            trials = 1.0 if family == 0 else n[i]
-            total += y[i] * eta[i] - trials * softplus(eta[i])
-            e[i] = y[i] - trials / (1.0 + math.exp(-eta[i]))
-    return total
 
 
 @numba.njit(error_model="numpy")
@@ -119,7 +96,7 @@ def intercept_log_density(x, grad, ints, floats):
             for k in range(K):
                 eta[i] += weights[i, k] * (dev[codes[i, k]] + mean)
     e = np.empty(N)
-    logp = floats[2] + _row_log_likelihood(family, eta, y, n, e)
+    logp = floats[2] + counts_and_binary(family, eta, y, n, e)
     for k in range(P):  # slopes: N(mu, sd), constants in floats[2]
         mu, s = floats[_FLOATS_HEADER + k], floats[_FLOATS_HEADER + P + k]
         z = (x[slopes_x + k] - mu) / s

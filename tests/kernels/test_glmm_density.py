@@ -83,6 +83,7 @@ CASES = {
     "three terms": ("count ~ x + x2 + (1 + x + x2 | g)", "poisson", {}),
     "membership and slopes": ("count ~ x + (1 | mm(a, b)) + (0 + x | g)", "poisson", {}),
     "no factor": ("count ~ x + x2", "negative_binomial", {}),
+    "smooth": ("count ~ s(x2) + (1 | g)", "poisson", {}),
     "other priors": (
         "binary ~ x + (1 + x || g)",
         "bernoulli",
@@ -115,6 +116,7 @@ COLLAPSED = {
     "collapsed crossed": ("y ~ x + (1 + x | g) + (1 | h)", "gaussian", {}, "g"),
     "collapsed with membership": ("y ~ x2 + (1 | h) + (1 + x | mm(a, b))", "gaussian", {}, "h"),
     "collapsed slopes sampled": ("y ~ x + (1 | h) + (1 + x || g)", "gaussian", {}, "h"),
+    "collapsed beside a smooth": ("y ~ s(x2) + (1 | g)", "gaussian", {}, "g"),
 }
 CASES.update({name: case[:3] for name, case in COLLAPSED.items()})
 

@@ -317,12 +317,17 @@ def glmm_log_density(x, grad, ints, floats):
         xc[xh] = x[xh]
         for k in range(n_thresholds):
             value += d_aux[k] * Cc[k].imag
-        if collapsed:
-            sigma = aux[0] + 0j
-            if xh == ints[aux_at]:
-                sigma = cmath.exp(x[xh] + STEP * 1j)
+        if collapsed:  # only sigma and the collapsed factor's scales move that part
             q = C.shape[1]
-            value += collapsed_part(Lc[fc, :q, :q], sigma, C, rr, ZtZ, N, G).imag
+            sigma = aux[0] + 0j
+            moved = xh == ints[aux_at]
+            if moved:
+                sigma = cmath.exp(x[xh] + STEP * 1j)
+            for t in range(q):
+                for s in range(t + 1):
+                    moved = moved or Lc[fc, t, s].imag != 0.0
+            if moved:
+                value += collapsed_part(Lc[fc, :q, :q], sigma, C, rr, ZtZ, N, G).imag
         for f in range(F):
             for t in range(q_max):
                 value += dR[f, t] * Rc[f, t].imag

@@ -66,18 +66,18 @@ def _slopes(reader, slopes, ints, floats):
     plan = reader.plan
     xs, own = [], []
     floats[7] = len(floats)
-    mus, sds = [], []
+    moments = []  # a sheared slope's prior is in the shear: (0, 1) unused
     for n in slopes:
         if plan.joint and n in plan.coefficients:
             xs.append(reader.c_x[plan.coefficients.index(n)])
             own.append(0)
-            mus.append(0.0), sds.append(1.0)
+            moments.append((0.0, 1.0))
         else:
             k = reader.own_slopes.index(n)
             xs.append(reader.own_x + k)
             own.append(1)
-            mus.append(reader.own_prior[k][0]), sds.append(reader.own_prior[k][1])
-    floats.extend(mus + sds)
+            moments.append(reader.own_prior[k])
+    floats.extend([m for m, _ in moments] + [sd for _, sd in moments])
     ints[6] = len(ints)
     ints.extend(xs + own)
 

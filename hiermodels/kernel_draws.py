@@ -103,14 +103,19 @@ def _level_means(x, ints, floats) -> np.ndarray:
     return means
 
 
+def _sum_zero(w: np.ndarray, J: int) -> np.ndarray:
+    """Per draw, the ``J`` deviations (axis 1) from the ``J - 1`` rows ``w`` (the
+    sum-zero embedding of :mod:`hiermodels.backend.group_effects`)."""
+    total = w.sum(axis=1, keepdims=True)
+    return np.concatenate([w - total / (J - math.sqrt(J)), total / math.sqrt(J)], axis=1)
+
+
 def _intercept_op(op, size, arg, x, ints, floats, means):
     H, R = intercepts.HEADER, intercepts.FACTOR
     if op == intercepts.EFFECTS:
         J, sd_x, _, w_x, centred = ints[H + R * arg : H + R * arg + 5]
         w = x[:, w_x : w_x + J - 1] * (1.0 if centred else np.exp(x[:, sd_x : sd_x + 1]))
-        total = w.sum(axis=1, keepdims=True)
-        dev = np.concatenate([w - total / (J - math.sqrt(J)), total / math.sqrt(J)], axis=1)
-        return dev + means[:, arg : arg + 1]
+        return _sum_zero(w, J) + means[:, arg : arg + 1]
     value = x[:, ints[5]].copy()
     for f in range(ints[1]):
         if ints[H + R * f + 5]:
@@ -158,9 +163,7 @@ def _glmm_op(op, size, arg, x, ints, floats, L, R):
             cov = Lf @ np.swapaxes(Lf, 1, 2)
             return (cov / (sd[:, :, None] * sd[:, None, :])).reshape(x.shape[0], q * q)
         W = _glmm_w(x, ints, at, L[:, arg])
-        total = W.sum(axis=1, keepdims=True)
-        dev = np.concatenate([W - total / (J - math.sqrt(J)), total / math.sqrt(J)], axis=1)
-        return (dev + R[:, arg, None, :q]).reshape(x.shape[0], J * q)
+        return (_sum_zero(W, J) + R[:, arg, None, :q]).reshape(x.shape[0], J * q)
     if op == glmm.ORDERED:
         return _ordered(x, arg, size)
     P = ints[2]

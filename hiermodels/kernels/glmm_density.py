@@ -44,6 +44,7 @@ import numpy as np
 from hiermodels.kernels.glmm_collapsed import collapsed_part
 from hiermodels.kernels.glmm_hyper import COLLAPSED, FACTOR, HEADER, PROBABILITY, STEP, hyper
 from hiermodels.kernels.glmm_rows import row_log_likelihood
+from hiermodels.kernels.group_sums import add_group_effects
 
 __all__ = ["embedding_transpose", "glmm_log_density", "level_deviations"]
 
@@ -88,16 +89,24 @@ def embedding_transpose(D, J):
 
 
 @numba.njit(error_model="numpy")
-def _w(x, ints, at, L):
-    """The factor's ``J - 1`` rows ``w``: ``z L'`` (non-centred) or sampled."""
-    J, q, centred, w_at = ints[at], ints[at + 1], ints[at + 2], ints[at + 10]
+def _sampled(x, ints, at):
+    """The factor's sampled ``J - 1`` rows: ``z`` (non-centred) or ``w`` (centred)."""
+    J, q, w_at = ints[at], ints[at + 1], ints[at + 10]
     W = np.empty((J - 1, q))
     for t in range(q):
         x0, stride = ints[w_at + 2 * t], ints[w_at + 2 * t + 1]
         for k in range(J - 1):
             W[k, t] = x[x0 + k * stride]
-    if centred:
-        return W, W
+    return W
+
+
+@numba.njit(error_model="numpy")
+def _w(x, ints, at, L):
+    """The factor's ``J - 1`` rows ``w``: ``z L'`` (non-centred) or sampled."""
+    W = _sampled(x, ints, at)
+    if ints[at + 2]:
+        return W
+    J, q = ints[at], ints[at + 1]
     out = np.zeros((J - 1, q))
     for k in range(J - 1):
         for t in range(q):
@@ -105,7 +114,7 @@ def _w(x, ints, at, L):
             for s in range(t + 1):
                 acc += L[t, s] * W[k, s]
             out[k, t] = acc
-    return out, W
+    return out
 
 
 @numba.njit(error_model="numpy")
@@ -121,24 +130,15 @@ def _factor_rows(ints, floats, at, N):
 @numba.njit(error_model="numpy")
 def _add_factor(x, ints, floats, at, L, R, eta):
     """Add one factor's effects to ``eta``."""
-    J, q, K, mask_at = ints[at], ints[at + 1], ints[at + 3], ints[at + 11]
+    J, q, mask_at = ints[at], ints[at + 1], ints[at + 11]
     N = eta.size
-    w, _ = _w(x, ints, at, L)
-    r = level_deviations(w, J)
+    r = level_deviations(_w(x, ints, at, L), J)
     for j in range(J):
         for t in range(q):
             if not ints[mask_at + t]:
                 r[j, t] += R[t]
     codes, weights, Z = _factor_rows(ints, floats, at, N)
-    for i in range(N):
-        acc = 0.0
-        for m in range(K):
-            level = codes[i, m]
-            part = 0.0
-            for t in range(q):
-                part += Z[i, t] * r[level, t]
-            acc += weights[i, m] * part
-        eta[i] += acc
+    add_group_effects(eta.reshape((1, 1, N)), r.reshape((1, 1, J, q)), codes, Z, weights)
 
 
 @numba.njit(error_model="numpy")
@@ -162,7 +162,7 @@ def _factor_gradient(x, grad, ints, floats, at, L, e, GL, dR):
                 acc += D[j, t]
             dR[t] += acc
     dW = embedding_transpose(D, J)
-    _, W = _w(x, ints, at, L)
+    W = _sampled(x, ints, at)
     logp = 0.0
     if not centred:
         for k in range(J - 1):

@@ -52,7 +52,6 @@ from hiermodels.kernels import (
     glmm_density,
     glmm_hyper,
     glmm_rows,
-    group_sums,
     intercept_density,
 )
 
@@ -93,7 +92,7 @@ _KERNELS = {
     GLMM: (
         "glmm_log_density(x, out, ints, floats)",
         {"glmm_log_density": glmm_density.glmm_log_density},
-        (glmm_density, glmm_hyper, glmm_rows, glmm_collapsed, group_sums),
+        (glmm_density, glmm_hyper, glmm_rows, glmm_collapsed),
     ),
 }
 

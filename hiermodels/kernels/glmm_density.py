@@ -44,7 +44,6 @@ import numpy as np
 from hiermodels.kernels.glmm_collapsed import collapsed_part
 from hiermodels.kernels.glmm_hyper import COLLAPSED, FACTOR, HEADER, PROBABILITY, STEP, hyper
 from hiermodels.kernels.glmm_rows import row_log_likelihood
-from hiermodels.kernels.group_sums import add_group_effects
 
 __all__ = ["embedding_transpose", "glmm_log_density", "level_deviations"]
 
@@ -138,7 +137,16 @@ def _add_factor(x, ints, floats, at, L, R, eta):
             if not ints[mask_at + t]:
                 r[j, t] += R[t]
     codes, weights, Z = _factor_rows(ints, floats, at, N)
-    add_group_effects(eta.reshape((1, 1, N)), r.reshape((1, 1, J, q)), codes, Z, weights)
+    # group_sums.add_group_effects is this loop over (chain, draw) arrays; calling it here
+    # added 7 s to the entry point's cold compile (26.7 s against 19.9 s, measured)
+    for i in range(N):
+        acc = 0.0
+        for m in range(codes.shape[1]):
+            part = 0.0
+            for t in range(q):
+                part += Z[i, t] * r[codes[i, m], t]
+            acc += weights[i, m] * part
+        eta[i] += acc
 
 
 @numba.njit(error_model="numpy")

@@ -104,6 +104,18 @@ def _check(pymc_model, model, refit: bool, collapsed: str | None) -> int:
     return family
 
 
+def _threshold_prior(prior) -> list[float]:
+    """A threshold's prior row ``[kind, mu, sigma, nu, constant]``: 0 Normal, 1 Student-t."""
+    if prior.dist not in ("Normal", "StudentT") or "mu" not in prior.params:
+        raise Unsupported
+    mu, sigma = float(prior.params["mu"]), float(prior.params.get("sigma", 1.0))
+    if prior.dist == "Normal":
+        return [0.0, mu, sigma, 1.0, -_HALF_LOG_2PI - math.log(sigma)]
+    nu = float(prior.params["nu"])
+    const = gammaln((nu + 1) / 2) - gammaln(nu / 2) - 0.5 * math.log(nu * math.pi)
+    return [1.0, mu, sigma, nu, float(const) - math.log(sigma)]
+
+
 class _Reader:
     """Reads the free variables of the PyMC model in nutpie's order."""
 
@@ -185,22 +197,17 @@ class _Reader:
         return self._coefficient_or_aux(name, transform, rv)
 
     def _thresholds(self, rv, transform):
-        """An ordinal model's thresholds (one ordered vector with its own priors)."""
+        """An ordinal model's thresholds (one ordered vector with its own priors, or,
+        sheared, the prior ``MvNormal(m, S + W W')`` of the shear record)."""
         n = len(self.design.categories) - 1
-        if transform != "ordered" or self.plan.coefficients:
+        if transform != "ordered":
             raise Unsupported
-        rows = []
-        for slot in naming.threshold_names(n):
-            prior = self.priors[slot]
-            if prior.dist not in ("Normal", "StudentT") or "mu" not in prior.params:
-                raise Unsupported
-            mu, sigma = float(prior.params["mu"]), float(prior.params.get("sigma", 1.0))
-            if prior.dist == "Normal":
-                rows.append([0.0, mu, sigma, 1.0, -_HALF_LOG_2PI - math.log(sigma)])
-                continue
-            nu = float(prior.params["nu"])
-            const = gammaln((nu + 1) / 2) - gammaln(nu / 2) - 0.5 * math.log(nu * math.pi)
-            rows.append([1.0, mu, sigma, nu, float(const) - math.log(sigma)])
+        if self.plan.coefficients:
+            rows = [[2.0, 0.0, 1.0, 1.0, 0.0]] * n  # kind 2: no prior of their own
+            self.c_x = [-1 - k for k in range(n)]  # the shear's c_k is the threshold k
+            self.constant -= _HALF_LOG_2PI * n
+        else:
+            rows = [_threshold_prior(self.priors[slot]) for slot in naming.threshold_names(n)]
         self.thresholds = (n, self.at, rows)
         self.hyper.extend(range(self.at, self.at + n))
         start = np.asarray(self.pymc_model.rvs_to_initial_values[rv], float)

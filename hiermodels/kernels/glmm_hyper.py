@@ -163,9 +163,10 @@ def _solve_lower(C, B):
 
 
 @numba.njit(error_model="numpy")
-def _shear(x, ints, floats, L, R):
+def _shear(x, ints, floats, L, R, C):
     """The sheared factors' level means given the coefficients ``c`` (into ``R``), and
-    the log prior of ``c`` (without its ``-log(2 pi) / 2`` per coefficient)."""
+    the log prior of ``c`` (without its ``-log(2 pi) / 2`` per coefficient). A negative
+    index ``-1 - k`` of ``c`` is an ordinal model's threshold ``C[k]``."""
     sa = ints[9]
     p, width, fa = ints[sa], ints[sa + 1], ints[sa + 2]
     Ls = np.zeros((width, width), np.complex128)
@@ -200,7 +201,8 @@ def _shear(x, ints, floats, L, R):
     _cholesky(M, CM)
     u = np.empty((p, 1), np.complex128)
     for i in range(p):
-        u[i, 0] = x[ints[sa + 3 + i]] - m[i]
+        c_x = ints[sa + 3 + i]
+        u[i, 0] = (C[-1 - c_x] if c_x < 0 else x[c_x]) - m[i]
     _solve_lower(CM, u)
     _solve_lower(CM, W)  # now G = CM^-1 W
     B = np.zeros((width, width), np.complex128)
@@ -237,7 +239,8 @@ def _shear(x, ints, floats, L, R):
 @numba.njit(error_model="numpy")
 def _thresholds(x, ints, floats, C):
     """An ordinal model's thresholds ``C`` from their ordered transform; their priors
-    (Normal or Student-t, constants included) and the transform's Jacobian."""
+    (0 Normal or 1 Student-t, constants included; 2 sheared: none here) and the
+    transform's Jacobian."""
     at = ints[14]
     n, x0, fa = ints[at], ints[at + 1], ints[at + 2]
     logp = 0.0j
@@ -249,6 +252,8 @@ def _thresholds(x, ints, floats, C):
         C[k] = c
         kind, mu, sigma, nu, const = floats[fa + 5 * k : fa + 5 * k + 5]
         z = (c - mu) / sigma
+        if kind == 2.0:  # sheared: the prior is the shear's
+            continue
         if kind == 0.0:
             logp += const - 0.5 * z * z
         else:
@@ -284,7 +289,7 @@ def hyper(x, ints, floats, L, R, C):
                     acc += L[f, t, s] * x[zx + s]
                 R[f, t] = acc / root
     if ints[9] >= 0:
-        logp += _shear(x, ints, floats, L, R)
+        logp += _shear(x, ints, floats, L, R, C)
     n_aux, aux_at, fa = ints[7], ints[8], int(floats[8])
     for k in range(n_aux):
         xk = x[ints[aux_at + k]]

@@ -74,6 +74,12 @@ CASES = {
     "hurdle negative binomial": ("count ~ x + (1 | g)", "hurdle_negative_binomial", {}),
     "ordinal": ("rating " + SLOPES, "cumulative", {}),
     "ordinal crossed": ("rating ~ x + (1 | g) + (1 | h)", "cumulative", {}),
+    # Normal threshold priors: the thresholds absorb the intercepts' level means
+    "ordinal sheared": (
+        "rating ~ x + (1 + x | g) + (1 | h)",
+        "cumulative",
+        {"priors": {"Intercept": hm.Prior("Normal", mu=0.5, sigma=4.0)}},
+    ),
     "gaussian crossed": ("y ~ x + x2 + (1 + x | g) + (1 | h)", "gaussian", {}),
     "uncorrelated": ("count ~ x + (1 + x || g)", "poisson", {}),
     "centred": ("binary " + SLOPES, "bernoulli", {"parameterization": "centered"}),

@@ -16,9 +16,12 @@ from hiermodels import sampling
 from hiermodels.errors import SamplerError
 from hiermodels.sampling import check_sampler_options, strict_float
 
-# A Student-t model with correlated slopes: with PyTensor's default fast-math flags its
-# draws differed in the ninth digit between a process that compiled the model cold and
-# one that loaded it from the cache (faf787f; the CI failure of issue #21).
+# With PyTensor's default fast-math flags, a Student-t model's draws differed between a
+# process that compiled the model cold and one that loaded it from the cache (faf787f,
+# correlated slopes: the CI failure of issue #21). This varying-intercept model shows the
+# same fault and compiles in half the time: with fast-math put back (strict_float made a
+# no-op) its cold and warm draws differed by up to 2.4e-4, the slopes model's by up to 25
+# (cold compiles measured side by side: 38 s against 78 s).
 _FIT_SCRIPT = textwrap.dedent(
     """
     import sys
@@ -31,7 +34,7 @@ _FIT_SCRIPT = textwrap.dedent(
     x = rng.uniform(-1, 1, g.size)
     y = 0.3 + 0.8 * x + rng.normal(0, 0.6, 12)[g] + 0.5 * rng.standard_t(4, g.size)
     data = pd.DataFrame({"y": y, "x": x, "g": [f"g{j}" for j in g]})
-    model = hm.Model("y ~ x + (1 + x | g)", data, family="student_t")
+    model = hm.Model("y ~ 1 + (1 | g)", data, family="student_t")
     fit = model.fit(draws=100, tune=100, chains=2, cores=1, random_seed=5, progressbar=False,
                     log_density="pymc_graph")
     post = fit.idata["posterior"]

@@ -4,6 +4,7 @@ holds with a file lock while it lives (see :mod:`hiermodels.parallel`)."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -17,6 +18,7 @@ __all__ = [
     "SharedCompileDirWarning",
     "flag",
     "prepare_worker_process",
+    "seed_numba_cache",
     "with_flag",
     "worker_cache_root",
 ]
@@ -84,6 +86,50 @@ def worker_cache_root() -> Path:
     return Path(tempfile.gettempdir()) / "hiermodels-workers"
 
 
+def seed_numba_cache(source: Path, target: Path, *, prefix: str = "") -> int:
+    """Copy numba's cached functions (names starting with ``prefix``) from ``source``
+    into ``target``; how many files.
+
+    A worker's own compile folders start with what its parent compiled: the kernels of
+    :mod:`hiermodels.kernels` in ``NUMBA_CACHE_DIR``, and their sampler entry points
+    (:mod:`hiermodels.kernel_entry`, ``string.hm_*`` in PyTensor's ``numba`` folder),
+    whose cold compile takes 20 s and more; the worker loads them instead of compiling
+    them again. A file is copied when ``target`` lacks it or holds an older one; each
+    copy lands whole (written beside, then renamed), and numba checks every entry
+    against its source or key before using it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     parent = Path(tmp, "parent", "kernels_1")
+    ...     parent.mkdir(parents=True)
+    ...     _ = (parent / "density.nbi").write_bytes(b"index")
+    ...     seed_numba_cache(Path(tmp, "parent"), Path(tmp, "worker"))
+    1
+    """
+    if not source.is_dir():
+        return 0
+    copied = 0
+    for path in source.rglob("*"):
+        if path.suffix not in (".nbi", ".nbc") or not path.name.startswith(prefix):
+            continue
+        dest = target / path.relative_to(source)
+        try:
+            if not path.is_file():
+                continue
+            if dest.exists() and dest.stat().st_mtime >= path.stat().st_mtime:
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            partial = dest.with_name(f"{dest.name}.{os.getpid()}.partial")
+            shutil.copy2(path, partial)
+            os.replace(partial, dest)
+            copied += 1
+        except OSError:  # a file the parent replaced meanwhile: the worker compiles it
+            continue
+    return copied
+
+
 def _claim_slot(root: Path) -> Path:
     """The first slot folder under ``root`` that no living process holds; lock it."""
     root.mkdir(parents=True, exist_ok=True)
@@ -110,7 +156,9 @@ def prepare_worker_process(root: Path | str | None = None) -> tuple[tuple[type[W
     Idempotent; call it in a worker process before PyTensor is imported there
     (:func:`run_tasks` does). Sets ``PYTENSOR_FLAGS`` (``base_compiledir``) and
     ``NUMBA_CACHE_DIR`` to ``pytensor`` and ``numba`` in a claimed slot under ``root``
-    (default :func:`worker_cache_root`).
+    (default :func:`worker_cache_root`). Seeds them with the parent's compiled kernels
+    (:func:`seed_numba_cache`), then again at every later call (each task) with what
+    the parent compiled meanwhile.
 
     Returns
     -------
@@ -120,6 +168,8 @@ def prepare_worker_process(root: Path | str | None = None) -> tuple[tuple[type[W
     """
     with _setup_lock:
         if "folder" in _prepared:
+            for source, target, prefix in _prepared.get("seeds", ()):  # compiled meanwhile
+                seed_numba_cache(source, target, prefix=prefix)
             return ()
         if "pytensor" in sys.modules:
             folder = sys.modules["pytensor"].config.base_compiledir
@@ -137,6 +187,16 @@ def prepare_worker_process(root: Path | str | None = None) -> tuple[tuple[type[W
         (slot / "pytensor").mkdir(parents=True, exist_ok=True)
         (slot / "numba").mkdir(parents=True, exist_ok=True)
         flags = os.environ.get("PYTENSOR_FLAGS", "")
+        seeds = []
+        parent_base = flag(flags, "base_compiledir")
+        if parent_base:  # PyTensor's numba cache, where the kernels' entry points are
+            numba_src = Path(parent_base).expanduser() / "numba"
+            seeds.append((numba_src, slot / "pytensor" / "numba", "string.hm_"))
+        if os.environ.get("NUMBA_CACHE_DIR"):
+            seeds.append((Path(os.environ["NUMBA_CACHE_DIR"]).expanduser(), slot / "numba", ""))
+        for source, target, prefix in seeds:
+            seed_numba_cache(source, target, prefix=prefix)
+        _prepared["seeds"] = seeds
         os.environ["PYTENSOR_FLAGS"] = with_flag(flags, "base_compiledir", str(slot / "pytensor"))
         os.environ["NUMBA_CACHE_DIR"] = str(slot / "numba")
         if "numba" in sys.modules:  # numba reads its settings at import; read them again

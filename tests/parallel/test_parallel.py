@@ -25,7 +25,7 @@ from hiermodels.parallel import (
     run_tasks,
     worker_cache_root,
 )
-from hiermodels.parallel.workers import flag, with_flag
+from hiermodels.parallel.workers import flag, seed_numba_cache, with_flag
 
 CACHE = Path(__file__).resolve().parents[2] / ".cache"
 
@@ -121,6 +121,36 @@ def test_worker_cache_root_sits_beside_the_compile_folder(monkeypatch):
     assert worker_cache_root() == Path("/x/.cache/pytensor-workers")
     monkeypatch.setenv("HIERMODELS_WORKER_CACHE", "/y/slots")
     assert worker_cache_root() == Path("/y/slots")
+
+
+def test_a_worker_numba_folder_is_seeded_with_what_the_parent_compiled(tmp_path):
+    parent, worker = tmp_path / "parent", tmp_path / "worker"
+    (parent / "kernels_1").mkdir(parents=True)
+    (parent / "kernels_1" / "density.nbi").write_bytes(b"parent index")
+    (parent / "kernels_1" / "density.1.nbc").write_bytes(b"parent code")
+    (parent / "kernels_1" / "notes.txt").write_text("not numba's")
+    (worker / "kernels_1").mkdir(parents=True)
+    (worker / "kernels_1" / "own.nbi").write_bytes(b"worker only")
+    assert seed_numba_cache(parent, worker) == 2
+    assert (worker / "kernels_1" / "density.1.nbc").read_bytes() == b"parent code"
+    assert (worker / "kernels_1" / "own.nbi").read_bytes() == b"worker only"
+    assert not (worker / "kernels_1" / "notes.txt").exists()
+    assert not list(worker.rglob("*.partial"))
+    # a file the worker holds already, as new as the parent's, stays
+    (worker / "kernels_1" / "density.nbi").write_bytes(b"worker index")
+    assert seed_numba_cache(parent, worker) == 0
+    assert (worker / "kernels_1" / "density.nbi").read_bytes() == b"worker index"
+    # a newer one in the parent replaces it
+    os.utime(parent / "kernels_1" / "density.nbi", (2e9, 2e9))
+    assert seed_numba_cache(parent, worker) == 1
+    assert (worker / "kernels_1" / "density.nbi").read_bytes() == b"parent index"
+    assert seed_numba_cache(tmp_path / "missing", worker) == 0
+    # a prefix picks hiermodels' entry points among PyTensor's cached functions
+    (parent / "string.hm_kernel_logp-1.py312.nbi").write_bytes(b"entry")
+    (parent / "string.elemwise-2.py312.nbi").write_bytes(b"pytensor's")
+    assert seed_numba_cache(parent, tmp_path / "entries", prefix="string.hm_") == 1
+    entries = [p.name for p in (tmp_path / "entries").iterdir()]
+    assert entries == ["string.hm_kernel_logp-1.py312.nbi"]
 
 
 def test_process_cache_keeps_the_most_recent_values():

@@ -149,8 +149,13 @@ class HurdlePoisson(Family):
             log_p0 = self.log_zero("log", np.log(mean), aux)
             survival = -np.expm1(log_p0)
             q = (1.0 - rng.random(mean.shape)) * survival
-            full = self.positive_inverse(q, mean, aux)
-            draws[zero] = np.maximum(np.nan_to_num(full[zero], posinf=1.0), 1.0)
+            # the inverse (scipy's, slow) only where zeros remain, as (1, 1, n) arrays
+            rows = np.nonzero(zero)
+            params = {
+                k: np.broadcast_to(aux_column(aux, k), mean.shape)[rows][None, None, :] for k in aux
+            }
+            full = self.positive_inverse(q[rows][None, None, :], mean[rows][None, None, :], params)
+            draws[rows] = np.maximum(np.nan_to_num(full[0, 0], posinf=1.0), 1.0)
         return draws
 
     def draw_response(self, mean, aux, *, trials, rng):

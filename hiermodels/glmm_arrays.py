@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from hiermodels import naming
+from hiermodels.backend.distributional import variable_name
 from hiermodels.collapsed import collapsed_statistics
 from hiermodels.collapsed_layout import KernelLayout, finish_layout
 from hiermodels.kernel_priors import Unsupported
@@ -28,6 +29,8 @@ from hiermodels.kernels.glmm_rows import data_constant
 __all__ = ["assemble"]
 
 FLOATS_HEADER = 10
+SIGMA_INTERCEPT = variable_name("sigma", naming.CENTERED_INTERCEPT)
+SIGMA_SLOPES = variable_name("sigma", naming.SLOPES)
 
 
 def _flat(lists: list[list[int]]) -> list[int]:
@@ -82,6 +85,25 @@ def _slopes(reader, slopes, ints, floats):
     ints.extend(xs + own)
 
 
+def _sigma_formula(reader, ints, floats):
+    """The ``sigma_at`` record: sigma's intercept and slopes, their centred columns on
+    the rows, their priors and the centre (over all rows, as the PyMC model's)."""
+    sub = reader.design.distributional[0].design
+    index = [i for i, n in enumerate(sub.fixed.names) if n != naming.INTERCEPT]
+    X = np.asarray(sub.fixed.matrix, float)[:, index]
+    centre = X.mean(axis=0)
+    b_x = reader.sigma_x.get(SIGMA_SLOPES, 0)
+    ints[16] = len(ints)
+    ints.extend([reader.sigma_x[SIGMA_INTERCEPT], len(index), len(floats)])
+    ints.extend(b_x + k for k in range(len(index)))
+    floats.extend((X[reader.rows] - centre).ravel())
+    moments = [
+        m for name in (SIGMA_INTERCEPT, SIGMA_SLOPES) for m in reader.sigma_prior.get(name, [])
+    ]
+    floats.extend([mu for mu, _ in moments] + [sd for _, sd in moments])
+    floats.extend(centre)
+
+
 def _factors(reader, ints, floats):
     design, plan = reader.design, reader.plan
     sheared = [g.name for g in design.groups if plan.masks[g.name].any()]
@@ -128,7 +150,7 @@ def assemble(reader, slopes: list[str]) -> KernelLayout:
     F, P, N = len(design.groups), len(slopes), len(reader.rows)
     q_max = max([len(g.terms) for g in design.groups], default=1)
     ints = [reader.at, F, P, N, reader.family, reader.ic_x, 0, len(reader.aux), 0, -1, q_max]
-    ints += [0, 0, 0, -1, -1]
+    ints += [0, 0, 0, -1, -1, -1]
     ints.extend([0] * (FACTOR * F))
     ic_mu, ic_sd = reader.ic_prior if reader.ic_prior is not None else (0.0, -1.0)
     floats = [0.0, 0.0, -1.0, 0.0, -1.0, ic_mu, ic_sd, 0.0, 0.0, 0.0]
@@ -144,6 +166,8 @@ def assemble(reader, slopes: list[str]) -> KernelLayout:
         ints[14] = len(ints)
         ints.extend([n, x0, len(floats)])
         floats.extend(v for row in rows for v in row)
+    if reader.sigma_x:
+        _sigma_formula(reader, ints, floats)
     records = _factors(reader, ints, floats)
     if reader.collapsed is not None:
         stats = collapsed_statistics(design, reader.collapsed)
@@ -208,6 +232,8 @@ def _expand_op(reader, name: str, slopes) -> tuple[tuple[int, int], tuple[int, .
         return (kernel.SLOPES, 0), (len(slopes),)
     if name == naming.INTERCEPT and reader.ic_x >= 0:
         return (kernel.INTERCEPT, 0), ()
+    if name == variable_name("sigma", naming.INTERCEPT) and reader.sigma_x:
+        return (kernel.SIGMA_INTERCEPT, 0), ()
     if name == naming.INTERCEPT and reader.thresholds is not None:
         return (kernel.THRESHOLDS, 0), (reader.thresholds[0],)
     raise Unsupported

@@ -6,8 +6,9 @@ families in :data:`hiermodels.kernels.glmm_rows.FAMILIES` from two arrays, ``int
 codes, the shear, the expand program) and ``floats`` (prior constants and the rows'
 data). They are read off the PyMC model (names, order and transforms of its variables),
 the shear plan and the priors; anything else (another family or link, a prior family
-the kernel lacks, row terms, distributional parameters, AR(1), known covariances,
-refit weights) gives ``None``, and the PyMC graph is compiled instead.
+the kernel lacks, row terms, distributional parameters other than a gaussian or
+lognormal sigma with fixed terms, AR(1), known covariances) gives ``None``, and the
+PyMC graph is compiled instead.
 
 Examples
 --------
@@ -31,7 +32,7 @@ from hiermodels.backend.shear import shear_plan
 from hiermodels.collapsed_layout import KernelLayout
 from hiermodels.families import get_family
 from hiermodels.families.row_terms import family_parameters
-from hiermodels.glmm_arrays import assemble
+from hiermodels.glmm_arrays import SIGMA_INTERCEPT, SIGMA_SLOPES, assemble
 from hiermodels.kernel_priors import (
     Unsupported,
     normal_moments,
@@ -42,6 +43,7 @@ from hiermodels.kernel_priors import (
 )
 from hiermodels.kernels.glmm_hyper import PROBABILITY
 from hiermodels.kernels.glmm_rows import COLLAPSED_GAUSSIAN, FAMILIES, ORDINAL
+from hiermodels.spec.distributional import intercept_key, slope_keys
 
 __all__ = ["glmm_layout"]
 
@@ -65,6 +67,24 @@ def glmm_layout(
         return None
 
 
+def _sigma_formula_covered(design, family: int) -> bool:
+    """A gaussian or lognormal model whose sigma has a formula of fixed terms only
+    (log link, an intercept, no offset): the kernel's ``sigma_at`` record."""
+    if family not in (FAMILIES["gaussian", "identity"], FAMILIES["lognormal", "identity"]):
+        return False
+    if len(design.distributional) != 1:
+        return False
+    part = design.distributional[0]
+    sub = part.design
+    return (
+        part.parameter == "sigma"
+        and part.link == "log"
+        and not sub.groups
+        and sub.fixed.has_intercept
+        and sub.offset is None
+    )
+
+
 def _centred_blocks(g) -> tuple[tuple[int, ...], ...]:
     """The blocks of a centred factor's sampled deviations: its correlated blocks, or
     one of all terms (:func:`hiermodels.backend.priors.scales`)."""
@@ -85,7 +105,7 @@ def _check(pymc_model, model, refit: bool, collapsed: str | None) -> int:
         family = COLLAPSED_GAUSSIAN
     if family is None or design.row_terms is not None or design.autocor is not None:
         raise Unsupported
-    if design.distributional:
+    if design.distributional and not _sigma_formula_covered(design, family):
         raise Unsupported
     if collapsed is not None:
         return family
@@ -137,6 +157,9 @@ class _Reader:
         self.aux: list[tuple[int, int, list[float]]] = []  # order, x, prior row
         self.hyper: list[int] = []
         self.constant = 0.0
+        #: sigma's formula: its intercept's and slopes' places in x and Normal priors
+        self.sigma_x: dict[str, int] = {}
+        self.sigma_prior: dict[str, list[tuple[float, float]]] = {}
 
     # -------------------------------------------------------------- variables
     def _factor_of(self, name: str):
@@ -213,8 +236,27 @@ class _Reader:
         start = np.asarray(self.pymc_model.rvs_to_initial_values[rv], float)
         return (n,), [start[0], *np.log(np.diff(start))]
 
+    def _sigma_coefficients(self, name):
+        """The intercept (``sigma_Intercept_centered``) or slopes (``sigma_b``) of
+        sigma's formula, with their Normal priors; None for another name."""
+        sub = self.design.distributional[0].design if self.design.distributional else None
+        slopes = [] if sub is None else [n for n in sub.fixed.names if n != naming.INTERCEPT]
+        if sub is None or name not in (SIGMA_INTERCEPT, SIGMA_SLOPES) or name in self.sigma_x:
+            return None
+        keys = [intercept_key("sigma")] if name == SIGMA_INTERCEPT else slopes
+        if name == SIGMA_SLOPES:
+            keys = [slope_keys("sigma", n)[0] for n in slopes]
+        moments = [require(normal_moments(self.priors[k], 1)) for k in keys]
+        self.sigma_x[name] = self.at
+        self.sigma_prior[name] = [(float(mu[0]), float(sd[0])) for mu, sd in moments]
+        self.constant -= sum(_HALF_LOG_2PI + math.log(sd[0]) for _, sd in moments)
+        shape = () if name == SIGMA_INTERCEPT else (len(slopes),)
+        return shape, [float(mu[0]) for mu, _ in moments]
+
     def _coefficient_or_aux(self, name, transform, rv=None):
         plan, at = self.plan, self.at
+        if transform is None and (found := self._sigma_coefficients(name)) is not None:
+            return found
         if name == naming.CENTERED_INTERCEPT and self.family == ORDINAL:
             return self._thresholds(rv, transform)
         own_intercept = plan.coefficients != (naming.INTERCEPT,)
@@ -265,6 +307,8 @@ class _Reader:
         slopes = [n for n in design.fixed.names if n != naming.INTERCEPT]
         self.own_slopes = [n for n in slopes if not (plan.joint and n in plan.coefficients)]
         self.aux_names = family_parameters(get_family(self.model.family), None)
+        if design.distributional:  # sigma has a formula: not a parameter of its own
+            self.aux_names = tuple(n for n in self.aux_names if n != "sigma")
         self.ic_x, self.ic_prior, self.c_x, self.own_x, self.own_prior = -1, None, [], -1, []
         self.thresholds = None
         for rv in self.pymc_model.free_RVs:
@@ -294,6 +338,10 @@ class _Reader:
             raise Unsupported
         if len(self.aux) != len(self.aux_names):
             raise Unsupported
+        if design.distributional:
+            has_slopes = len(design.distributional[0].design.fixed.names) > 1
+            if set(self.sigma_x) != {SIGMA_INTERCEPT} | ({SIGMA_SLOPES} if has_slopes else set()):
+                raise Unsupported
         if self.plan.coefficients and not self.c_x:
             raise Unsupported
         for g, slot in zip(design.groups, self.factors, strict=True):

@@ -20,10 +20,13 @@ differentiated in reverse mode by hand; the few parameters of
 
 Layout of ``ints``: ``[n_dim, n_factors, n_slopes, n_rows, family, intercept_x,
 slopes_at, n_aux, aux_at, shear_at, q_max, hyper_at, expand_at, shifts_at,
-thresholds_at, collapsed_at]``, then the
-factors' records (:mod:`hiermodels.kernels.glmm_hyper`). ``floats``: ``[constant, y_at, trials_at,
-X_at, offset_at, intercept mean, intercept SD (-1: sheared), slope_priors_at,
-aux_priors_at, centre_at]``.
+thresholds_at, collapsed_at, sigma_at]``, then the factors' records
+(:mod:`hiermodels.kernels.glmm_hyper`). ``sigma_at`` (-1: none) is a gaussian or
+lognormal model's formula for ``log sigma`` with fixed terms only: ``[intercept_x,
+n_slopes, floats_at, slope_x...]`` with the centred columns (rows x slopes), the
+Normal priors' means and SDs (intercept, then slopes) and the centre at ``floats_at``.
+``floats``: ``[constant, y_at, trials_at, X_at, offset_at, intercept mean, intercept
+SD (-1: sheared), slope_priors_at, aux_priors_at, centre_at]``.
 
 Examples
 --------
@@ -43,7 +46,7 @@ import numpy as np
 
 from hiermodels.kernels.glmm_collapsed import collapsed_part
 from hiermodels.kernels.glmm_hyper import COLLAPSED, FACTOR, HEADER, PROBABILITY, STEP, hyper
-from hiermodels.kernels.glmm_rows import row_log_likelihood
+from hiermodels.kernels.glmm_rows import normal_varying_sigma, row_log_likelihood
 
 __all__ = ["embedding_transpose", "glmm_log_density", "level_deviations"]
 
@@ -52,6 +55,8 @@ __all__ = ["embedding_transpose", "glmm_log_density", "level_deviations"]
 #: absorb, the intercept at uncentred predictors, the inverse logit, ordered thresholds
 #: and the thresholds at uncentred predictors.
 COPY, EXP, PACKED, SD, COR, EFFECTS, SLOPES, INTERCEPT, EXPIT, ORDERED, THRESHOLDS = range(11)
+#: Expand operation: the intercept of sigma's formula at uncentred predictors.
+SIGMA_INTERCEPT = 11
 
 
 @numba.njit(error_model="numpy")
@@ -236,6 +241,32 @@ def _fixed_part(x, grad, ints, floats, e, X):
 
 
 @numba.njit(error_model="numpy")
+def _sigma_formula(x, grad, ints, floats, eta, y, e):
+    """The rows with ``log sigma = a + (X - centre) b`` (``sigma_at``), the Normal
+    priors of ``a`` and ``b``, and their gradient."""
+    at = ints[16]
+    a_x, P, fa = ints[at], ints[at + 1], ints[at + 2]
+    N = eta.size
+    Xs = floats[fa : fa + N * P].reshape((N, P))
+    prior = fa + N * P  # means (a, b...), then SDs (a, b...)
+    log_sigma = np.full(N, x[a_x])
+    for i in range(N):
+        for k in range(P):
+            log_sigma[i] += Xs[i, k] * x[ints[at + 3 + k]]
+    g = np.empty(N)
+    logp = normal_varying_sigma(eta, y, log_sigma, e, g)
+    for k in range(P + 1):
+        xk = a_x if k == 0 else ints[at + 2 + k]
+        acc = 0.0
+        for i in range(N):
+            acc += g[i] if k == 0 else Xs[i, k - 1] * g[i]
+        z = (x[xk] - floats[prior + k]) / floats[prior + P + 1 + k]
+        logp -= 0.5 * z * z
+        grad[xk] += acc - z / floats[prior + P + 1 + k]
+    return logp
+
+
+@numba.njit(error_model="numpy")
 def _collapsed_sums(ints, floats, y, eta):
     """The collapsed factor, its per-level sums ``Z_j' r_j`` of the residuals ``y -
     eta``, ``r'r``, its ``Z_j'Z_j``, codes and ``Z``."""
@@ -306,6 +337,8 @@ def glmm_log_density(x, grad, ints, floats):
             for t in range(q):
                 acc -= Z[i, t] * G[codes[i], t].real
             e[i] = acc
+    elif ints[16] >= 0:  # sigma's own formula
+        logp += _sigma_formula(x, grad, ints, floats, eta, y, e)
     else:
         logp += row_log_likelihood(family, eta, y, n, aux, e, d_aux)
     logp += _fixed_part(x, grad, ints, floats, e, X)

@@ -51,7 +51,7 @@ __all__ = [
     "positive_prior_complex",
 ]
 
-HEADER = 16
+HEADER = 17
 FACTOR = 13
 #: The complex step.
 STEP = 1e-30

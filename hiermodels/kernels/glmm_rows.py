@@ -38,6 +38,7 @@ __all__ = [
     "counts_and_binary",
     "data_constant",
     "digamma",
+    "normal_varying_sigma",
     "row_log_likelihood",
     "softplus",
 ]
@@ -183,6 +184,20 @@ def _normal(eta, y, sigma, e, d_aux, log_scale):
         e[i] = r / sigma
         d_sigma += (r * r - 1.0) / sigma
     d_aux[0] = d_sigma
+    return total
+
+
+@numba.njit(error_model="numpy")
+def normal_varying_sigma(eta, y, log_sigma, e, d_log_sigma):
+    """Gaussian (or lognormal, ``y`` already ``log y``) rows with their own
+    ``log sigma`` (a formula for sigma); fills ``d logp / d log sigma`` per row."""
+    total = 0.0
+    for i in range(eta.size):
+        sigma = math.exp(log_sigma[i])
+        r = (y[i] - eta[i]) / sigma
+        total -= log_sigma[i] + 0.5 * r * r
+        e[i] = r / sigma
+        d_log_sigma[i] = r * r - 1.0
     return total
 
 

@@ -81,6 +81,13 @@ CASES = {
         {"priors": {"Intercept": hm.Prior("Normal", mu=0.5, sigma=4.0)}},
     ),
     "gaussian crossed": ("y ~ x + x2 + (1 + x | g) + (1 | h)", "gaussian", {}),
+    # sigma with a formula of fixed terms (log sigma = a + (X - centre) b)
+    "gaussian sigma formula": ("y " + SLOPES, "gaussian", {"sigma": "~ x2"}),
+    "lognormal sigma formula": (
+        "positive ~ x + (1 | g) + (1 | h)",
+        "lognormal",
+        {"sigma": "~ x + x2", "priors": {"sigma|b|x": hm.Prior("Normal", mu=0.2, sigma=0.5)}},
+    ),
     "uncorrelated": ("count ~ x + (1 + x || g)", "poisson", {}),
     "centred": ("binary " + SLOPES, "bernoulli", {"parameterization": "centered"}),
     "non-centred t": ("y " + SLOPES, "student_t", {"parameterization": "non_centered"}),
@@ -164,7 +171,8 @@ def test_start_is_pymc_initial_point(kernel_and_pymc):
     [
         ("binary ~ x + (1 | g)", "bernoulli", {"link": "probit"}),  # another link
         ("rating ~ x + (1 | g)", "cumulative", {"link": "probit"}),  # another link
-        ("y ~ x + (1 | g)", "gaussian", {"sigma": "~ x"}),  # distributional
+        ("y ~ x + (1 | g)", "gaussian", {"sigma": "~ x + (1 | g)"}),  # sigma's own factor
+        ("y ~ x + (1 | g)", "student_t", {"sigma": "~ x"}),  # sigma formula, Student-t
         ("count ~ x + (1 | g)", "poisson", {"priors": {"x": hm.Prior("StudentT", nu=3.0)}}),
     ],
 )
@@ -173,7 +181,16 @@ def test_a_model_the_kernel_does_not_cover_has_no_layout(formula, family, option
     assert glmm_layout(model.pymc_model, model) is None
 
 
-def test_a_refit_on_some_rows_equals_the_pymc_refit_model_with_their_weights():
+@pytest.mark.parametrize(
+    ("formula", "family", "options"),
+    [
+        ("count ~ x + (1 + x | g) + (1 | h)", "negative_binomial", {}),
+        ("y ~ x + (1 | g)", "gaussian", {"sigma": "~ x2"}),  # sigma's columns: the rows kept
+    ],
+)
+def test_a_refit_on_some_rows_equals_the_pymc_refit_model_with_their_weights(
+    formula, family, options
+):
     """k-fold refits (:class:`hiermodels.inference.refit.RowRefits`) weight the rows 0/1
     in one PyMC model; the kernel leaves the other rows out, with the same density."""
     import pymc as pm
@@ -181,7 +198,7 @@ def test_a_refit_on_some_rows_equals_the_pymc_refit_model_with_their_weights():
     from hiermodels import naming
     from hiermodels.inference.refit import RowRefits
 
-    model = hm.Model("count ~ x + (1 + x | g) + (1 | h)", _data(), family="negative_binomial")
+    model = hm.Model(formula, _data(), family=family, **options)
     refits = RowRefits(model)
     keep = np.arange(model.design.n_obs) % 3 != 0
     pm.set_data({naming.data_name("refit_weights"): keep.astype(float)}, model=refits.pymc_model)

@@ -15,6 +15,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from hiermodels import naming
@@ -29,6 +31,7 @@ from hiermodels.kernels.glmm_rows import data_constant
 __all__ = ["assemble"]
 
 FLOATS_HEADER = 10
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 SIGMA_INTERCEPT = variable_name("sigma", naming.CENTERED_INTERCEPT)
 SIGMA_SLOPES = variable_name("sigma", naming.SLOPES)
 
@@ -104,6 +107,19 @@ def _sigma_formula(reader, ints, floats):
     floats.extend(centre)
 
 
+def _censoring(reader, ints, floats):
+    """The ``censoring_at`` record: the rows' codes and upper bounds; the censored rows
+    have no ``-log(2 pi) / 2`` of the data constant (their cdf holds its own)."""
+    rows = reader.design.row_terms
+    codes = np.asarray(rows.cens, np.int64)[reader.rows]
+    y2 = np.zeros(len(codes)) if rows.y2 is None else np.asarray(rows.y2, float)[reader.rows]
+    ints[17] = len(ints)
+    ints.extend([len(ints) + 2, len(floats)])
+    floats.extend(np.nan_to_num(y2))
+    ints.extend(codes)
+    floats[0] += float(np.count_nonzero(codes)) * _HALF_LOG_2PI
+
+
 def _factors(reader, ints, floats):
     design, plan = reader.design, reader.plan
     sheared = [g.name for g in design.groups if plan.masks[g.name].any()]
@@ -150,7 +166,7 @@ def assemble(reader, slopes: list[str]) -> KernelLayout:
     F, P, N = len(design.groups), len(slopes), len(reader.rows)
     q_max = max([len(g.terms) for g in design.groups], default=1)
     ints = [reader.at, F, P, N, reader.family, reader.ic_x, 0, len(reader.aux), 0, -1, q_max]
-    ints += [0, 0, 0, -1, -1, -1]
+    ints += [0, 0, 0, -1, -1, -1, -1]
     ints.extend([0] * (FACTOR * F))
     ic_mu, ic_sd = reader.ic_prior if reader.ic_prior is not None else (0.0, -1.0)
     floats = [0.0, 0.0, -1.0, 0.0, -1.0, ic_mu, ic_sd, 0.0, 0.0, 0.0]
@@ -168,6 +184,8 @@ def assemble(reader, slopes: list[str]) -> KernelLayout:
         floats.extend(v for row in rows for v in row)
     if reader.sigma_x:
         _sigma_formula(reader, ints, floats)
+    if design.row_terms is not None:
+        _censoring(reader, ints, floats)
     records = _factors(reader, ints, floats)
     if reader.collapsed is not None:
         stats = collapsed_statistics(design, reader.collapsed)

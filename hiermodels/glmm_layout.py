@@ -6,9 +6,9 @@ families in :data:`hiermodels.kernels.glmm_rows.FAMILIES` from two arrays, ``int
 codes, the shear, the expand program) and ``floats`` (prior constants and the rows'
 data). They are read off the PyMC model (names, order and transforms of its variables),
 the shear plan and the priors; anything else (another family or link, a prior family
-the kernel lacks, row terms, distributional parameters other than a gaussian or
-lognormal sigma with fixed terms, AR(1), known covariances) gives ``None``, and the
-PyMC graph is compiled instead.
+the kernel lacks, row terms other than a gaussian model's ``cens()``, distributional
+parameters other than a gaussian or lognormal sigma with fixed terms, AR(1), known
+covariances) gives ``None``, and the PyMC graph is compiled instead.
 
 Examples
 --------
@@ -67,6 +67,19 @@ def glmm_layout(
         return None
 
 
+def _censoring_covered(design, family: int, collapsed: str | None) -> bool:
+    """A gaussian model with ``cens()`` and no other row term (its censored rows are
+    :mod:`hiermodels.kernels.glmm_censored`'s)."""
+    rows = design.row_terms
+    return (
+        family == FAMILIES["gaussian", "identity"]
+        and collapsed is None
+        and rows.cens is not None
+        and rows.se is None
+        and rows.weights is None
+    )
+
+
 def _sigma_formula_covered(design, family: int) -> bool:
     """A gaussian or lognormal model whose sigma has a formula of fixed terms only
     (log link, an intercept, no offset): the kernel's ``sigma_at`` record."""
@@ -103,7 +116,9 @@ def _check(pymc_model, model, refit: bool, collapsed: str | None) -> int:
         if design.group(collapsed).codes.shape[1] != 1 or design.offset is not None:
             raise Unsupported
         family = COLLAPSED_GAUSSIAN
-    if family is None or design.row_terms is not None or design.autocor is not None:
+    if family is None or design.autocor is not None:
+        raise Unsupported
+    if design.row_terms is not None and not _censoring_covered(design, family, collapsed):
         raise Unsupported
     if design.distributional and not _sigma_formula_covered(design, family):
         raise Unsupported

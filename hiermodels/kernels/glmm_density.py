@@ -20,11 +20,14 @@ differentiated in reverse mode by hand; the few parameters of
 
 Layout of ``ints``: ``[n_dim, n_factors, n_slopes, n_rows, family, intercept_x,
 slopes_at, n_aux, aux_at, shear_at, q_max, hyper_at, expand_at, shifts_at,
-thresholds_at, collapsed_at, sigma_at]``, then the factors' records
+thresholds_at, collapsed_at, sigma_at, censoring_at]``, then the factors' records
 (:mod:`hiermodels.kernels.glmm_hyper`). ``sigma_at`` (-1: none) is a gaussian or
 lognormal model's formula for ``log sigma`` with fixed terms only: ``[intercept_x,
 n_slopes, floats_at, slope_x...]`` with the centred columns (rows x slopes), the
 Normal priors' means and SDs (intercept, then slopes) and the centre at ``floats_at``.
+``censoring_at`` (-1: none) is a censored gaussian model's ``[codes_at, y2_at]``: the
+rows' censoring codes in ``ints`` and upper bounds in ``floats``
+(:mod:`hiermodels.kernels.glmm_censored`).
 ``floats``: ``[constant, y_at, trials_at, X_at, offset_at, intercept mean, intercept
 SD (-1: sheared), slope_priors_at, aux_priors_at, centre_at]``.
 
@@ -44,6 +47,7 @@ import math
 import numba
 import numpy as np
 
+from hiermodels.kernels.glmm_censored import censored_normal
 from hiermodels.kernels.glmm_collapsed import collapsed_part
 from hiermodels.kernels.glmm_hyper import COLLAPSED, FACTOR, HEADER, PROBABILITY, STEP, hyper
 from hiermodels.kernels.glmm_rows import normal_varying_sigma, row_log_likelihood
@@ -339,6 +343,10 @@ def glmm_log_density(x, grad, ints, floats):
             e[i] = acc
     elif ints[16] >= 0:  # sigma's own formula
         logp += _sigma_formula(x, grad, ints, floats, eta, y, e)
+    elif ints[17] >= 0:  # censored rows
+        codes_at, y2_at = ints[ints[17]], ints[ints[17] + 1]
+        codes, y2 = ints[codes_at : codes_at + N], floats[y2_at : y2_at + N]
+        logp += censored_normal(eta, y, y2, codes, aux[0], e, d_aux)
     else:
         logp += row_log_likelihood(family, eta, y, n, aux, e, d_aux)
     logp += _fixed_part(x, grad, ints, floats, e, X)

@@ -51,7 +51,7 @@ __all__ = [
     "positive_prior_complex",
 ]
 
-HEADER = 17
+HEADER = 18
 FACTOR = 13
 #: The complex step.
 STEP = 1e-30

@@ -94,7 +94,10 @@ def test_censored_weighted_log_density_equals_scipy(family):
     rows = RowTerms(cens=CODES, y2=y2, weights=WEIGHTS)
     expected = WEIGHTS * _reference(dist(aux), y, np.where(CODES == 2, y2, y + 1), CODES)
     np.testing.assert_allclose(_numpy(family, link, rows, y, aux), expected, rtol=0, atol=1e-10)
-    np.testing.assert_allclose(_pymc(family, link, rows, y, aux), expected, rtol=1e-7, atol=0)
+    # the normal's log-cdf is hiermodels' own (PyMC's is off by up to 3e-8, see
+    # row_terms._pt_log_cdf); the counts' are PyMC's
+    rtol = 1e-12 if family == "gaussian" else 1e-7
+    np.testing.assert_allclose(_pymc(family, link, rows, y, aux), expected, rtol=rtol, atol=0)
 
 
 def test_discrete_conventions_are_brms():

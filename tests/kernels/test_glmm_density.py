@@ -33,7 +33,7 @@ def _data() -> pd.DataFrame:
     exposure = rng.uniform(0.5, 2.0, n)
     trials = rng.integers(1, 9, n)
     count = rng.poisson(exposure * np.exp(eta))
-    return pd.DataFrame(
+    data = pd.DataFrame(
         {
             "count": count,
             "rating": np.minimum(count, 2),
@@ -52,6 +52,10 @@ def _data() -> pd.DataFrame:
             "b": [f"m{k}" for k in b],
         }
     )
+    # censoring of y: none, left, right, interval (y, upper]
+    data["c"] = np.array([0, -1, 1, 2])[np.arange(n) % 4]
+    data["upper"] = data["y"] + rng.uniform(0.2, 1.5, n)
+    return data
 
 
 SLOPES = "~ x + (1 + x | g)"
@@ -81,6 +85,7 @@ CASES = {
         {"priors": {"Intercept": hm.Prior("Normal", mu=0.5, sigma=4.0)}},
     ),
     "gaussian crossed": ("y ~ x + x2 + (1 + x | g) + (1 | h)", "gaussian", {}),
+    "censored gaussian": ("y | cens(c, upper) ~ x + (1 + x | g)", "gaussian", {}),
     # sigma with a formula of fixed terms (log sigma = a + (X - centre) b)
     "gaussian sigma formula": ("y " + SLOPES, "gaussian", {"sigma": "~ x2"}),
     "lognormal sigma formula": (

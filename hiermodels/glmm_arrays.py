@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from hiermodels import naming
-from hiermodels.backend.distributional import variable_name
+from hiermodels.backend.distributional import slope_columns, variable_name
 from hiermodels.collapsed import collapsed_statistics
 from hiermodels.collapsed_layout import KernelLayout, finish_layout
 from hiermodels.kernel_priors import Unsupported
@@ -34,6 +34,8 @@ FLOATS_HEADER = 10
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 SIGMA_INTERCEPT = variable_name("sigma", naming.CENTERED_INTERCEPT)
 SIGMA_SLOPES = variable_name("sigma", naming.SLOPES)
+#: the deterministic of sigma's intercept at uncentred predictors
+_SIGMA_INTERCEPT_REPORTED = variable_name("sigma", naming.INTERCEPT)
 
 
 def _flat(lists: list[list[int]]) -> list[int]:
@@ -91,18 +93,18 @@ def _slopes(reader, slopes, ints, floats):
 def _sigma_formula(reader, ints, floats):
     """The ``sigma_at`` record: sigma's intercept and slopes, their centred columns on
     the rows, their priors and the centre (over all rows, as the PyMC model's)."""
-    sub = reader.design.distributional[0].design
-    index = [i for i, n in enumerate(sub.fixed.names) if n != naming.INTERCEPT]
-    X = np.asarray(sub.fixed.matrix, float)[:, index]
-    centre = X.mean(axis=0)
+    _, X, centre = slope_columns(reader.design.distributional[0].design)
+    P = X.shape[1]
     b_x = reader.sigma_x.get(SIGMA_SLOPES, 0)
-    ints[16] = len(ints)
-    ints.extend([reader.sigma_x[SIGMA_INTERCEPT], len(index), len(floats)])
-    ints.extend(b_x + k for k in range(len(index)))
-    floats.extend((X[reader.rows] - centre).ravel())
     moments = [
         m for name in (SIGMA_INTERCEPT, SIGMA_SLOPES) for m in reader.sigma_prior.get(name, [])
     ]
+    ints[16] = len(ints)
+    X_at = len(floats)
+    prior_at = X_at + len(reader.rows) * P
+    ints.extend([reader.sigma_x[SIGMA_INTERCEPT], P, X_at, prior_at, prior_at + 2 * (P + 1)])
+    ints.extend(b_x + k for k in range(P))
+    floats.extend((np.asarray(X, float)[reader.rows] - centre).ravel())
     floats.extend([mu for mu, _ in moments] + [sd for _, sd in moments])
     floats.extend(centre)
 
@@ -250,7 +252,7 @@ def _expand_op(reader, name: str, slopes) -> tuple[tuple[int, int], tuple[int, .
         return (kernel.SLOPES, 0), (len(slopes),)
     if name == naming.INTERCEPT and reader.ic_x >= 0:
         return (kernel.INTERCEPT, 0), ()
-    if name == variable_name("sigma", naming.INTERCEPT) and reader.sigma_x:
+    if name == _SIGMA_INTERCEPT_REPORTED and reader.sigma_x:
         return (kernel.SIGMA_INTERCEPT, 0), ()
     if name == naming.INTERCEPT and reader.thresholds is not None:
         return (kernel.THRESHOLDS, 0), (reader.thresholds[0],)

@@ -28,6 +28,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from hiermodels import naming
+from hiermodels.backend.distributional import slope_columns
 from hiermodels.backend.shear import shear_plan
 from hiermodels.collapsed_layout import KernelLayout
 from hiermodels.families import get_family
@@ -254,12 +255,12 @@ class _Reader:
     def _sigma_coefficients(self, name):
         """The intercept (``sigma_Intercept_centered``) or slopes (``sigma_b``) of
         sigma's formula, with their Normal priors; None for another name."""
-        sub = self.design.distributional[0].design if self.design.distributional else None
-        slopes = [] if sub is None else [n for n in sub.fixed.names if n != naming.INTERCEPT]
-        if sub is None or name not in (SIGMA_INTERCEPT, SIGMA_SLOPES) or name in self.sigma_x:
+        slopes = self.sigma_slopes
+        if slopes is None or name not in (SIGMA_INTERCEPT, SIGMA_SLOPES) or name in self.sigma_x:
             return None
-        keys = [intercept_key("sigma")] if name == SIGMA_INTERCEPT else slopes
-        if name == SIGMA_SLOPES:
+        if name == SIGMA_INTERCEPT:
+            keys = [intercept_key("sigma")]
+        else:
             keys = [slope_keys("sigma", n)[0] for n in slopes]
         moments = [require(normal_moments(self.priors[k], 1)) for k in keys]
         self.sigma_x[name] = self.at
@@ -322,8 +323,10 @@ class _Reader:
         slopes = [n for n in design.fixed.names if n != naming.INTERCEPT]
         self.own_slopes = [n for n in slopes if not (plan.joint and n in plan.coefficients)]
         self.aux_names = family_parameters(get_family(self.model.family), None)
-        if design.distributional:  # sigma has a formula: not a parameter of its own
+        self.sigma_slopes = None  # sigma's formula's slopes, when it has a formula
+        if design.distributional:  # then sigma is not a parameter of its own
             self.aux_names = tuple(n for n in self.aux_names if n != "sigma")
+            self.sigma_slopes = slope_columns(design.distributional[0].design)[0]
         self.ic_x, self.ic_prior, self.c_x, self.own_x, self.own_prior = -1, None, [], -1, []
         self.thresholds = None
         for rv in self.pymc_model.free_RVs:
@@ -354,8 +357,8 @@ class _Reader:
         if len(self.aux) != len(self.aux_names):
             raise Unsupported
         if design.distributional:
-            has_slopes = len(design.distributional[0].design.fixed.names) > 1
-            if set(self.sigma_x) != {SIGMA_INTERCEPT} | ({SIGMA_SLOPES} if has_slopes else set()):
+            expected = {SIGMA_INTERCEPT} | ({SIGMA_SLOPES} if self.sigma_slopes else set())
+            if set(self.sigma_x) != expected:
                 raise Unsupported
         if self.plan.coefficients and not self.c_x:
             raise Unsupported

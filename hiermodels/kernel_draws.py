@@ -168,10 +168,9 @@ def _glmm_op(op, size, arg, x, ints, floats, L, R):
         return _ordered(x, arg, size)
     if op == glmm.SIGMA_INTERCEPT:  # a - centre . b of sigma's formula
         at = ints[16]
-        a_x, P, fa = ints[at], ints[at + 1], ints[at + 2]
-        N = ints[3]
-        centre = floats[fa + N * P + 2 * (P + 1) : fa + N * P + 2 * (P + 1) + P]
-        return (x[:, a_x] - x[:, ints[at + 3 : at + 3 + P]] @ centre)[:, None]
+        a_x, P, centre_at = ints[at], ints[at + 1], ints[at + 4]
+        centre = floats[centre_at : centre_at + P]
+        return (x[:, a_x] - x[:, ints[at + 5 : at + 5 + P]] @ centre)[:, None]
     P = ints[2]
     shifts = _glmm_shifts(ints, P)
     slopes = x[:, ints[ints[6] : ints[6] + P]]

@@ -44,7 +44,7 @@ from hiermodels.linear_predictor import group_contribution
 from hiermodels.spec.distributional import cor_keys, intercept_key, sd_keys, slope_keys
 from hiermodels.spec.priors import Prior
 
-__all__ = ["distributional_parameters", "fixed_dim", "variable_name"]
+__all__ = ["distributional_parameters", "fixed_dim", "slope_columns", "variable_name"]
 
 
 def variable_name(parameter: str, name: str) -> str:
@@ -63,13 +63,19 @@ def distributional_parameters(design: Design, priors: Mapping[str, Prior]) -> di
     return {part.parameter: _part(part, priors) for part in design.distributional}
 
 
+def slope_columns(sub: Design) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """A formula's slopes: their names, columns, and the centre the model subtracts
+    from the columns (their means when the formula has an intercept, else zeros)."""
+    index = [i for i, n in enumerate(sub.fixed.names) if n != naming.INTERCEPT]
+    X = sub.fixed.matrix[:, index]
+    centre = X.mean(axis=0) if sub.fixed.has_intercept else np.zeros(len(index))
+    return [sub.fixed.names[i] for i in index], X, centre
+
+
 def _fixed_part(part: DistributionalPart, priors: Mapping[str, Prior]):
     """The slopes' and offset's part of the formula: ``(eta, slopes, centre)``."""
     p, sub = part.parameter, part.design
-    names = [n for n in sub.fixed.names if n != naming.INTERCEPT]
-    index = [i for i, n in enumerate(sub.fixed.names) if n != naming.INTERCEPT]
-    X = sub.fixed.matrix[:, index]
-    centre = X.mean(axis=0) if sub.fixed.has_intercept else np.zeros(len(names))
+    names, X, centre = slope_columns(sub)
     eta = pt.zeros(sub.n_obs)
     slopes = None
     if names:

@@ -216,6 +216,10 @@ def _pt_log_cdf(dist, value, *, upper: bool = False):
     )
 
 
+def _pt_log_ccdf(dist, value):
+    return _pt_log_cdf(dist, value, upper=True)
+
+
 def _pt_log_diff_exp(a, b):
     import pytensor.tensor as pt
 
@@ -277,13 +281,10 @@ def pymc_row_likelihood(
     n = len(np.asarray(observed.get_value() if hasattr(observed, "get_value") else observed))
     codes = np.zeros(n, dtype=int) if rows.cens is None else rows.cens
 
-    def _right(dist, value):
-        return _pt_log_cdf(dist, value, upper=True)
-
     def logp(value, e, *a):
         aux_part = dict(zip(names, a))
         out = pt.zeros(n)
-        for code, fn in ((0, pm.logp), (-1, _pt_log_cdf), (1, _right)):
+        for code, fn in ((0, pm.logp), (-1, _pt_log_cdf), (1, _pt_log_ccdf)):
             index = np.flatnonzero(codes == code)
             if index.size:
                 dist = base(e[index], aux_part, index)
@@ -293,7 +294,7 @@ def pymc_row_likelihood(
             dist = base(e[index], aux_part, index)
             lower, upper = value[index], pt.as_tensor(rows.y2[index])
             by_cdf = _pt_log_diff_exp(_pt_log_cdf(dist, upper), _pt_log_cdf(dist, lower))
-            by_sf = _pt_log_diff_exp(_right(dist, lower), _right(dist, upper))
+            by_sf = _pt_log_diff_exp(_pt_log_ccdf(dist, lower), _pt_log_ccdf(dist, upper))
             out = pt.set_subtensor(out[index], pt.switch(e[index] > lower, by_cdf, by_sf))
         if rows.weights is not None:
             out = out * pt.as_tensor(rows.weights)

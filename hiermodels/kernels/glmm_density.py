@@ -23,8 +23,8 @@ slopes_at, n_aux, aux_at, shear_at, q_max, hyper_at, expand_at, shifts_at,
 thresholds_at, collapsed_at, sigma_at, censoring_at]``, then the factors' records
 (:mod:`hiermodels.kernels.glmm_hyper`). ``sigma_at`` (-1: none) is a gaussian or
 lognormal model's formula for ``log sigma`` with fixed terms only: ``[intercept_x,
-n_slopes, floats_at, slope_x...]`` with the centred columns (rows x slopes), the
-Normal priors' means and SDs (intercept, then slopes) and the centre at ``floats_at``.
+n_slopes, X_at, prior_at, centre_at, slope_x...]``: the centred columns (rows x slopes),
+the Normal priors' means and SDs (intercept, then slopes) and the centre in ``floats``.
 ``censoring_at`` (-1: none) is a censored gaussian model's ``[codes_at, y2_at]``: the
 rows' censoring codes in ``ints`` and upper bounds in ``floats``
 (:mod:`hiermodels.kernels.glmm_censored`).
@@ -249,24 +249,27 @@ def _sigma_formula(x, grad, ints, floats, eta, y, e):
     """The rows with ``log sigma = a + (X - centre) b`` (``sigma_at``), the Normal
     priors of ``a`` and ``b``, and their gradient."""
     at = ints[16]
-    a_x, P, fa = ints[at], ints[at + 1], ints[at + 2]
+    a_x, P, X_at, prior_at = ints[at], ints[at + 1], ints[at + 2], ints[at + 3]
+    xs = ints[at + 5 : at + 5 + P]
     N = eta.size
-    Xs = floats[fa : fa + N * P].reshape((N, P))
-    prior = fa + N * P  # means (a, b...), then SDs (a, b...)
+    Xs = floats[X_at : X_at + N * P].reshape((N, P))
     log_sigma = np.full(N, x[a_x])
     for i in range(N):
         for k in range(P):
-            log_sigma[i] += Xs[i, k] * x[ints[at + 3 + k]]
+            log_sigma[i] += Xs[i, k] * x[xs[k]]
     g = np.empty(N)
     logp = normal_varying_sigma(eta, y, log_sigma, e, g)
-    for k in range(P + 1):
-        xk = a_x if k == 0 else ints[at + 2 + k]
-        acc = 0.0
-        for i in range(N):
-            acc += g[i] if k == 0 else Xs[i, k - 1] * g[i]
-        z = (x[xk] - floats[prior + k]) / floats[prior + P + 1 + k]
+    d = np.zeros(P + 1)  # d logp / d (a, b...) from the rows
+    for i in range(N):
+        d[0] += g[i]
+        for k in range(P):
+            d[k + 1] += Xs[i, k] * g[i]
+    for k in range(P + 1):  # the Normal priors: means (a, b...), then SDs
+        xk = a_x if k == 0 else xs[k - 1]
+        sd = floats[prior_at + P + 1 + k]
+        z = (x[xk] - floats[prior_at + k]) / sd
         logp -= 0.5 * z * z
-        grad[xk] += acc - z / floats[prior + P + 1 + k]
+        grad[xk] += d[k] - z / sd
     return logp
 
 

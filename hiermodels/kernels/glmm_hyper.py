@@ -251,9 +251,9 @@ def _thresholds(x, ints, floats, C):
             c = c + cmath.exp(x[x0 + k])
         C[k] = c
         kind, mu, sigma, nu, const = floats[fa + 5 * k : fa + 5 * k + 5]
-        z = (c - mu) / sigma
         if kind == 2.0:  # sheared: the prior is the shear's
             continue
+        z = (c - mu) / sigma
         if kind == 0.0:
             logp += const - 0.5 * z * z
         else:

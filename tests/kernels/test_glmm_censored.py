@@ -16,13 +16,16 @@ def test_log_normal_cdf_equals_scipy_in_both_tails():
     np.testing.assert_allclose(ours, stats.norm.logcdf(z), rtol=1e-12, atol=1e-300)
 
 
+#: Rows of each code, some far in a tail (|z| up to 45); upper bounds of the intervals.
+Y = np.array([0.3, 2.0, -1.0, 0.5, 45.0, -45.0, -44.0, 40.0])
+CODES = np.array([0, -1, 1, 2, -1, 1, 2, 2], dtype=np.int64)
+UPPER = {3: 1.7, 6: -43.5, 7: 41.0}
+Y2 = np.array([UPPER.get(i, 0.0) for i in range(Y.size)])
+
+
 def _rows(eta, sigma):
-    """Four rows of each code, some far in a tail (|z| up to 45)."""
-    y = np.array([0.3, 2.0, -1.0, 0.5, 45.0, -45.0, -44.0, 40.0])
-    y2 = np.array([0.0, 0.0, 0.0, 1.7, 0.0, 0.0, -43.5, 41.0])
-    codes = np.array([0, -1, 1, 2, -1, 1, 2, 2], dtype=np.int64)
-    e, d_aux = np.empty(y.size), np.zeros(1)
-    value = censored_normal(eta, y, y2, codes, sigma, e, d_aux)
+    e, d_aux = np.empty(Y.size), np.zeros(1)
+    value = censored_normal(eta, Y, Y2, CODES, sigma, e, d_aux)
     return value, e.copy(), d_aux[0]
 
 
@@ -40,13 +43,12 @@ def test_censored_rows_match_scipy_and_their_derivatives_finite_differences(shif
     eta = np.array([0.1, -0.4, 0.7, 1.0, 0.2, -0.3, 0.5, 0.0]) + shift
     sigma = 0.9
     value, e, d_sigma = _rows(eta, sigma)
-    y = np.array([0.3, 2.0, -1.0, 0.5, 45.0, -45.0, -44.0, 40.0])
-    upper = {3: 1.7, 6: -43.5, 7: 41.0}
+    y = Y
     # the uncensored row without its -log(2 pi) / 2 (the kernel's data constant)
     expected = stats.norm.logpdf(y[0], eta[0], sigma) + 0.5 * np.log(2 * np.pi)
     expected += stats.norm.logcdf(y[[1, 4]], eta[[1, 4]], sigma).sum()
     expected += stats.norm.logsf(y[[2, 5]], eta[[2, 5]], sigma).sum()
-    expected += sum(_interval(y[i], b, eta[i], sigma) for i, b in upper.items())
+    expected += sum(_interval(y[i], b, eta[i], sigma) for i, b in UPPER.items())
     assert value == pytest.approx(expected, rel=1e-11)
     h = 1e-6
     for i in range(eta.size):

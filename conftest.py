@@ -64,6 +64,19 @@ def _doctest_object(name: str):
     return None
 
 
+def pytest_collectstart(collector):
+    """Facade methods are built when first read (``hiermodels.facade``); build those of
+    ``Fit`` and ``Model`` before the doctest collector looks for functions in them."""
+    if type(collector).__name__ == "DoctestModule" and collector.path.parent.name == "hiermodels":
+        if collector.path.name in ("results.py", "model.py"):
+            from hiermodels.facade import resolve_facades
+            from hiermodels.model import Model
+            from hiermodels.results import Fit
+
+            resolve_facades(Fit)
+            resolve_facades(Model)
+
+
 def pytest_collection_modifyitems(config, items):
     """A facade method's docstring is its function's (``hiermodels.facade``): run the
     examples once, as the method's (``hiermodels.results.Fit.kfold``), not again as the

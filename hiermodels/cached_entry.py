@@ -42,6 +42,7 @@ import warnings
 import numpy as np
 
 from hiermodels import manifests
+from hiermodels.nutpie_trace import import_nutpie
 
 __all__ = ["compile_cached", "entry_source"]
 
@@ -194,8 +195,8 @@ def _compiled_graph_key(function) -> str | None:
 def _nutpie_parts():
     """nutpie's internal helpers this module builds on, or None for another nutpie."""
     try:
-        from nutpie import compile_pymc
-    except ImportError:
+        compile_pymc = import_nutpie().compile_pymc
+    except (ImportError, AttributeError):
         return None
     names = ("_make_functions", "make_user_data", "_prepare_dims_and_coords")
     names += ("_wrap_with_lock", "_rv_dict_to_flat_array_wrapper", "CompiledPyMCModel")
@@ -336,8 +337,7 @@ def compile_cached(model):
     wrappers load from numba's cache and the layout from a small manifest beside them.
     Falls back to nutpie's own compilation where the entry points cannot be cached.
     """
-    import nutpie
-
+    nutpie = import_nutpie()
     nutpie_pymc = _nutpie_parts()
     if nutpie_pymc is None:  # another nutpie: its own compilation
         return nutpie.compile_pymc_model(model, freeze_model=False)

@@ -21,7 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from hiermodels import naming
-from hiermodels.convergence import convergence_table
+from hiermodels.convergence import convergence_table, energy_bfmi
 from hiermodels.options import PROB, check_prob, interval_columns
 
 __all__ = [
@@ -223,9 +223,8 @@ def diagnose(idata: xr.DataTree, *, display: Mapping[str, str] | None = None) ->
         sat = _stat(stats, "maxdepth_reached", "reached_max_treedepth")
         saturated = int(sat.sum()) if sat is not None else 0
         if "energy" in stats:
-            import arviz_stats as azs
-
-            bfmi = [float(v) for v in np.atleast_1d(azs.bfmi(stats)["energy"].values).ravel()]
+            energy = stats["energy"].transpose(*naming.CHAIN_DRAW).values
+            bfmi = [float(v) for v in energy_bfmi(energy)]
     advice = _advice(table, n_chains, divergences, saturated, bfmi)
     return DiagnosticsReport(table, n_draws, n_chains, divergences, saturated, bfmi, advice)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from hiermodels.graph_key import graph_key
+from hiermodels.nutpie_trace import import_nutpie
 
 __all__ = ["data_containers", "load", "model_key", "parts", "record", "save"]
 
@@ -41,9 +42,10 @@ def _folder() -> Path:
 def model_key(model, version: str) -> str | None:
     """The key of a PyMC model's compiled form: its graphs, versions and flags."""
     import numba
-    import nutpie
     import pymc
     import pytensor
+
+    nutpie = import_nutpie()
 
     config = pytensor.config
     extra = (

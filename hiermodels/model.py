@@ -20,8 +20,6 @@ from typing import Literal
 
 import pandas as pd
 
-import hiermodels.inference.prior
-import hiermodels.point_estimates
 from hiermodels.backend.graph import model_graph
 from hiermodels.design import Design, build_design
 from hiermodels.design.distributional import build_parts, model_columns
@@ -312,9 +310,9 @@ class Model:
         """Every parameter with its prior and whether the user or the default set it."""
         return prior_table(self._slots, self.priors, self.prior_sources)
 
-    optimize = facade(hiermodels.point_estimates.optimize_model)
-    sample_prior_predictive = facade(hiermodels.inference.prior.sample_prior_predictive)
-    plot_prior_predictive = facade(hiermodels.inference.prior.plot_prior_predictive)
+    optimize = facade("hiermodels.point_estimates.optimize_model")
+    sample_prior_predictive = facade("hiermodels.inference.prior.sample_prior_predictive")
+    plot_prior_predictive = facade("hiermodels.inference.prior.plot_prior_predictive")
 
     def fit(
         self,

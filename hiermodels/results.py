@@ -1,19 +1,21 @@
 """``hm.Fit``: a fitted model. It wraps (does not subclass) an ``xarray.DataTree``.
 
-``Fit`` is a facade. Each public method is one line, ``name = facade(hiermodels.module.function)``
-(:class:`hiermodels.facade.facade`), that calls a function of the layer that owns the
-work, with the fit as first argument: the tables in :mod:`hiermodels.tables`, prediction
-in :mod:`hiermodels.predict`, posterior predictive checks in :mod:`hiermodels.ppc`, LOO
-and k-fold in :mod:`hiermodels.analysis`, and so on. The function carries the
-user-facing numpydoc docstring, written for ``fit.name(...)``, with examples that run
-as doctests against a small cached fit (``conftest.py``); the method gets that
+``Fit`` is a facade. Each public method is one line,
+``name = facade("hiermodels.module.function")`` (:class:`hiermodels.facade.facade`), that
+calls a function of the layer that owns the work, with the fit as first argument: the
+tables in :mod:`hiermodels.tables`, prediction in :mod:`hiermodels.predict`, posterior
+predictive checks in :mod:`hiermodels.ppc`, LOO and k-fold in :mod:`hiermodels.analysis`,
+and so on. The function's module is imported when the method is first read, so a fit
+does not load the plots, LOO or the interpretation tools until it uses them. The function
+carries the user-facing numpydoc docstring, written for ``fit.name(...)``, with examples
+that run as doctests against a small cached fit (``conftest.py``); the method gets that
 docstring and the function's signature, ``fit`` renamed ``self``.
 
 To add a method: write ``def name(fit: FitLike, ...)`` in the module that owns the work
 (annotated with :class:`hiermodels.protocols.FitLike`, never importing ``Fit``), give it
-the docstring, and add ``name = facade(hiermodels.module.name)`` under the right heading below (the
-full path names the owner at a glance, and no module name is shadowed by a method
-name such as ``predict``).
+the docstring, and add ``name = facade("hiermodels.module.name")`` under the right heading
+below (the full path names the owner at a glance, and no module name is shadowed by a
+method name such as ``predict``).
 Methods that only pass on a different object (``diagnostics``, ``draws``) are written
 out in a few lines.
 
@@ -32,20 +34,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-import hiermodels.analysis.hypothesis
-import hiermodels.analysis.interpret.counterfactual
-import hiermodels.analysis.interpret.marginal
-import hiermodels.analysis.interpret.predicted
-import hiermodels.analysis.kfold
-import hiermodels.analysis.loo
-import hiermodels.analysis.partition
 import hiermodels.fit_plots
-import hiermodels.persistence
-import hiermodels.ppc
-import hiermodels.predict
-import hiermodels.prediction_plots
-import hiermodels.smooth_plots
-import hiermodels.summary
 import hiermodels.tables
 from hiermodels.diagnostics import DiagnosticsReport, diagnose
 from hiermodels.facade import facade
@@ -108,11 +97,11 @@ class Fit:
         )
 
     # ------------------------------------------------------------------ tables
-    fixed_effects = facade(hiermodels.tables.fixed_effects_table)
-    variance_components = facade(hiermodels.tables.variance_components_table)
-    family_parameters = facade(hiermodels.tables.family_parameters_table)
-    group_effects = facade(hiermodels.tables.group_effects_table)
-    group_coefficients = facade(hiermodels.tables.group_coefficients_table)
+    fixed_effects = facade("hiermodels.tables.fixed_effects_table")
+    variance_components = facade("hiermodels.tables.variance_components_table")
+    family_parameters = facade("hiermodels.tables.family_parameters_table")
+    group_effects = facade("hiermodels.tables.group_effects_table")
+    group_coefficients = facade("hiermodels.tables.group_coefficients_table")
 
     def draws(self, name: str) -> np.ndarray:
         """Posterior draws of one variable flattened over chains, shape (samples, ...).
@@ -134,38 +123,38 @@ class Fit:
         display = hiermodels.fit_plots.display_names(self)
         return self._once_per_tree("diagnostics", lambda tree: diagnose(tree, display=display))
 
-    summary = facade(hiermodels.summary.summarize)
+    summary = facade("hiermodels.summary.summarize")
 
     # ------------------------------------------------------------------ plots
-    plot_trace = facade(hiermodels.fit_plots.plot_trace)
-    plot_rank = facade(hiermodels.fit_plots.plot_rank)
-    plot_group_effects = facade(hiermodels.fit_plots.group_effects_figure)
+    plot_trace = facade("hiermodels.fit_plots.plot_trace")
+    plot_rank = facade("hiermodels.fit_plots.plot_rank")
+    plot_group_effects = facade("hiermodels.fit_plots.group_effects_figure")
 
     def plot_prior_predictive(self, draws: int = 500, **kwargs):
         """The model's prior-predictive plot (see ``Model.plot_prior_predictive``)."""
         return self.model.plot_prior_predictive(draws, **kwargs)
 
     # ------------------------------------------------------------------ prediction
-    predict = facade(hiermodels.predict.predict)
-    posterior_predictive = facade(hiermodels.predict.posterior_predictive)
-    plot_ppc = facade(hiermodels.ppc.plot_ppc)
-    plot_loo_pit = facade(hiermodels.ppc.plot_loo_pit)
+    predict = facade("hiermodels.predict.predict")
+    posterior_predictive = facade("hiermodels.predict.posterior_predictive")
+    plot_ppc = facade("hiermodels.ppc.plot_ppc")
+    plot_loo_pit = facade("hiermodels.ppc.plot_loo_pit")
 
     # ------------------------------------------------------------------ saving
-    save = facade(hiermodels.persistence.save_fit)
+    save = facade("hiermodels.persistence.save_fit")
 
     # ------------------------------------------------------------------ comparison
-    loo = facade(hiermodels.analysis.loo.loo)
-    kfold = facade(hiermodels.analysis.kfold.kfold)
-    icc = facade(hiermodels.analysis.partition.icc_table)
-    r2 = facade(hiermodels.analysis.partition.r2_table)
+    loo = facade("hiermodels.analysis.loo.loo")
+    kfold = facade("hiermodels.analysis.kfold.kfold")
+    icc = facade("hiermodels.analysis.partition.icc_table")
+    r2 = facade("hiermodels.analysis.partition.r2_table")
 
     # ------------------------------------------------------------------ interpretation
-    predictions = facade(hiermodels.analysis.interpret.predicted.predictions)
-    marginal_means = facade(hiermodels.analysis.interpret.marginal.marginal_means)
-    comparisons = facade(hiermodels.analysis.interpret.counterfactual.comparisons)
-    slopes = facade(hiermodels.analysis.interpret.counterfactual.slopes)
-    plot_predictions = facade(hiermodels.prediction_plots.plot_predictions)
-    plot_smooth = facade(hiermodels.smooth_plots.plot_smooth)
-    smooth_curve = facade(hiermodels.smooth_plots.smooth_curve)
-    hypothesis = facade(hiermodels.analysis.hypothesis.hypothesis)
+    predictions = facade("hiermodels.analysis.interpret.predicted.predictions")
+    marginal_means = facade("hiermodels.analysis.interpret.marginal.marginal_means")
+    comparisons = facade("hiermodels.analysis.interpret.counterfactual.comparisons")
+    slopes = facade("hiermodels.analysis.interpret.counterfactual.slopes")
+    plot_predictions = facade("hiermodels.prediction_plots.plot_predictions")
+    plot_smooth = facade("hiermodels.smooth_plots.plot_smooth")
+    smooth_curve = facade("hiermodels.smooth_plots.smooth_curve")
+    hypothesis = facade("hiermodels.analysis.hypothesis.hypothesis")

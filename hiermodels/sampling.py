@@ -35,6 +35,7 @@ import xarray as xr
 
 from hiermodels import cached_entry
 from hiermodels.errors import SamplerError
+from hiermodels.nutpie_trace import import_nutpie, sample_tree
 
 __all__ = [
     "SAMPLERS",
@@ -134,8 +135,7 @@ def check_sampler_kwargs(sampler: str, sampler_kwargs: object) -> None:
 
 
 def _check_nutpie_kwargs(kwargs: dict) -> None:
-    import nutpie
-
+    nutpie = import_nutpie()
     params = inspect.signature(nutpie.sample).parameters
     named = sorted(
         n
@@ -170,8 +170,7 @@ def _check_nutpie_kwargs(kwargs: dict) -> None:
 def _nutpie_settings(sampler: str, adaptation: str):
     """A factory of nutpie's settings object for this sampler and adaptation, if known."""
     try:
-        from nutpie import _lib
-
+        _lib = import_nutpie()._lib
         kind = {"nuts": _lib.PyNutsSettings, "mclmc": _lib.PyMclmcSettings}[sampler]
         cls = {"diag": kind.Diag, "draw_diag": kind.Diag, "low_rank": kind.LowRank}.get(
             adaptation, kind.Flow
@@ -309,12 +308,10 @@ def nutpie_sample(
     compiled, *, draws, tune, chains, cores, seed, target_accept, sampler_kwargs, progressbar
 ):
     """``nutpie.sample`` of a compiled model with hiermodels' options (no warm-up kept;
-    ``cores`` defaults to one per chain, at most 4)."""
-    import nutpie
-
+    ``cores`` defaults to one per chain, at most 4): its posterior and sample stats."""
     kwargs = {} if target_accept is None else {"target_accept": float(target_accept)}
     kwargs.update(sampler_kwargs or {})
-    return nutpie.sample(
+    return sample_tree(
         compiled,
         draws=draws,
         tune=tune,

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from hiermodels.convergence import convergence_table
+from hiermodels.convergence import convergence_table, energy_bfmi
 from hiermodels.diagnostics import describe_draws
 
 
@@ -88,3 +88,12 @@ def test_both_ess_routes_are_used_by_the_arviz_comparison():
     x = _split_chains(np.moveaxis(_draws(4, 1000), 2, 0))
     _, unfinished = ess_direct(np.ascontiguousarray(x))
     assert not unfinished[1] and unfinished[-1]
+
+
+@pytest.mark.parametrize("phi", [0.0, 0.6, 0.95])
+def test_energy_bfmi_equals_arviz(phi):
+    """E-BFMI per chain, against ``arviz_stats.bfmi`` on the same energies (1e-12)."""
+    energy = _ar1(np.random.default_rng(3), phi, (4, 333)) * 7.0 + 50.0
+    stats = xr.Dataset({"energy": (("chain", "draw"), energy)})
+    theirs = np.atleast_1d(azs.bfmi(stats)["energy"].values)
+    np.testing.assert_allclose(energy_bfmi(energy), theirs, rtol=1e-12)

@@ -1,9 +1,11 @@
 """The package's import graph: no module may import, at any depth, a module that imports it.
 
 Every ``import`` statement counts, wherever it is: at module level, inside a function,
-or under ``if TYPE_CHECKING:``. An import inside a function still ties the two modules
-together (one cannot be read, tested or moved without the other); only third-party
-imports may sit in functions, to keep ``import hiermodels`` fast.
+or under ``if TYPE_CHECKING:``; so does a facade method's
+``facade("pkg.module.function")``, which imports ``pkg.module`` when the method is first
+read. An import inside a function still ties the two modules together (one cannot be
+read, tested or moved without the other); only third-party imports may sit in
+functions, to keep ``import hiermodels`` fast.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ def imported_modules(path: Path, name: str, known: set[str], *, parents: bool = 
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
+        elif _is_facade(node):  # facade("pkg.module.function") imports pkg.module
+            targets = [node.args[0].value.rpartition(".")[0]]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
@@ -54,6 +58,18 @@ def imported_modules(path: Path, name: str, known: set[str], *, parents: bool = 
             if target and target != name:
                 found.add(target)
     return found
+
+
+def _is_facade(node: ast.AST) -> bool:
+    """A ``facade("pkg.module.function")`` call (:mod:`hiermodels.facade`)."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "facade"
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    )
 
 
 def import_graph(root: Path, *, parents: bool = True) -> dict[str, set[str]]:
@@ -152,8 +168,9 @@ def _package(tmp_path: Path, files: dict[str, str]) -> Path:
         "def g():\n    from pkg.a import f\n    return f\n",
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import a\n",
         "from .. import a\n",
+        "class B:\n    f = facade('pkg.a.f')\n",
     ],
-    ids=["module-level", "in-function", "type-checking", "relative"],
+    ids=["module-level", "in-function", "type-checking", "relative", "facade"],
 )
 def test_a_planted_cycle_is_found_wherever_the_import_sits(tmp_path, b_imports_a):
     root = _package(
@@ -226,6 +243,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "hiermodels.kernel_draws",
             "hiermodels.kernel_priors",
             "hiermodels.manifests",
+            "hiermodels.nutpie_trace",
             "hiermodels.graph_key",
             "hiermodels.convergence",
         ],

@@ -1,4 +1,4 @@
-"""Griffe extension: document facade methods (``name = facade(function)``) as methods.
+"""Griffe extension: document facade methods (``name = facade("pkg.module.function")``).
 
 Griffe reads ``hiermodels/results.py`` statically and sees ``kfold = facade(...)`` as an
 attribute without a docstring. For each such attribute of a class this builds the

@@ -101,9 +101,8 @@ class CompiledModel:
     def sample(self, y: np.ndarray, seed: int, options: Mapping[str, object]):
         """nutpie's tree of the model refitted to the response ``y``, its posterior
         completed with the constrained values and deterministics."""
-        import nutpie
-
         from hiermodels.kernel_entry import compile_glmm
+        from hiermodels.nutpie_trace import sample_tree
 
         kernel = None
         if self._on_kernel is not False:
@@ -116,7 +115,7 @@ class CompiledModel:
             compiled = kernel.compiled
         else:
             compiled = self.compiled().with_data(**{naming.data_name("y"): y})
-        tree = nutpie.sample(compiled, seed=seed, save_warmup=False, progress_bar=False, **options)
+        tree = sample_tree(compiled, seed=seed, save_warmup=False, progress_bar=False, **options)
         return tree if kernel is None else kernel.complete(tree)
 
     def take_compile_seconds(self) -> float:

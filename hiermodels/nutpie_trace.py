@@ -98,7 +98,10 @@ def sample_tree(compiled, **kwargs):
     except BaseException:
         sampler.cancel()
         raise
-    settings = sampler._settings.as_dict()
+    # The settings nutpie sampled with name the stats it stored (another nutpie version
+    # without them: the stats it stores by default).
+    found = getattr(sampler, "_settings", None)
+    settings = found.as_dict() if found is not None else {"settings": {}}
     draws, stats = trace.get_arrow_trace()
     return _tree(draws, stats, compiled, settings)
 

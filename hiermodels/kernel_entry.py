@@ -1,12 +1,15 @@
 """nutpie's compiled model on structure-generic kernels: no compilation per model.
 
 For the models a compiled kernel covers, the log density and its gradient come from a
-numba ``cfunc`` entry point whose source is fixed, one per kernel:
+numba ``cfunc`` entry point whose source is fixed:
 
 - gaussian models with one grouping factor, integrated out
-  (:mod:`hiermodels.kernels.collapsed_density`, layout :mod:`hiermodels.collapsed_layout`);
-- Bernoulli, binomial and Poisson models with varying intercepts
-  (:mod:`hiermodels.kernels.intercept_density`, layout :mod:`hiermodels.intercept_layout`).
+  (:mod:`hiermodels.kernels.collapsed_density`, layout :mod:`hiermodels.collapsed_layout`),
+  and Bernoulli, binomial and Poisson models with varying intercepts
+  (:mod:`hiermodels.kernels.intercept_density`, layout :mod:`hiermodels.intercept_layout`)
+  share one entry point (a collapsed model with more than two varying terms has its own);
+- the other GLMMs the GLMM kernel covers (:mod:`hiermodels.kernels.glmm_density`,
+  layout :mod:`hiermodels.glmm_layout`) have another.
 
 numba compiles an entry point in the first process of an installation that needs it
 and caches it under a key of the kernel's source (numba's own cache would not notice a
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,11 +64,12 @@ __all__ = [
     "compile_collapsed",
     "compile_glmm",
     "compile_intercepts",
+    "entry_arrays",
     "entry_point",
 ]
 
 #: Bump when the entry points' source changes (it is part of their cache key).
-ENTRY_VERSION = "6"
+ENTRY_VERSION = "7"
 #: The kernels: code, the density's call, the functions it names, and the modules its
 #: code comes from. They raise nothing (``error_model="numpy"``: a fault in the
 #: arithmetic gives inf or nan, which the entry point reports to nutpie as a bad point),
@@ -95,6 +100,14 @@ _KERNELS = {
         (glmm_density, glmm_hyper, glmm_rows, glmm_collapsed),
     ),
 }
+#: The entry points, each serving the kernels of one group: the small collapsed gaussian
+#: kernel and the varying-intercept GLMM kernel share one, so that a process that
+#: compiled it for a gaussian model fits a Bernoulli, binomial or Poisson model with
+#: varying intercepts at once (issue 18: cold, the intercept kernel's own entry point
+#: took 3-4 s to compile; sharing costs the first model about as much once per
+#: installation). The kernel a call serves is the last value of the ``ints`` passed
+#: (:func:`entry_arrays`).
+_ENTRIES = ((COLLAPSED_SMALL, INTERCEPTS), (COLLAPSED,), (GLMM,))
 
 _LOGP_SOURCE = """
 def hm_kernel_logp(dim, x_, out_, logp_, user_data_):
@@ -106,11 +119,12 @@ def hm_kernel_logp(dim, x_, out_, logp_, user_data_):
     x = carray(x_, (dim,))
     out = carray(out_, (dim,))
     logp = carray(logp_, ())
-    value = DENSITY
+DENSITY
     logp[()] = value
-    if not np.all(np.isfinite(out)):
-        return 3
-    if not np.isfinite(value):
+    for i in range(dim):
+        if not math.isfinite(out[i]):
+            return 3
+    if not math.isfinite(value):
         return 4
     return 0
 """
@@ -147,6 +161,7 @@ def _cfunc(source: str, name: str, kind: str, key_parts: list[str], env: dict):
     env = {
         "__name__": __name__,  # numba rebuilds the environment from this module's name
         "np": np,
+        "math": math,
         "carray": numba.carray,
         "to_pointer": _address_as_pointer(),
         **env,
@@ -157,15 +172,44 @@ def _cfunc(source: str, name: str, kind: str, key_parts: list[str], env: dict):
         return numba.cfunc(_signatures()[kind], cache=True)(function)
 
 
-@functools.cache
 def entry_point(kernel: int):
-    """The log-density entry point of one kernel (``COLLAPSED`` or ``INTERCEPTS``):
-    compiled in the first process of an installation that needs it, then loaded from
-    numba's cache."""
-    call, env, modules = _KERNELS[kernel]
-    source = _LOGP_SOURCE.replace("DENSITY", call)
+    """The log-density entry point that serves ``kernel`` (``COLLAPSED``,
+    ``COLLAPSED_SMALL``, ``INTERCEPTS`` or ``GLMM``): compiled in the first process of
+    an installation that needs it, then loaded from numba's cache. It reads its
+    arrays as :func:`entry_arrays` lays them out."""
+    return _group_entry_point(next(group for group in _ENTRIES if kernel in group))
+
+
+@functools.cache
+def _group_entry_point(group: tuple[int, ...]):
+    env, modules, branches = {}, [], []
+    for kernel in group:
+        call, names, kernel_modules = _KERNELS[kernel]
+        env.update(names)
+        modules += [module for module in kernel_modules if module not in modules]
+        branches.append((kernel, call))
+    lines = [f"    value = {branches[-1][1]}"]
+    if len(branches) > 1:  # the kernel is the last value of ints
+        lines = ["    kernel = ints[ints.size - 1]"]
+        for j, (kernel, call) in enumerate(branches[:-1]):
+            keyword = "if" if j == 0 else "elif"
+            lines += [f"    {keyword} kernel == {kernel}:", f"        value = {call}"]
+        lines += ["    else:", f"        value = {branches[-1][1]}"]
+    source = _LOGP_SOURCE.replace("DENSITY", "\n".join(lines))
     sources = [Path(module.__file__).read_text() for module in modules]
     return _cfunc(source, "hm_kernel_logp", "logp", sources, env)
+
+
+def entry_arrays(kernel: int, layout: KernelLayout) -> tuple[np.ndarray, np.ndarray]:
+    """The ``ints`` and ``floats`` that the entry point of ``kernel`` reads: the
+    layout's, with the kernel appended to ``ints`` (fresh, read-only, C-ordered)."""
+    arrays = (np.append(np.asarray(layout.ints, np.int64), kernel), layout.floats)
+    out = []
+    for array, dtype in zip(arrays, (np.int64, np.float64), strict=True):
+        array = np.array(array, dtype=dtype, order="C", copy=True)
+        array.flags.writeable = False
+        out.append(array)
+    return out[0], out[1]
 
 
 @functools.cache
@@ -211,11 +255,7 @@ def _kernel_model(pymc_model, kind: int, layout: KernelLayout | None) -> KernelM
     nutpie_pymc = _nutpie_parts()
     if layout is None or nutpie_pymc is None:
         return None
-    shared_data = {}
-    for key, array in (("d0", layout.ints), ("d1", layout.floats)):
-        array = np.array(array, order="C", copy=True)
-        array.flags.writeable = False
-        shared_data[key] = array
+    shared_data = dict(zip(("d0", "d1"), entry_arrays(kind, layout), strict=True))
     names, slices, shapes = layout.shape_info
     n = len([s for s in slices if s.stop <= layout.n_dim])
     parts = {  # nutpie stores the unconstrained point under the value variables' names

@@ -13,7 +13,9 @@ from fresh_process import fit_in_fresh_process
 import hiermodels as hm
 from hiermodels.kernel_entry import (
     COLLAPSED_SMALL,
+    INTERCEPTS,
     compile_collapsed,
+    compile_intercepts,
     copy_entry_point,
     entry_point,
 )
@@ -89,3 +91,15 @@ def test_other_data_of_another_structure_reuse_the_entry_points():
     assert kernel.compiled.n_dim == 4
     assert kernel.compiled.compiled_logp_func is entry_point(COLLAPSED_SMALL)
     assert kernel.compiled.compiled_expand_func is copy_entry_point()
+
+
+def test_a_varying_intercept_glmm_shares_the_small_collapsed_models_entry_point():
+    """A Bernoulli model after a gaussian one compiles nothing (issue 18): one entry point
+    serves both kernels, told apart by the last value of the ``ints`` it reads."""
+    assert entry_point(INTERCEPTS) is entry_point(COLLAPSED_SMALL)
+    data = hm.datasets.load("cbpp")
+    model = hm.Model("incidence | trials(size) ~ period + (1 | herd)", data, family="binomial")
+    kernel = compile_intercepts(model.pymc_model, model)
+    assert kernel.compiled.compiled_logp_func is entry_point(COLLAPSED_SMALL)
+    # its density through the shared entry point equals PyMC's:
+    # tests/kernels/test_intercept_density.py

@@ -68,7 +68,8 @@ def intercept_log_density(x, grad, ints, floats):
     """The log-density at the unconstrained point ``x``; fills ``grad``."""
     F, P, N, family = ints[1], ints[2], ints[3], ints[4]
     ic_x, slopes_x = ints[5], ints[6]
-    grad[:] = 0.0
+    for k in range(grad.size):
+        grad[k] = 0.0
     y = floats[int(floats[3]) : int(floats[3]) + N]
     n = floats[int(floats[4]) : int(floats[4]) + N] if floats[4] >= 0 else y
     X = floats[int(floats[5]) : int(floats[5]) + N * P].reshape((N, P))
@@ -80,7 +81,9 @@ def intercept_log_density(x, grad, ints, floats):
             acc += X[i, k] * x[slopes_x + k]
         eta[i] = acc
     if floats[6] >= 0:
-        eta += floats[int(floats[6]) : int(floats[6]) + N]
+        offset_at = int(floats[6])
+        for i in range(N):
+            eta[i] += floats[offset_at + i]
     sds = np.empty(F)
     for f in range(F):
         at = HEADER + FACTOR * f

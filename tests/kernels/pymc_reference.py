@@ -78,10 +78,9 @@ def entry_call(kind: int, layout, x: np.ndarray) -> tuple[int, float, np.ndarray
     gradient at ``x``."""
     import ctypes
 
-    from hiermodels.kernel_entry import entry_point
+    from hiermodels.kernel_entry import entry_arrays, entry_point
 
-    ints = np.ascontiguousarray(layout.ints, dtype=np.int64)
-    floats = np.ascontiguousarray(layout.floats, dtype=np.float64)
+    ints, floats = entry_arrays(kind, layout)
     user_data = np.array(
         [ints.ctypes.data, floats.ctypes.data, ints.size, floats.size, 0, 0], dtype=np.uint64
     )

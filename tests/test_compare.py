@@ -312,6 +312,19 @@ def test_loo_is_pointwise(sim):
     assert result.elpd == pytest.approx(float(result.elpd_i.sum()))
 
 
+def test_loo_is_computed_once_per_idata(sim):
+    first, again = sim.loo(), sim.loo()
+    assert again is not first and again.elpd == first.elpd  # a copy of the one result
+    # a new tree (here: one draw fewer) is scored afresh
+    original = sim.idata
+    try:
+        sim.idata = original.isel(draw=slice(1, None))
+        assert sim.loo().elpd != first.elpd
+    finally:
+        sim.idata = original
+    assert sim.loo().elpd == first.elpd
+
+
 @pytest.mark.slow
 def test_heldout_rows_of_seen_levels_reproduce_the_stored_log_likelihood(sim):
     rows = np.arange(0, sim.design.n_obs, 7)

@@ -104,9 +104,9 @@ _KERNELS = {
 #: kernel and the varying-intercept GLMM kernel share one, so that a process that
 #: compiled it for a gaussian model fits a Bernoulli, binomial or Poisson model with
 #: varying intercepts at once (issue 18: cold, the intercept kernel's own entry point
-#: took 3-4 s to compile; sharing costs the first model about as much once per
-#: installation). The kernel a call serves is the last value of the ``ints`` passed
-#: (:func:`entry_arrays`).
+#: took 3.8-4.0 s to compile; shared, the first model's cold time stayed within its
+#: run-to-run spread). The kernel a call serves is the last value of the ``ints``
+#: passed (:func:`entry_arrays`).
 _ENTRIES = ((COLLAPSED_SMALL, INTERCEPTS), (COLLAPSED,), (GLMM,))
 
 _LOGP_SOURCE = """
@@ -203,13 +203,10 @@ def _group_entry_point(group: tuple[int, ...]):
 def entry_arrays(kernel: int, layout: KernelLayout) -> tuple[np.ndarray, np.ndarray]:
     """The ``ints`` and ``floats`` that the entry point of ``kernel`` reads: the
     layout's, with the kernel appended to ``ints`` (fresh, read-only, C-ordered)."""
-    arrays = (np.append(np.asarray(layout.ints, np.int64), kernel), layout.floats)
-    out = []
-    for array, dtype in zip(arrays, (np.int64, np.float64), strict=True):
-        array = np.array(array, dtype=dtype, order="C", copy=True)
-        array.flags.writeable = False
-        out.append(array)
-    return out[0], out[1]
+    ints = np.append(np.asarray(layout.ints, np.int64), np.int64(kernel))  # a new array
+    floats = np.array(layout.floats, dtype=np.float64, order="C", copy=True)
+    ints.flags.writeable = floats.flags.writeable = False
+    return ints, floats
 
 
 @functools.cache

@@ -30,6 +30,13 @@ from hiermodels.optimize import PointEstimate
 
 __all__ = ["fit_map"]
 
+#: PyTensor's mode for the optimiser's objective and the Hessian's gradient: Python
+#: thunks run by the VM, not numba. The optimiser needs a few hundred evaluations, and
+#: numba's compile of the collapsed graph took 17-27 s on an empty cache (radon,
+#: sleepstudy, Hsb82: 3.0, 7.0 and 2.0 s in all with this mode; the same estimates).
+#: :func:`_python_mode` (no VM) is for the functions evaluated a few times only.
+_OPTIMISER_MODE = "FAST_COMPILE"
+
 
 def _fixed_tensor(pm_model, design):
     import pytensor.tensor as pt
@@ -86,16 +93,13 @@ def fit_map(model) -> PointEstimate:
         )
     pm_model = model.collapsed_model(factor)
     start = time.perf_counter()
-    # PyTensor's Python linker, not numba: the optimiser needs a few hundred evaluations,
-    # and numba's compile of the collapsed graph took 17-27 s on an empty cache (radon,
-    # sleepstudy, Hsb82: 3.0, 7.0 and 2.0 s in all with this mode; the same estimates).
     tree = pm.find_MAP(
         model=pm_model,
         progressbar=False,
         random_seed=0,
         return_inferencedata=True,
         jitter=False,
-        compile_kwargs={"mode": "FAST_COMPILE"},
+        compile_kwargs={"mode": _OPTIMISER_MODE},
     )
     mode = tree["posterior"].to_dataset().squeeze(("chain", "draw"), drop=True)
     point = {name: np.asarray(mode[name].values) for name in mode.data_vars}
@@ -109,7 +113,7 @@ def fit_map(model) -> PointEstimate:
     # derivatives are central differences of compiled functions: the Hessian of the
     # analytic gradient, the Jacobian of the fixed effects. Symbolic second derivatives
     # build scans whose compilation took 85-120 s on an empty cache.
-    dlogp = pm_model.compile_dlogp(jacobian=True, mode="FAST_COMPILE")
+    dlogp = pm_model.compile_dlogp(jacobian=True, mode=_OPTIMISER_MODE)
     hessian = -_central_jacobian(lambda x: dlogp(_unflatten(x, shapes)), flat)
     hessian = (hessian + hessian.T) / 2
     fixed = pm_model.replace_rvs_by_values([_fixed_tensor(pm_model, design)])[0]
